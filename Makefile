@@ -1,0 +1,71 @@
+# Two commands do all the set-up on a machine with only python3: `make demo` and `make test`.
+# Both create (or refresh, when requirements-dev.txt changes) the virtualenv in .venv first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BUILD := .build
+# ansible-test needs the collection at .../ansible_collections/cloudreactor/aws and amazon.aws beside it.
+SANITY_ROOT := $(BUILD)/sanity/ansible_collections
+SANITY_COLLECTION := $(SANITY_ROOT)/cloudreactor/aws
+ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
+PIP_FOR_ANSIBLE_TEST := 24.2
+PYTEST_WORKERS ?= 2
+
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PYTHONPATH := $(CURDIR)/tests
+
+.PHONY: demo test lint sanity sanity-bootstrap pytest unit integration emulator clean
+
+demo: $(STAMP)
+	$(BIN)/python -m demo
+
+test: lint sanity pytest
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/ansible-lint
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/integration tests/emulator
+
+# Sanity runs on the built artifact: what users install is what gets checked, and a file that build_ignore
+# should have dropped fails the run instead of shipping.
+sanity: $(STAMP) sanity-bootstrap
+	rm -rf $(BUILD)/sanity $(BUILD)/artifact && mkdir -p $(SANITY_COLLECTION) $(SANITY_ROOT)/amazon $(BUILD)/artifact
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/artifact . >/dev/null
+	tar -xzf $(BUILD)/artifact/cloudreactor-aws-*.tar.gz -C $(SANITY_COLLECTION)
+	ln -s $(CURDIR)/$(VENV)/lib/python3.11/site-packages/ansible_collections/amazon/aws $(SANITY_ROOT)/amazon/aws
+	# A repository of its own: inside this checkout's, ansible-test would list files with git and find none.
+	printf "tests/output/\n" > $(SANITY_COLLECTION)/.gitignore
+	cd $(SANITY_COLLECTION) && git init --quiet && git add --all
+	cd $(SANITY_COLLECTION) && $(CURDIR)/$(BIN)/ansible-test sanity --venv --python 3.11 --color no
+
+# ansible-test bootstraps pip in each sanity venv with a script from a host we cannot reach; serve it locally.
+sanity-bootstrap: $(ANSIBLE_TEST_CACHE)/get_pip_24_2.py
+
+$(ANSIBLE_TEST_CACHE)/get_pip_24_2.py: tests/sanity_bootstrap/get_pip.py | $(STAMP)
+	mkdir -p $(ANSIBLE_TEST_CACHE)
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --dest $(ANSIBLE_TEST_CACHE) pip==$(PIP_FOR_ANSIBLE_TEST)
+	cp $< $@
+
+# Run the emulator in the foreground (Ctrl-C stops it): for trying playbooks by hand.
+emulator: $(STAMP)
+	$(BIN)/python -m aws_emulator --port 5000
+
+clean:
+	rm -rf $(BUILD) $(VENV)

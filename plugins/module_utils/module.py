@@ -1,0 +1,22 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# Apache License 2.0 (see LICENSE)
+"""The base every module of this collection uses: amazon.aws's AnsibleAWSModule and a retrying EC2 client.
+
+Building on AnsibleAWSModule gives our modules the same connection options as amazon.aws's (region, profile,
+``endpoint_url``, credentials...), so one ``module_defaults: group/cloudreactor.aws.aws`` block serves both.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import AWS_RETRY
+
+
+def network_module(argument_spec, **kwargs):
+    """An AnsibleAWSModule that supports check mode (every module of ours does)."""
+    return AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
+
+
+def ec2_client(module):
+    """An EC2 client whose calls retry throttling when made with ``aws_retry=True``."""
+    return module.client("ec2", retry_decorator=AWS_RETRY)

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# Apache License 2.0 (see LICENSE)
+"""Identity tags: how a resource is recognised as part of one network built by this collection.
+
+Every resource we create carries ``cloudreactor:network=<network name>`` and ``cloudreactor:component=<what it is>``
+(plus ``cloudreactor:az`` where one exists per availability zone). We find our resources by these tags, never by
+position in a list, and we modify or delete only resources that carry them.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+    boto3_tag_specifications,
+    compare_aws_tags,
+)
+
+NETWORK_TAG = "cloudreactor:network"
+COMPONENT_TAG = "cloudreactor:component"
+AZ_TAG = "cloudreactor:az"
+
+
+def identity_tags(network, component, az=None):
+    """The tags that say "this is the ``component`` of network ``network``" (in ``az`` when given)."""
+    tags = {NETWORK_TAG: network, COMPONENT_TAG: component}
+    if az:
+        tags[AZ_TAG] = az
+    return tags
+
+
+def desired_tags(network, component, user_tags=None, name=None, az=None):
+    """User tags, then a ``Name``, then identity tags: identity always wins so a user tag cannot disown a resource."""
+    tags = dict(user_tags or {})
+    if name:
+        tags.setdefault("Name", name)
+    tags.update(identity_tags(network, component, az))
+    return tags
+
+
+def identity_filters(network, component=None, az=None):
+    """EC2 ``Filters`` that select the resources carrying these identity tags."""
+    tags = {NETWORK_TAG: network}
+    if component:
+        tags[COMPONENT_TAG] = component
+    if az:
+        tags[AZ_TAG] = az
+    return [{"Name": f"tag:{key}", "Values": [value]} for key, value in tags.items()]
+
+
+def tags_of(resource):
+    """A described resource's tags as a dict (EC2 returns a ``Tags`` list of Key/Value pairs)."""
+    return boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
+
+
+def is_ours(resource, network, component=None):
+    """True when ``resource`` carries the identity tags of ``network`` (and of ``component`` when given)."""
+    tags = tags_of(resource)
+    if tags.get(NETWORK_TAG) != network:
+        return False
+    return component is None or tags.get(COMPONENT_TAG) == component
+
+
+def tag_specifications(resource_type, tags):
+    """``TagSpecifications`` for a create call, so a resource is never visible without its identity."""
+    return boto3_tag_specifications(tags, [resource_type])
+
+
+def ensure_tags(client, resource_id, current, desired, check_mode):
+    """Add or correct tags on an existing resource; never removes tags someone else set. Returns ``changed``."""
+    to_set = compare_aws_tags(current, desired, purge_tags=False)[0]
+    if to_set and not check_mode:
+        client.create_tags(Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
+    return bool(to_set)
