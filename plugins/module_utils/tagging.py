@@ -3,9 +3,11 @@
 # Apache License 2.0 (see LICENSE)
 """Identity tags: how a resource is recognised as part of one network built by this collection.
 
-Every resource we create carries ``cloudreactor:network=<network name>`` and ``cloudreactor:component=<what it is>``
-(plus ``cloudreactor:az`` where one exists per availability zone). We find our resources by these tags, never by
-position in a list, and we modify or delete only resources that carry them.
+Every resource we create carries ``cloudreactor:network=<network name>`` and ``cloudreactor:component=<what it is>``,
+plus qualifiers where a network has several of one component: ``cloudreactor:az=<zone>`` for per-AZ resources,
+``cloudreactor:subnet=<subnet id>`` for a NAT's Elastic IP, ``cloudreactor:table=<name>`` for route tables.
+We find our resources by these tags, never by position in a list, and we modify or delete only resources that
+carry them.
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
@@ -15,35 +17,37 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     compare_aws_tags,
 )
 
-NETWORK_TAG = "cloudreactor:network"
-COMPONENT_TAG = "cloudreactor:component"
-AZ_TAG = "cloudreactor:az"
+TAG_PREFIX = "cloudreactor:"
+NETWORK_TAG = TAG_PREFIX + "network"
+COMPONENT_TAG = TAG_PREFIX + "component"
 
 
-def identity_tags(network, component, az=None):
-    """The tags that say "this is the ``component`` of network ``network``" (in ``az`` when given)."""
+def identity_tags(network, component, **qualifiers):
+    """The tags that say "this is the ``component`` of network ``network``".
+
+    ``qualifiers`` (``az=``, ``subnet=``, ``table=``...) tell apart several components of one kind; ``None`` values
+    are left out.
+    """
     tags = {NETWORK_TAG: network, COMPONENT_TAG: component}
-    if az:
-        tags[AZ_TAG] = az
+    tags.update({TAG_PREFIX + key: value for key, value in qualifiers.items() if value is not None})
     return tags
 
 
-def desired_tags(network, component, user_tags=None, name=None, az=None):
+def desired_tags(network, component, user_tags=None, name=None, **qualifiers):
     """User tags, then a ``Name``, then identity tags: identity always wins so a user tag cannot disown a resource."""
     tags = dict(user_tags or {})
     if name:
         tags.setdefault("Name", name)
-    tags.update(identity_tags(network, component, az))
+    tags.update(identity_tags(network, component, **qualifiers))
     return tags
 
 
-def identity_filters(network, component=None, az=None):
+def identity_filters(network, component=None, **qualifiers):
     """EC2 ``Filters`` that select the resources carrying these identity tags."""
     tags = {NETWORK_TAG: network}
     if component:
         tags[COMPONENT_TAG] = component
-    if az:
-        tags[AZ_TAG] = az
+    tags.update({TAG_PREFIX + key: value for key, value in qualifiers.items() if value is not None})
     return [{"Name": f"tag:{key}", "Values": [value]} for key, value in tags.items()]
 
 

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# Apache License 2.0 (see LICENSE)
+"""What a subnet's routes mean for its way out to the internet. Pure functions over EC2 describe results.
+
+The modules that build and repair routes and the audit that checks them ask the same questions (which table
+governs a subnet, where its default route goes, whether that target still works); they all answer them here.
+"""
+
+DEFAULT_ROUTE_CIDR = "0.0.0.0/0"
+
+NAT_USABLE_STATES = ("pending", "available")
+NAT_DEAD_STATES = ("failed", "deleting", "deleted")
+
+
+def effective_route_table(subnet_id, vpc_id, route_tables):
+    """The table that routes ``subnet_id``: its explicit association, else the main table of the same VPC."""
+    main_table = None
+    for table in route_tables:
+        if table.get("VpcId") != vpc_id:
+            continue
+        for association in table.get("Associations", []):
+            if association.get("SubnetId") == subnet_id:
+                return table
+            if association.get("Main"):
+                main_table = table
+    return main_table
+
+
+def explicit_association(subnet_id, route_tables):
+    """The explicit association of ``subnet_id`` as ``(table, association)``, or ``(None, None)``."""
+    for table in route_tables:
+        for association in table.get("Associations", []):
+            if association.get("SubnetId") == subnet_id:
+                return table, association
+    return None, None
+
+
+def default_route(route_table):
+    """The IPv4 default route of ``route_table`` (``None`` when it has none or there is no table)."""
+    for route in (route_table or {}).get("Routes", []):
+        if route.get("DestinationCidrBlock") == DEFAULT_ROUTE_CIDR:
+            return route
+    return None
+
+
+def route_target(route):
+    """``(kind, id)`` of a route's target: kind is ``internet_gateway``, ``nat_gateway`` or ``other``."""
+    if route.get("NatGatewayId"):
+        return "nat_gateway", route["NatGatewayId"]
+    gateway_id = route.get("GatewayId") or ""
+    if gateway_id.startswith("igw-"):
+        return "internet_gateway", gateway_id
+    other = next(
+        (
+            route[key]
+            for key in ("TransitGatewayId", "NetworkInterfaceId", "VpcPeeringConnectionId", "InstanceId")
+            if route.get(key)
+        ),
+        gateway_id or None,
+    )
+    return "other", other
+
+
+def igw_attached_to(igw, vpc_id):
+    """True when ``igw`` is attached to ``vpc_id`` and the attachment is usable."""
+    return any(
+        attachment.get("VpcId") == vpc_id and attachment.get("State") in ("available", "attached")
+        for attachment in (igw or {}).get("Attachments", [])
+    )
+
+
+def nat_problem(nat):
+    """Why ``nat`` cannot carry traffic (``None`` when it can, or soon will: ``pending``)."""
+    if nat is None:
+        return "does not exist"
+    state = nat.get("State")
+    if state in NAT_USABLE_STATES:
+        return None
+    if state == "failed":
+        return f"failed ({nat.get('FailureCode', 'no code')}: {nat.get('FailureMessage', 'no message')})"
+    return state
+
+
+def route_problem(route, vpc_id, igws_by_id, nats_by_id):
+    """Why a route's traffic goes nowhere, or ``None`` when its target works.
+
+    A route to a dead NAT gateway is a problem even when the API still reports the route ``active``.
+    """
+    if route is None:
+        return "no default route"
+    kind, target = route_target(route)
+    if route.get("State") == "blackhole":
+        return f"route to {target} is a blackhole"
+    if kind == "internet_gateway" and not igw_attached_to(igws_by_id.get(target), vpc_id):
+        return f"internet gateway {target} is not attached to {vpc_id}"
+    if kind == "nat_gateway":
+        problem = nat_problem(nats_by_id.get(target))
+        if problem:
+            return f"NAT gateway {target} {problem}"
+    return None
+
+
+def reaches_internet_gateway(subnet_id, vpc_id, route_tables, igws_by_id):
+    """True when ``subnet_id``'s effective table sends 0.0.0.0/0 to an internet gateway attached to its VPC."""
+    route = default_route(effective_route_table(subnet_id, vpc_id, route_tables))
+    return (
+        route is not None
+        and route_target(route)[0] == "internet_gateway"
+        and route_problem(route, vpc_id, igws_by_id, {}) is None
+    )
