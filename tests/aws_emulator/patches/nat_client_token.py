@@ -1,0 +1,78 @@
+"""CreateNatGateway is idempotent on ``ClientToken``: the same token returns the same NAT gateway (AWS).
+
+Why: amazon.aws's ``ec2_vpc_nat_gateway`` passes ``client_token`` so a retried or re-run create does not make a
+second NAT (and a second ENI, and a second bill). Stock moto ignores the token and creates another NAT every time.
+
+How: the CreateNatGateway handler passes ``ClientToken`` to the backend and echoes it in the response. The backend
+remembers ``token -> (nat id, request fingerprint)`` per account/region (cleared by /moto-api/reset); a repeated
+token returns the existing NAT without creating anything, and a repeated token with different parameters fails with
+``IdempotentParameterMismatch`` like AWS.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
+from moto.ec2.responses.nat_gateways import NatGateways
+from moto.ec2.utils import add_tag_specification
+
+_PATCHED_FLAG = "_aws_emulator_client_token_patched"
+_TOKENS_ATTR = "_aws_emulator_nat_client_tokens"
+
+
+class IdempotentParameterMismatchError(EC2ClientError):
+    def __init__(self, client_token: str) -> None:
+        super().__init__(
+            "IdempotentParameterMismatch",
+            f"The client token {client_token} has already been used with different parameters.",
+        )
+
+
+def _wrap_create(original: Callable[..., NatGateway]) -> Callable[..., NatGateway]:
+    def create_nat_gateway(
+        self: Any,
+        subnet_id: str,
+        allocation_id: str,
+        tags: dict[str, str] | None = None,
+        connectivity_type: str = "public",
+        *,
+        client_token: str | None = None,
+    ) -> NatGateway:
+        fingerprint = (subnet_id, allocation_id or None, connectivity_type or "public")
+        tokens: dict[str, tuple[str, tuple[Any, ...]]] = self.__dict__.setdefault(_TOKENS_ATTR, {})
+        if client_token and client_token in tokens:
+            nat_id, known_fingerprint = tokens[client_token]
+            if known_fingerprint != fingerprint:
+                raise IdempotentParameterMismatchError(client_token)
+            return self.nat_gateways[nat_id]
+        nat = original(self, subnet_id, allocation_id, tags, connectivity_type)
+        if client_token:
+            tokens[client_token] = (nat.id, fingerprint)
+        return nat
+
+    return create_nat_gateway
+
+
+def create_nat_gateway_response(self: NatGateways) -> ActionResult:
+    client_token = self._get_param("ClientToken")
+    nat_gateway = self.ec2_backend.create_nat_gateway(
+        subnet_id=self._get_param("SubnetId"),
+        allocation_id=self._get_param("AllocationId"),
+        tags=add_tag_specification(self._get_param("TagSpecifications", [])),
+        connectivity_type=self._get_param("ConnectivityType"),
+        client_token=client_token,
+    )
+    result: dict[str, Any] = {"NatGateway": nat_gateway}
+    if client_token:
+        result["ClientToken"] = client_token
+    return ActionResult(result)
+
+
+def apply() -> None:
+    if getattr(NatGatewayBackend, _PATCHED_FLAG, False):
+        return
+    NatGatewayBackend.create_nat_gateway = _wrap_create(NatGatewayBackend.create_nat_gateway)  # type: ignore[method-assign]
+    NatGateways.create_nat_gateway = create_nat_gateway_response  # type: ignore[method-assign]
+    setattr(NatGatewayBackend, _PATCHED_FLAG, True)
