@@ -1,11 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Batched, paginated EC2 describe calls.
 
 Each function makes a fixed number of calls whatever the number of resources: it filters by VPC (or by a list of
 ids) and follows pagination, so the cost of reading a network does not grow with its number of subnets.
 """
+
+import re
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
@@ -94,3 +96,35 @@ def nat_gateways_by_id(client, nat_ids):
         Filter=[{"Name": "nat-gateway-id", "Values": sorted(set(nat_ids))}],
     )
     return {nat["NatGatewayId"]: nat for nat in nats}
+
+
+def nat_gateways_where(client, filters):
+    """NAT gateways matching EC2 ``filters`` (e.g. ``subnet-id`` or identity tags), in one paginated listing."""
+    return _paginate(client, "describe_nat_gateways", "NatGateways", Filter=list(filters))
+
+
+# EC2 ids: a type prefix, a dash, then 8 (older resources) or 17 lowercase hex digits.
+_EC2_ID_SUFFIX = re.compile(r"^(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+
+
+def check_id_format(option, value, prefix):
+    """Raise :class:`InvalidInput` against ``option`` unless ``value`` (an id or a list of ids) looks like
+    ``<prefix>-`` followed by 8 or 17 hex digits. Costs no API call: run it before anything else."""
+    for item in [value] if isinstance(value, str) else list(value or []):
+        head, dash, suffix = str(item).partition("-")
+        if head != prefix or not dash or not _EC2_ID_SUFFIX.match(suffix):
+            raise InvalidInput(option, f"{item!r} is not a {prefix} id ({prefix}- followed by 8 or 17 hex digits)")
+
+
+def internet_gateways(client, filters):
+    """Internet gateways matching EC2 ``filters`` (for example identity filters), attached or not."""
+    return _paginate(client, "describe_internet_gateways", "InternetGateways", Filters=filters)
+
+
+def describe_where(client, operation, result_key, name, values, *, filter_key="Filters"):
+    """Every item of a paginated describe whose filter ``name`` matches one of ``values`` (e.g. ``vpc-id`` and a few
+    VPC ids): one listing whatever the number of subnets. No values, no call. ``filter_key`` is ``Filter`` for
+    DescribeNatGateways."""
+    if not values:
+        return []
+    return _paginate(client, operation, result_key, **{filter_key: [{"Name": name, "Values": sorted(set(values))}]})

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Where a network's subnet pairs go: which availability zones, and which CIDR each subnet gets.
 
 Pure functions, so every rule is unit-tested without AWS. Two rules keep a network stable as it grows:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The base every module of this collection uses: amazon.aws's AnsibleAWSModule and a retrying EC2 client.
 
 Building on AnsibleAWSModule gives our modules the same connection options as amazon.aws's (region, profile,

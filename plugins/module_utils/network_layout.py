@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read what a network's layout depends on (zones, the VPC, subnets already there) and plan it with layout.py."""
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import describe_vpc, vpc_subnets

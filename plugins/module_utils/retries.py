@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Retry policy for every EC2 call the collection makes.
 
 Two policies, because they answer different failures:

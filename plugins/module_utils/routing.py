@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What a subnet's routes mean for its way out to the internet. Pure functions over EC2 describe results.
 
 The modules that build and repair routes and the audit that checks them ask the same questions (which table
@@ -109,3 +109,45 @@ def reaches_internet_gateway(subnet_id, vpc_id, route_tables, igws_by_id):
         and route_target(route)[0] == "internet_gateway"
         and route_problem(route, vpc_id, igws_by_id, {}) is None
     )
+
+
+def route_destination(route):
+    """What a route matches: its IPv4 or IPv6 CIDR, or its prefix list id (``pl-...``, e.g. a gateway endpoint)."""
+    return (
+        route.get("DestinationCidrBlock")
+        or route.get("DestinationIpv6CidrBlock")
+        or route.get("DestinationPrefixListId")
+    )
+
+
+def is_regional_nat(nat):
+    """True for a regional NAT gateway (``AvailabilityMode: regional``): one NAT serving every AZ of its VPC, with no
+    subnet of its own, so it can be neither misplaced nor in "another" AZ."""
+    return (nat or {}).get("AvailabilityMode") == "regional"
+
+
+def is_private_nat(nat):
+    """True for a private NAT gateway (``ConnectivityType: private``): it never reaches the internet by itself."""
+    return (nat or {}).get("ConnectivityType") == "private"
+
+
+def blackhole_routes(route_table):
+    """The routes of ``route_table`` whose target is gone (``State: blackhole``)."""
+    return [route for route in (route_table or {}).get("Routes", []) if route.get("State") == "blackhole"]
+
+
+def nat_placement_problem(nat, route_tables, igws_by_id):
+    """Why a public, zonal NAT gateway has no way out from the subnet it sits in; ``None`` when its subnet routes
+    0.0.0.0/0 to an internet gateway attached to its VPC (and for regional or private NATs, which need no such subnet).
+    """
+    if nat is None or is_regional_nat(nat) or is_private_nat(nat):
+        return None
+    subnet_id, vpc_id = nat.get("SubnetId"), nat.get("VpcId")
+    route = default_route(effective_route_table(subnet_id, vpc_id, route_tables))
+    if route is None:
+        return f"its subnet {subnet_id} has no default route"
+    kind, target = route_target(route)
+    if kind != "internet_gateway":
+        return f"its subnet {subnet_id} sends 0.0.0.0/0 to {target}, not to an internet gateway"
+    problem = route_problem(route, vpc_id, igws_by_id, {})
+    return f"its subnet {subnet_id}: {problem}" if problem else None

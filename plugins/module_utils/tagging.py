@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Identity tags: how a resource is recognised as part of one network built by this collection.
 
 Every resource we create carries ``cloudreactor:network=<network name>`` and ``cloudreactor:component=<what it is>``,
@@ -16,6 +16,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_specifications,
     compare_aws_tags,
 )
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput
 
 TAG_PREFIX = "cloudreactor:"
 NETWORK_TAG = TAG_PREFIX + "network"
@@ -75,3 +77,23 @@ def ensure_tags(client, resource_id, current, desired, check_mode):
     if to_set and not check_mode:
         client.create_tags(Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
     return bool(to_set)
+
+
+def has_identity(resource, network, component, **qualifiers):
+    """True when ``resource`` carries every identity tag of ``identity_tags(network, component, **qualifiers)``."""
+    tags = tags_of(resource)
+    return all(tags.get(key) == value for key, value in identity_tags(network, component, **qualifiers).items())
+
+
+# AWS allows 256 characters in a tag value; leave room for the suffixes of Name tags (``<network>-<table>``).
+MAX_NETWORK_NAME = 128
+
+
+def check_network_name(network, option="network_name"):
+    """Raise :class:`InvalidInput` unless ``network`` can be the value of our identity tags."""
+    if not network or not network.strip():
+        raise InvalidInput(option, "must not be empty: it is the value of the identity tags")
+    if network != network.strip():
+        raise InvalidInput(option, f"{network!r} has leading or trailing spaces")
+    if len(network) > MAX_NETWORK_NAME:
+        raise InvalidInput(option, f"must be at most {MAX_NETWORK_NAME} characters, not {len(network)}")

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 DOCUMENTATION = r"""
 ---
@@ -17,7 +17,7 @@ description:
     C(x.y.(32*i+16).0/20)); other VPC sizes are split into sixteen equal slots the same way.
   - Every input that can be checked without AWS is checked before the first AWS call.
 author:
-  - CloudReactor
+  - CloudReactor (@CloudReactor)
 options:
   network_name:
     description: Name of the network; its resources carry the tag C(cloudreactor:network=<network_name>).

@@ -1,0 +1,126 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: internet_gateway
+short_description: Give a VPC exactly one internet gateway, without duplicating or touching someone else's
+version_added: 0.1.0
+description:
+  - Makes sure the VPC of a CloudReactor network has one internet gateway attached, the way out to the internet for
+    public subnets and for the NAT gateways of private subnets.
+  - When an internet gateway is already attached to the VPC it is used as it is, whoever created it. A gateway
+    without this network's identity tags is never tagged, detached or deleted.
+  - When none is attached, a detached gateway that carries this network's identity tags (for example left by an
+    interrupted run) is attached again instead of creating a second one. Otherwise a gateway is created with its
+    tags and attached.
+  - A gateway with this network's identity tags that is attached to another VPC is left alone.
+  - With O(state=absent), the gateway attached to the VPC is detached and deleted only when it is this network's,
+    together with any detached gateways of this network.
+author:
+  - CloudReactor (@CloudReactor)
+options:
+  vpc_id:
+    description:
+      - The VPC the internet gateway is attached to, for example C(vpc-0123456789abcdef0).
+      - With O(state=present) the VPC must exist. With O(state=absent) a VPC that no longer exists is not an error.
+    type: str
+    required: true
+  network_name:
+    description:
+      - The name of the network; the value of the C(cloudreactor:network) identity tag.
+      - The gateway this module creates is named C(<network_name>-igw).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) ensures one internet gateway is attached to the VPC; V(absent) removes this network's gateway.
+    type: str
+    choices: [present, absent]
+    default: present
+  tags:
+    description:
+      - Extra tags for the gateway this module creates or already owns. A C(Name) tag here replaces the default
+        name. Identity tags always win over tags given here.
+      - Tags are added or corrected, never removed; a gateway that is not this network's is never tagged.
+    type: dict
+    default: {}
+notes:
+  - Check mode is supported and reports what would change; diff mode shows the gateway attached to the VPC before
+    and after.
+  - Detaching fails while the VPC still has public addresses mapped (NAT gateways, Elastic IPs); remove those first.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Give the VPC its internet gateway
+  cloudreactor.aws.internet_gateway:
+    vpc_id: "{{ vpc.vpc_id }}"
+    network_name: tasks-prod
+    tags:
+      team: platform
+  register: igw
+
+- name: Remove the network's internet gateway (a gateway someone else attached stays)
+  cloudreactor.aws.internet_gateway:
+    vpc_id: "{{ vpc.vpc_id }}"
+    network_name: tasks-prod
+    state: absent
+"""
+
+RETURN = r"""
+internet_gateway_id:
+  description:
+    - The internet gateway attached to the VPC after the run.
+    - V(null) when none is (after O(state=absent)), or in check mode when the gateway would be created.
+  returned: always
+  type: str
+  sample: igw-0123456789abcdef0
+action:
+  description:
+    - What the module did.
+    - V(created) created a gateway and attached it. V(attached) attached a detached gateway of this network.
+      V(adopted) found a gateway that is not this network's attached to the VPC and used it untouched.
+      V(tagged) found this network's gateway attached and completed its tags. V(deleted) detached and deleted
+      this network's gateways. V(none) nothing to do.
+  returned: always
+  type: str
+  sample: created
+deleted_internet_gateway_ids:
+  description: The gateways deleted (or, in check mode, that would be deleted).
+  returned: always
+  type: list
+  elements: str
+  sample: [igw-0123456789abcdef0]
+"""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import manage_internet_gateway
+from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, network_module
+
+
+def main():
+    argument_spec = dict(
+        vpc_id=dict(type="str", required=True),
+        network_name=dict(type="str", required=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        tags=dict(type="dict", default={}),
+    )
+    module = network_module(argument_spec)
+    with reported_errors(module):
+        # AnsibleModule.warn: amazon.aws's wrapper would also pass the warnings to exit_json, which ansible-core
+        # 2.19 reports as deprecated.
+        result = manage_internet_gateway(ec2_client(module), module.params, module.check_mode, module._module.warn)
+        diff = result.pop("diff")
+        if module._diff:
+            result["diff"] = diff
+        module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
