@@ -15,13 +15,15 @@ PYTEST_WORKERS ?= 2
 
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONPATH := $(CURDIR)/tests
+# Molecule and ansible-test call ansible-* by name: the virtualenv's must come first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test lint sanity sanity-bootstrap pytest unit integration emulator clean
+.PHONY: demo test lint sanity sanity-bootstrap pytest unit integration molecule emulator clean
 
 demo: $(STAMP)
 	$(BIN)/python -m demo
 
-test: lint sanity pytest
+test: lint sanity pytest molecule
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +44,10 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) tests/integration tests/emulator
+
+# Each scenario starts and stops its own emulator (molecule/shared/create.yml, destroy.yml).
+molecule: $(STAMP)
+	$(BIN)/molecule test --all
 
 # Sanity runs on the built artifact: what users install is what gets checked, and a file that build_ignore
 # should have dropped fails the run instead of shipping.
