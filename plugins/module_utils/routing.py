@@ -131,11 +131,6 @@ def is_private_nat(nat):
     return (nat or {}).get("ConnectivityType") == "private"
 
 
-def blackhole_routes(route_table):
-    """The routes of ``route_table`` whose target is gone (``State: blackhole``)."""
-    return [route for route in (route_table or {}).get("Routes", []) if route.get("State") == "blackhole"]
-
-
 def nat_placement_problem(nat, route_tables, igws_by_id):
     """Why a public, zonal NAT gateway has no way out from the subnet it sits in; ``None`` when its subnet routes
     0.0.0.0/0 to an internet gateway attached to its VPC (and for regional or private NATs, which need no such subnet).

@@ -9,8 +9,8 @@ module: network_layout
 short_description: Plan where a Fargate network's subnet pairs go (zones and CIDRs), without changing anything
 version_added: 0.1.0
 description:
-  - Chooses the availability zones and the public/private subnet CIDRs of a network built by
-    M(cloudreactor.aws) roles. Read-only: it makes describe calls only and always reports O(ignore:changed=false).
+  - Chooses the availability zones and the public/private subnet CIDRs of a network built by the
+    C(cloudreactor.aws.fargate_network) role. Read-only, it makes describe calls only and never reports a change.
   - Zones are chosen by name and stay stable across runs; a zone that already holds this network's subnets keeps
     them and their CIDRs, and a new zone takes free address space, so growing a network never moves a subnet.
   - On a /16 VPC the default CIDRs follow the CloudReactor setup wizard's layout (public C(x.y.(32*i).0/20), private
@@ -20,7 +20,7 @@ author:
   - CloudReactor (@CloudReactor)
 options:
   network_name:
-    description: Name of the network; its resources carry the tag C(cloudreactor:network=<network_name>).
+    description: Name of the network. Its resources carry the tag C(cloudreactor:network=<network_name>).
     type: str
     required: true
   vpc_id:

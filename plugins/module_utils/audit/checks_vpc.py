@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""VPC-wide conditions: DNS attributes, the internet gateway, one VPC for everything, more than one AZ."""
+
+
+def _task_vpc_ids(ctx):
+    return list(dict.fromkeys(view.vpc_id for view in ctx.views))
+
+
+def check_dns(ctx, findings):
+    for vpc_id in _task_vpc_ids(ctx):
+        dns = ctx.snapshot.dns.get(vpc_id, {})
+        subnet_ids = [view.id for view in ctx.views if view.vpc_id == vpc_id]
+        if not dns.get("support"):
+            findings.add(
+                "VPC_DNS_SUPPORT_DISABLED",
+                vpc_id,
+                f"VPC {vpc_id} has enableDnsSupport off: the Amazon DNS server does not answer, so tasks cannot "
+                "resolve the ECR, CloudWatch Logs and CloudReactor names.",
+                f"aws ec2 modify-vpc-attribute --vpc-id {vpc_id} --enable-dns-support",
+                subnet_ids,
+            )
+        if not dns.get("hostnames"):
+            findings.add(
+                "VPC_DNS_HOSTNAMES_DISABLED",
+                vpc_id,
+                f"VPC {vpc_id} has enableDnsHostnames off: interface VPC endpoints' private DNS names do not resolve.",
+                f"aws ec2 modify-vpc-attribute --vpc-id {vpc_id} --enable-dns-hostnames",
+                subnet_ids,
+            )
+
+
+def check_internet_gateway(ctx, findings):
+    for vpc_id in _task_vpc_ids(ctx):
+        if ctx.snapshot.attached_igw(vpc_id) is None:
+            findings.add(
+                "IGW_MISSING",
+                vpc_id,
+                f"No internet gateway is attached to VPC {vpc_id}: neither public subnets nor NAT gateways can reach "
+                "the internet, so no task there can reach CloudReactor.",
+                f"Create an internet gateway, attach it to {vpc_id}, and route the public subnets' 0.0.0.0/0 to it.",
+                [view.id for view in ctx.views if view.vpc_id == vpc_id],
+            )
+
+
+def check_one_vpc(ctx, findings):
+    """Task mode: the subnets and security groups must all be in the VPC of the first subnet."""
+    if not ctx.options.task_mode or not ctx.views:
+        return
+    home = ctx.views[0].vpc_id
+    all_ids = [view.id for view in ctx.views]
+    for view in ctx.views:
+        if view.vpc_id != home:
+            findings.add(
+                "MIXED_VPCS",
+                view.id,
+                f"Subnet {view.id} is in {view.vpc_id}, the first task subnet {ctx.views[0].id} in {home}: "
+                "a task's subnets must all belong to one VPC.",
+                f"Use only subnets of {home} (or only of {view.vpc_id}).",
+                all_ids,
+            )
+    for group_id in ctx.options.security_group_ids:
+        group_vpc = (ctx.snapshot.security_groups.get(group_id) or {}).get("VpcId")
+        if group_vpc and group_vpc != home:
+            findings.add(
+                "MIXED_VPCS",
+                group_id,
+                f"Security group {group_id} belongs to {group_vpc}, the task subnets to {home}: ECS rejects the task.",
+                f"Use a security group of {home}.",
+                all_ids,
+            )
+
+
+def check_zones(ctx, findings):
+    zones = sorted({view.az for view in ctx.views if view.az})
+    if ctx.views and len(zones) < 2:
+        vpc_id = ctx.views[0].vpc_id
+        where = zones[0] if zones else "an unknown zone"
+        findings.add(
+            "SINGLE_AZ",
+            vpc_id,
+            f"Every task subnet is in {where}: the tasks stop when that availability zone fails.",
+            f"Add a task subnet in a second availability zone of {vpc_id}, with its own NAT gateway or public route.",
+            [view.id for view in ctx.views],
+        )
+
+
+CHECKS = (check_dns, check_internet_gateway, check_one_vpc, check_zones)
