@@ -20,3 +20,11 @@ def network_module(argument_spec, **kwargs):
 def ec2_client(module):
     """An EC2 client whose calls retry throttling when made with ``aws_retry=True``."""
     return module.client("ec2", retry_decorator=AWS_RETRY)
+
+
+def exit_with(module, result):
+    """``exit_json`` with ``result``; its ``diff`` is returned only when Ansible runs with ``--diff``."""
+    diff = result.pop("diff", None)
+    if module._diff and diff is not None:
+        result["diff"] = diff
+    module.exit_json(**result)

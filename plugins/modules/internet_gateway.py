@@ -101,7 +101,7 @@ deleted_internet_gateway_ids:
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import manage_internet_gateway
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
 
 
 def main():
@@ -116,10 +116,7 @@ def main():
         # AnsibleModule.warn: amazon.aws's wrapper would also pass the warnings to exit_json, which ansible-core
         # 2.19 reports as deprecated.
         result = manage_internet_gateway(ec2_client(module), module.params, module.check_mode, module._module.warn)
-        diff = result.pop("diff")
-        if module._diff:
-            result["diff"] = diff
-        module.exit_json(**result)
+        exit_with(module, result)
 
 
 if __name__ == "__main__":

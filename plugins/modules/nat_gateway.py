@@ -204,7 +204,7 @@ failure_code:
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
 from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import run
 
 
@@ -221,10 +221,7 @@ def main():
     module = network_module(argument_spec, required_if=[("state", "present", ["subnet_ids"])])
     with reported_errors(module):
         result = run(ec2_client(module), module)
-        diff = result.pop("diff")
-        if module._diff:
-            result["diff"] = diff
-        module.exit_json(**result)
+        exit_with(module, result)
 
 
 if __name__ == "__main__":

@@ -175,7 +175,7 @@ actions:
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
 from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import manage_route_table
 
 
@@ -197,10 +197,7 @@ def main():
         # AnsibleModule.warn: amazon.aws's wrapper would also pass the warnings to exit_json, which ansible-core
         # 2.19 reports as deprecated.
         result = manage_route_table(ec2_client(module), module.params, module.check_mode, module._module.warn)
-        diff = result.pop("diff")
-        if module._diff:
-            result["diff"] = diff
-        module.exit_json(**result)
+        exit_with(module, result)
 
 
 if __name__ == "__main__":
