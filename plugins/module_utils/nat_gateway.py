@@ -254,6 +254,12 @@ class NatGateways:
         vpc_id = single_vpc(subnets)
         nats = describe.nat_gateways_where(self.client, [{"Name": "subnet-id", "Values": self.subnet_ids}])
         our_eips = elastic_ip.our_addresses(self.client, self.network, self.subnet_ids)
+        draining = self._deleting_with_our_addresses(nats, our_eips)
+        if draining and not self.check_mode:
+            # Their addresses come free once they are deleted: wait, then reuse them instead of allocating new
+            # ones that would leave the old addresses leaked.
+            self._wait_deleted(draining)
+            our_eips = elastic_ip.our_addresses(self.client, self.network, self.subnet_ids)
         given = elastic_ip.given_addresses(self.client, self.allocation_ids)
         given_by_subnet = {}
         if self.allocation_ids:  # validate_options made it as long as subnet_ids
@@ -292,6 +298,19 @@ class NatGateways:
                 "after": {plan.subnet_id: plan.after(self.check_mode) for plan in plans},
             },
         }
+
+    def _deleting_with_our_addresses(self, nats, our_eips):
+        """Our NAT gateways being deleted, in subnets left without a usable one, that hold one of our addresses."""
+        served = {nat.get("SubnetId") for nat in nats if nat.get("State") in USABLE_STATES}
+        our_ids = {eip["AllocationId"] for eip in our_eips}
+        return [
+            nat
+            for nat in nats
+            if nat.get("State") == "deleting"
+            and nat.get("SubnetId") not in served
+            and self.is_ours(nat)
+            and any(address.get("AllocationId") in our_ids for address in nat.get("NatGatewayAddresses", []))
+        ]
 
     def _free_eips_by_subnet(self, our_eips, given_ids):
         """Our unassociated addresses per subnet tag (oldest id first), minus any the user gave for a subnet."""

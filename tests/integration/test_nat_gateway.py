@@ -231,6 +231,24 @@ def test_failed_nat_of_ours_is_replaced_and_its_eip_reused(aws, ec2):
     assert nat(aws, [subnet])["changed"] is False
 
 
+def test_nat_of_ours_still_deleting_is_waited_for_and_its_eip_reused(aws, ec2):
+    net = build_network(ec2, public=1)
+    first = nat(aws, net.subnets)["nat_gateways"][0]
+    aws.set_nat_transition("manual", times=2)
+    ec2.delete_nat_gateway(NatGatewayId=first["nat_gateway_id"])
+
+    with aws.recording() as rec:
+        result = nat(aws, net.subnets)
+
+    assert not result.get("failed"), result
+    entry = result["nat_gateways"][0]
+    assert entry["action"] == "created"
+    assert (entry["allocation_id"], entry["allocation_source"]) == (first["allocation_id"], "reused")
+    assert rec.count("AllocateAddress") == 0
+    assert describe_nat(ec2, first["nat_gateway_id"])["State"] == "deleted"
+    assert allocation_ids(ec2) == [first["allocation_id"]]
+
+
 def test_given_allocation_ids_are_used_and_never_released(aws, ec2):
     net = build_network(ec2)
     given = [ec2.allocate_address(Domain="vpc")["AllocationId"] for _ in net.subnets]
