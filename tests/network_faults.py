@@ -92,14 +92,123 @@ def task_sg_egress_revoked(ec2, network, zone):  # noqa: ARG001 - one task secur
             ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
 
 
+def _igw(ec2, network):
+    return _tagged(ec2, "describe_internet_gateways", "InternetGateways", network)[0]
+
+
+def _vpc_id(ec2, network):
+    return _table(ec2, network, "public")["VpcId"]
+
+
+def private_route_to_igw(ec2, network, zone):
+    """The zone's private default route was pointed at the internet gateway (tasks without public IPs go nowhere)."""
+    table = _table(ec2, network, f"private-{zone}")
+    ec2.replace_route(
+        RouteTableId=table["RouteTableId"],
+        DestinationCidrBlock=DEFAULT_ROUTE,
+        GatewayId=_igw(ec2, network)["InternetGatewayId"],
+    )
+
+
+def nat_failed(ec2, network, zone):
+    """The zone's NAT gateway was replaced by one that failed (its subnet lost its way out while it was created)."""
+    public = _subnet(ec2, network, "public", zone)
+    public_table = _table(ec2, network, "public")
+    nat_deleted(ec2, network, zone)
+    ec2.delete_route(RouteTableId=public_table["RouteTableId"], DestinationCidrBlock=DEFAULT_ROUTE)
+    address = ec2.allocate_address(Domain="vpc")
+    tags = [
+        {"Key": NETWORK_TAG, "Value": network},
+        {"Key": "cloudreactor:component", "Value": "nat-gateway"},
+        {"Key": "cloudreactor:az", "Value": zone},
+        {"Key": "cloudreactor:subnet", "Value": public["SubnetId"]},
+    ]
+    failed = ec2.create_nat_gateway(
+        SubnetId=public["SubnetId"],
+        AllocationId=address["AllocationId"],
+        TagSpecifications=[{"ResourceType": "natgateway", "Tags": tags}],
+    )["NatGateway"]["NatGatewayId"]
+    ec2.describe_nat_gateways(NatGatewayIds=[failed])
+    ec2.create_route(
+        RouteTableId=public_table["RouteTableId"],
+        DestinationCidrBlock=DEFAULT_ROUTE,
+        GatewayId=_igw(ec2, network)["InternetGatewayId"],
+    )
+    ec2.release_address(AllocationId=address["AllocationId"])
+    private_table = _table(ec2, network, f"private-{zone}")
+    ec2.replace_route(
+        RouteTableId=private_table["RouteTableId"], DestinationCidrBlock=DEFAULT_ROUTE, NatGatewayId=failed
+    )
+
+
+def igw_deleted(ec2, network, zone):
+    """The internet gateway was detached and deleted."""
+    igw_id = _igw(ec2, network)["InternetGatewayId"]
+    igw_detached(ec2, network, zone)
+    ec2.delete_internet_gateway(InternetGatewayId=igw_id)
+
+
+def private_subnet_on_main_table(ec2, network, zone):
+    """The zone's private subnet lost its explicit association and fell back to the VPC's main table."""
+    private = _subnet(ec2, network, "private", zone)
+    table = _table(ec2, network, f"private-{zone}")
+    association = next(a for a in table["Associations"] if a.get("SubnetId") == private["SubnetId"])
+    ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
+
+
+def public_default_route_deleted(ec2, network, zone):  # noqa: ARG001 - one public table per network
+    """The public subnets lost their route to the internet gateway (and with them every NAT gateway)."""
+    table = _table(ec2, network, "public")
+    ec2.delete_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock=DEFAULT_ROUTE)
+
+
+def vpc_dns_hostnames_off(ec2, network, zone):  # noqa: ARG001 - a VPC-wide setting
+    """DNS hostnames were turned off on the VPC (interface endpoints with private DNS stop resolving)."""
+    ec2.modify_vpc_attribute(VpcId=_vpc_id(ec2, network), EnableDnsHostnames={"Value": False})
+
+
+def nacl_denies_ephemeral(ec2, network, zone):
+    """A network ACL rule now denies the return traffic (TCP 1024-65535) into the zone's private subnet."""
+    private = _subnet(ec2, network, "private", zone)
+    acl = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [private["SubnetId"]]}])
+    ec2.create_network_acl_entry(
+        NetworkAclId=acl["NetworkAcls"][0]["NetworkAclId"],
+        RuleNumber=50,
+        Protocol="6",
+        RuleAction="deny",
+        Egress=False,
+        CidrBlock="0.0.0.0/0",
+        PortRange={"From": 1024, "To": 65535},
+    )
+
+
+def eip_leaked(ec2, network, zone):
+    """An Elastic IP tagged as the network's sits unassociated (it costs money and serves nothing)."""
+    public = _subnet(ec2, network, "public", zone)
+    tags = [
+        {"Key": NETWORK_TAG, "Value": network},
+        {"Key": "cloudreactor:component", "Value": "elastic-ip"},
+        {"Key": "cloudreactor:subnet", "Value": public["SubnetId"]},
+    ]
+    ec2.allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}])
+
+
 FAULTS = {
     fault.__name__: fault
     for fault in (
         private_default_route_deleted,
+        private_route_to_igw,
         nat_deleted,
+        nat_failed,
         igw_detached,
+        igw_deleted,
         private_subnet_on_public_table,
+        private_subnet_on_main_table,
+        public_default_route_deleted,
         task_sg_egress_revoked,
+        vpc_dns_hostnames_off,
+        nacl_denies_ephemeral,
+        eip_leaked,
     )
 }
 

@@ -1,36 +1,7 @@
 """The role refuses bad variables before any AWS call, and the message names the variable."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def setup_network(aws, extra_vars):
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "ANSIBLE_NOCOLOR": "1",
-    }
-    variables = {
-        "fargate_network_region": "us-east-1",
-        "fargate_network_aws_endpoint_url": aws.endpoint_url,
-        **extra_vars,
-    }
-    command = [
-        Path(sys.executable).parent / "ansible-playbook",
-        "playbooks/setup_network.yml",
-        "-e",
-        json.dumps(variables),
-    ]
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+from playbook_runner import run_playbook
 
 
 # Types, choices and CIDRs are checked with no AWS call at all; a zone or VPC id needs a read to be checked.
@@ -55,7 +26,7 @@ def setup_network(aws, extra_vars):
 )
 def test_bad_variable_fails_before_any_change_naming_it(aws, extra_vars, message, reads_needed):
     with aws.recording() as rec:
-        run = setup_network(aws, extra_vars)
+        run = run_playbook(aws.endpoint_url, "setup_network.yml", extra_vars)
 
     assert run.returncode != 0
     assert message in run.stdout + run.stderr

@@ -1,0 +1,145 @@
+"""The two promises under faults: a network the role built and something broke is reported, then repaired by
+running the role again; what the user owns is reported and left alone.
+
+One network is built per module (on an emulator of its own, since the shared one is reset between tests), and
+each test breaks it one way: network_check must name the fault, the role must repair it (or, for faults in things
+the role does not own, leave it), network_check must then be clean, and a further run must change nothing.
+"""
+
+import network_faults
+import pytest
+from module_runner import run_module
+from playbook_runner import changed_count, run_playbook
+
+from aws_emulator.client import Emulator
+
+NETWORK = "fault-matrix"
+
+ZONE = "us-east-1b"
+
+# What network_check reports for each fault the role repairs (warnings and errors; info findings aside).
+REPAIRED = {
+    "private_default_route_deleted": {"NO_INTERNET_FOR_CLOUDREACTOR"},
+    "private_route_to_igw": {"PRIVATE_SUBNET_ROUTES_TO_IGW", "PUBLIC_SUBNET_NO_PUBLIC_IP"},
+    "nat_deleted": {"ROUTE_DEAD_NAT", "EIP_LEAKED"},
+    "nat_failed": {"ROUTE_DEAD_NAT", "EIP_LEAKED"},
+    "igw_detached": {"IGW_MISSING", "NAT_NOT_IN_PUBLIC_SUBNET"},
+    "igw_deleted": {"IGW_MISSING", "NAT_NOT_IN_PUBLIC_SUBNET"},
+    "private_subnet_on_public_table": {"PRIVATE_SUBNET_ROUTES_TO_IGW", "PUBLIC_SUBNET_NO_PUBLIC_IP"},
+    "private_subnet_on_main_table": {"NO_INTERNET_FOR_CLOUDREACTOR"},
+    "public_default_route_deleted": {"NAT_NOT_IN_PUBLIC_SUBNET"},
+    "task_sg_egress_revoked": {"SG_NO_HTTPS_EGRESS"},
+    "vpc_dns_hostnames_off": {"VPC_DNS_HOSTNAMES_DISABLED"},
+}
+
+# Faults in things the role does not own: reported, never "repaired". The VPC's network ACLs are the account's
+# (the role creates none, and a deny rule may be deliberate); an unassociated Elastic IP, even one tagged as the
+# network's, may be kept on purpose for its address (partners allow-list it) and releasing it cannot be undone.
+REPORTED_ONLY = {
+    "nacl_denies_ephemeral": {"NACL_BLOCKS_EPHEMERAL_INGRESS"},
+    "eip_leaked": {"EIP_LEAKED"},
+}
+
+
+class Network:
+    def __init__(self, emulator):
+        self.emulator = emulator
+        self.ec2 = emulator.boto3_client("ec2")
+
+    def build(self):
+        assert changed_count(self.setup()) > 0
+
+    def setup(self):
+        return run_playbook(self.emulator.endpoint_url, "setup_network.yml", {"fargate_network_name": NETWORK})
+
+    def task_settings(self):
+        def ids(component):
+            subnets = self.ec2.describe_subnets(
+                Filters=[
+                    {"Name": "tag:cloudreactor:network", "Values": [NETWORK]},
+                    {"Name": "tag:cloudreactor:component", "Values": [component]},
+                ]
+            )["Subnets"]
+            return sorted(subnet["SubnetId"] for subnet in subnets)
+
+        groups = self.ec2.describe_security_groups(Filters=[{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}])
+        return ids("subnet-private"), [group["GroupId"] for group in groups["SecurityGroups"]]
+
+    def audit(self):
+        subnet_ids, group_ids = self.task_settings()
+        result = run_module(
+            "network_check",
+            {
+                **self.emulator.module_params(),
+                "subnet_ids": subnet_ids,
+                "security_group_ids": group_ids,
+                "assign_public_ip": False,
+                "network_name": NETWORK,
+                "fail_on": "never",
+            },
+        )
+        assert not result.get("failed"), result
+        return {finding["code"] for finding in result["findings"] if finding["severity"] != "info"}
+
+
+@pytest.fixture(scope="module")
+def network():
+    emulator = Emulator.start(nat_transition="immediate")
+    try:
+        built = Network(emulator)
+        built.build()
+        assert built.audit() == set()
+        yield built
+    finally:
+        emulator.stop()
+
+
+def test_every_fault_is_in_the_matrix():
+    assert set(REPAIRED) | set(REPORTED_ONLY) == set(network_faults.FAULTS)
+
+
+@pytest.mark.parametrize("fault", sorted(REPAIRED))
+def test_fault_is_reported_then_repaired(network, fault):
+    network_faults.FAULTS[fault](network.ec2, NETWORK, ZONE)
+    assert network.audit() == REPAIRED[fault]
+
+    assert changed_count(network.setup()) > 0
+    assert network.audit() == set()
+    assert changed_count(network.setup()) == 0
+
+
+def test_nacl_deny_is_reported_and_left_to_its_owner(network):
+    network_faults.nacl_denies_ephemeral(network.ec2, NETWORK, ZONE)
+    assert network.audit() == REPORTED_ONLY["nacl_denies_ephemeral"]
+
+    run = network.setup()
+    assert run.returncode != 0  # the role's own audit stops the play: tasks there would fail
+    assert "NACL_BLOCKS_EPHEMERAL_INGRESS" in run.stdout
+    deny_rules = _deny_rules(network.ec2)
+    assert len(deny_rules) == 1  # untouched
+
+    acl_id, rule = deny_rules[0]
+    network.ec2.delete_network_acl_entry(NetworkAclId=acl_id, RuleNumber=rule["RuleNumber"], Egress=False)
+    assert network.audit() == set()
+
+
+def test_leaked_address_is_reported_and_kept(network):
+    network_faults.eip_leaked(network.ec2, NETWORK, ZONE)
+    assert network.audit() == REPORTED_ONLY["eip_leaked"]
+
+    assert changed_count(network.setup()) == 0
+    leaked = [eip for eip in network.ec2.describe_addresses()["Addresses"] if "AssociationId" not in eip]
+    assert len(leaked) == 1  # kept: releasing an address cannot be undone
+
+    network.ec2.release_address(AllocationId=leaked[0]["AllocationId"])
+    assert network.audit() == set()
+
+
+def _deny_rules(ec2):
+    """Deny entries other than the final ``*`` rule (32767) every network ACL has."""
+    return [
+        (acl["NetworkAclId"], entry)
+        for acl in ec2.describe_network_acls()["NetworkAcls"]
+        for entry in acl["Entries"]
+        if entry["RuleAction"] == "deny" and entry["RuleNumber"] != 32767
+    ]
