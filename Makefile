@@ -15,6 +15,8 @@ PYTEST_WORKERS ?= 2
 
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PYTHONPATH := $(CURDIR)/tests
+# Tests reach nothing but their emulator: never let boto3 ask the instance metadata address for credentials.
+export AWS_EC2_METADATA_DISABLED := true
 # Molecule and ansible-test call ansible-* by name: the virtualenv's must come first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 

@@ -11,15 +11,20 @@ REPO = Path(__file__).resolve().parents[1]
 RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 
-def run_playbook(endpoint_url, playbook, extra_vars=None, *, check=False):
-    """Run ``playbooks/<playbook>`` with the role's connection variables pointing at ``endpoint_url``."""
+def run_playbook(endpoint_url, playbook, extra_vars=None, *, check=False, environment=None):
+    """Run ``playbooks/<playbook>`` with the role's connection variables pointing at ``endpoint_url``.
+
+    ``environment`` adds variables to the run's environment; a ``None`` value removes one.
+    """
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "ANSIBLE_NOCOLOR": "1",
+        **(environment or {}),
     }
+    env = {name: value for name, value in env.items() if value is not None}
     variables = {
         "fargate_network_region": "us-east-1",
         "fargate_network_aws_endpoint_url": endpoint_url,

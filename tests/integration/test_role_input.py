@@ -33,3 +33,36 @@ def test_bad_variable_fails_before_any_change_naming_it(aws, extra_vars, message
     assert rec.mutations == []
     if not reads_needed:
         assert rec.actions == []
+
+
+# No region, profile or config file. AWS_EC2_METADATA_DISABLED keeps boto3 from asking the instance metadata
+# address for credentials: tests reach nothing but the emulator.
+NO_AWS_CONFIG = {
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_REGION": None,
+    "AWS_DEFAULT_REGION": None,
+    "AWS_PROFILE": None,
+    "AWS_CONFIG_FILE": "/nonexistent",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+}
+
+
+def test_missing_region_fails_before_any_aws_call(aws):
+    with aws.recording() as rec:
+        run = run_playbook(
+            aws.endpoint_url, "setup_network.yml", {"fargate_network_region": ""}, environment=NO_AWS_CONFIG
+        )
+
+    assert run.returncode != 0
+    assert "requires a region" in run.stdout
+    assert rec.actions == []
+
+
+def test_missing_credentials_fail_before_any_aws_call(aws):
+    no_credentials = {**NO_AWS_CONFIG, "AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None}
+    with aws.recording() as rec:
+        run = run_playbook(aws.endpoint_url, "setup_network.yml", environment=no_credentials)
+
+    assert run.returncode != 0
+    assert "credentials" in run.stdout.lower()
+    assert rec.actions == []
