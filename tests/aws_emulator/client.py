@@ -47,6 +47,7 @@ class RecordedCall:
     action: str | None
     method: str
     url: str
+    user_agent: str = ""
 
 
 def _service_of(headers: dict[str, str]) -> str | None:
@@ -85,6 +86,10 @@ class Recording:
                     action=_action_of(entry),
                     method=entry.get("method", ""),
                     url=entry.get("url", ""),
+                    user_agent=next(
+                        (value for key, value in (entry.get("headers") or {}).items() if key.lower() == "user-agent"),
+                        "",
+                    ),
                 )
             )
 
@@ -103,6 +108,15 @@ class Recording:
 
     def count(self, action: str) -> int:
         return self.actions.count(action)
+
+    @property
+    def ansible_actions(self) -> set[str]:
+        """EC2 actions made by Ansible modules (ours and amazon.aws's), not by a test's own boto3 client."""
+        return {
+            call.action
+            for call in self.calls
+            if call.action and call.service in ("ec2", None) and "Ansible/" in call.user_agent
+        }
 
 
 class Emulator:

@@ -22,7 +22,7 @@ PLAYBOOK_RUNS = [
         "-e",
         "fargate_network_name=demo",
         "-e",
-        "check_network_region=us-east-1",
+        "fargate_network_region=us-east-1",
         "-e",
         f"check_network_report_path={REPORT}",
     ],

@@ -1,0 +1,54 @@
+"""docs/iam-policy.json allows exactly the EC2 actions the role and the check use: none missing, none spare.
+
+One recording covers the role's whole life on the emulator: build, repair after faults, retag and open then close
+an inbound rule, switch to a single NAT gateway, grow by a zone, audit the VPC, tear down. Only calls made by
+Ansible modules count (a test's own boto3 client is not the role).
+"""
+
+import json
+from pathlib import Path
+
+import network_faults
+from playbook_runner import changed_count, run_playbook
+
+POLICY = Path(__file__).resolve().parents[2] / "docs" / "iam-policy.json"
+NETWORK = "iam"
+
+
+def policy_actions():
+    statements = json.loads(POLICY.read_text())["Statement"]
+    actions = set()
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        actions.update(statement["Action"])
+    return actions
+
+
+def run(aws, playbook, **extra_vars):
+    return run_playbook(aws.endpoint_url, playbook, {"fargate_network_name": NETWORK, **extra_vars})
+
+
+def test_policy_allows_exactly_the_actions_the_role_and_check_use(aws):
+    ec2 = aws.boto3_client("ec2")
+    with aws.recording() as rec:
+        changed_count(run(aws, "setup_network.yml"))
+        for fault in ("nat_failed", "private_subnet_on_public_table", "task_sg_egress_revoked", "igw_deleted"):
+            network_faults.FAULTS[fault](ec2, NETWORK, "us-east-1b")
+        changed_count(run(aws, "setup_network.yml"))
+        ingress = [{"proto": "tcp", "ports": [8080], "cidr_ip": "10.0.0.0/16"}]
+        tags = {"team": "data"}
+        changed_count(
+            run(aws, "setup_network.yml", fargate_network_tags=tags, fargate_network_security_group_ingress=ingress)
+        )
+        changed_count(run(aws, "setup_network.yml", fargate_network_tags=tags))
+        changed_count(run(aws, "setup_network.yml", fargate_network_nat_gateways="single", fargate_network_az_count=3))
+        check = run_playbook(
+            aws.endpoint_url, "check_network.yml", {"fargate_network_name": NETWORK, "check_network_report_path": ""}
+        )
+        assert check.returncode == 0, check.stdout[-2000:]
+        changed_count(run(aws, "teardown_network.yml"))
+
+    used = {f"ec2:{action}" for action in rec.ansible_actions}
+    allowed = policy_actions()
+    assert sorted(used - allowed) == [], "used but not allowed"
+    assert sorted(allowed - used) == [], "allowed but never used"
