@@ -445,3 +445,18 @@ def test_flow_style_network_stays_flow(tmp_path):
         + ", ".join(SUBNETS)
         + f"], security_groups: [{GROUP}], assign_public_ip: false}}}}  # one line\n"
     )
+
+
+@pytest.mark.parametrize("make_unwritable", ["missing", "file"])
+def test_unwritable_deploy_config_dir_is_refused(tmp_path, make_unwritable):
+    # Permission bits cannot stop root (tests and CI run as root): a missing directory, or a file where the
+    # directory should be, is what cannot be written to here.
+    directory = tmp_path / "deploy_config"
+    if make_unwritable == "file":
+        directory.write_text("not a directory\n")
+
+    result = write(directory)
+
+    assert result["failed"] is True
+    assert "deploy_config_dir" in result["msg"]
+    assert not (directory / "vars").exists()
