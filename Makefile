@@ -20,7 +20,7 @@ export AWS_EC2_METADATA_DISABLED := true
 # Molecule and ansible-test call ansible-* by name: the virtualenv's must come first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test lint sanity sanity-bootstrap pytest unit integration molecule emulator clean
+.PHONY: demo test lint sanity sanity-bootstrap pytest unit integration molecule bench emulator clean
 
 demo: $(STAMP)
 	$(BIN)/python -m demo
@@ -70,6 +70,11 @@ $(ANSIBLE_TEST_CACHE)/get_pip_24_2.py: tests/sanity_bootstrap/get_pip.py | $(STA
 	mkdir -p $(ANSIBLE_TEST_CACHE)
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --dest $(ANSIBLE_TEST_CACHE) pip==$(PIP_FOR_ANSIBLE_TEST)
 	cp $< $@
+
+# Benchmark against the amazon.aws reference (docs/performance.md), ~10 min; not part of `make test`
+# (tests/integration/test_bench_smoke.py runs the harness with tiny settings). Options: BENCH_ARGS="--help".
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Run the emulator in the foreground (Ctrl-C stops it): for trying playbooks by hand.
 emulator: $(STAMP)

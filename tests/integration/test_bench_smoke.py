@@ -1,0 +1,110 @@
+"""Smoke run of the benchmark harness (``python -m bench``, ``make bench``) with tiny settings, so it cannot rot.
+
+Structural assertions only (the shape of the results JSON, call attribution, a no-op rerun without mutations):
+timings are measured and reported by ``make bench``, never asserted in tests. The smoke run builds only our network
+(one AZ, NAT pending 0 s, one cold converge and one no-op rerun) and audits one 6-subnet VPC. The amazon.aws reference
+playbook (whose modules sleep ~13 s per AZ) would double the test's time and the calibration playbook add ~15 s, so
+those two are only syntax-checked here.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PHASE_KEYS = {
+    "wall_seconds",
+    "startup_seconds",
+    "shutdown_seconds",
+    "changed_tasks",
+    "calls",
+    "by_action",
+    "mutating_actions",
+    "unattributed_calls",
+    "tasks",
+}
+TASK_KEYS = {"name", "action", "seconds", "items", "changed", "skipped", "reads", "mutations", "actions"}
+TARGET_KEYS = {
+    "cold_wall_ratio",
+    "noop_wall_ratio",
+    "noop_mutations",
+    "noop_calls",
+    "nat_overlap",
+    "check_calls_constant",
+}
+
+
+def _environment():
+    return dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+
+
+def _assert_phase(phase):
+    assert set(phase) >= PHASE_KEYS, sorted(PHASE_KEYS - set(phase))
+    calls = phase["calls"]
+    assert calls["total"] == calls["read"] + calls["mutating"] == sum(phase["by_action"].values())
+    assert phase["tasks"], "the bench_profile callback recorded no task"
+    for task in phase["tasks"]:
+        assert set(task) >= TASK_KEYS, (task["name"], sorted(TASK_KEYS - set(task)))
+    # Every API call is attributed to the task that made it.
+    assert phase["unattributed_calls"] == 0
+    assert sum(task["reads"] + task["mutations"] for task in phase["tasks"]) == calls["total"]
+
+
+def test_bench_smoke_run(tmp_path):
+    results_path = tmp_path / "results.json"
+    command = [sys.executable, "-m", "bench", "--subjects", "ours", "--nat-pending", "0", "--azs", "1"]
+    command += ["--cold-repeats", "1", "--noop-repeats", "1", "--no-calibration"]
+    command += ["--check-sizes", "6", "--check-repeats", "1", "--no-check-ansible"]
+    command += ["--playbook-timeout", "240", "--results", str(results_path)]
+
+    process = subprocess.run(
+        command, cwd=REPO, env=_environment(), capture_output=True, text=True, timeout=400, check=False
+    )
+
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+    assert "Targets:" in process.stdout and "Per-task profile" in process.stdout
+    results = json.loads(results_path.read_text())
+    assert {"settings", "environment", "subjects", "network_check", "ratios", "targets"} <= set(results)
+    assert set(results["subjects"]) == {"ours"}
+    ours = results["subjects"]["ours"]
+    _assert_phase(ours["cold"])
+    _assert_phase(ours["noop"])
+    # The cold converge built the one-AZ network: one NAT gateway, through our nat_gateway module.
+    assert ours["cold"]["by_action"].get("CreateNatGateway") == 1
+    nat_tasks = [task for task in ours["cold"]["tasks"] if task["action"] == "cloudreactor.aws.nat_gateway"]
+    assert any(task["actions"].get("CreateNatGateway") == 1 for task in nat_tasks)
+    # The no-op rerun changes nothing and makes no mutating call.
+    assert ours["noop"]["calls"]["mutating"] == 0 and ours["noop"]["mutating_actions"] == {}
+    assert ours["noop"]["changed_tasks"] == 0
+    assert ours["noop_overhead"]["module_runs"] > 0
+    # Without the reference there is no ratio, and the ratio targets are not judged.
+    assert set(results["ratios"].values()) == {None}
+    targets = {target["key"]: target for target in results["targets"]}
+    assert set(targets) >= TARGET_KEYS
+    assert targets["noop_mutations"]["met"] is True
+    assert targets["cold_wall_ratio"]["met"] is None and targets["nat_overlap"]["met"] is None
+    (row,) = results["network_check"]
+    assert (row["subnets"], row["audited_subnets"], row["mutating_calls"]) == (6, 6, 0)
+    assert row["describe_calls"] == sum(row["by_action"].values()) > 0
+    assert (row["errors"], row["warnings"]) == (0, 0)
+
+
+@pytest.mark.parametrize("playbook", ["bench/reference_amazon_aws.yml", "bench/calibrate.yml"])
+def test_bench_playbook_is_valid(playbook):
+    ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
+
+    process = subprocess.run(
+        [str(ansible_playbook), "--syntax-check", playbook],
+        cwd=REPO,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert process.returncode == 0, process.stdout + process.stderr
