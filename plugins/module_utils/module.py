@@ -12,9 +12,20 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import AWS_RETRY
 
 
+class NetworkModule(AnsibleAWSModule):
+    """AnsibleAWSModule whose warnings reach Ansible once.
+
+    amazon.aws 10 also copies warnings into the result for ansible-core 2.19, which already reports them and flags
+    the copy as a deprecated way to warn; every warning of ours would come with that deprecation notice.
+    """
+
+    def _should_inject_warnings(self):
+        return False
+
+
 def network_module(argument_spec, **kwargs):
-    """An AnsibleAWSModule that supports check mode (every module of ours does)."""
-    return AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
+    """A NetworkModule that supports check mode (every module of ours does)."""
+    return NetworkModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
 
 
 def ec2_client(module):

@@ -113,9 +113,7 @@ def main():
     )
     module = network_module(argument_spec)
     with reported_errors(module):
-        # AnsibleModule.warn: amazon.aws's wrapper would also pass the warnings to exit_json, which ansible-core
-        # 2.19 reports as deprecated.
-        result = manage_internet_gateway(ec2_client(module), module.params, module.check_mode, module._module.warn)
+        result = manage_internet_gateway(ec2_client(module), module.params, module.check_mode, module.warn)
         exit_with(module, result)
 
 

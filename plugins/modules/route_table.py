@@ -194,9 +194,7 @@ def main():
     )
     module = network_module(argument_spec, mutually_exclusive=[("internet_gateway_id", "nat_gateway_id")])
     with reported_errors(module):
-        # AnsibleModule.warn: amazon.aws's wrapper would also pass the warnings to exit_json, which ansible-core
-        # 2.19 reports as deprecated.
-        result = manage_route_table(ec2_client(module), module.params, module.check_mode, module._module.warn)
+        result = manage_route_table(ec2_client(module), module.params, module.check_mode, module.warn)
         exit_with(module, result)
 
 

@@ -191,6 +191,7 @@ def test_absent_leaves_foreign_gateway_attached(aws, ec2, vpc):
     assert rec.mutations == []
     assert attached_to(all_igws(ec2)[foreign]) == [vpc]
     assert any(foreign in warning and "left attached" in warning for warning in warnings_of(result))
+    assert "deprecations" not in result  # the warning reaches Ansible once, not also as a deprecated copy
 
 
 def test_absent_after_vpc_is_gone_is_not_an_error(aws, ec2, vpc):
