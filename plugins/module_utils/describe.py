@@ -116,6 +116,21 @@ def check_id_format(option, value, prefix):
             raise InvalidInput(option, f"{item!r} is not a {prefix} id ({prefix}- followed by 8 or 17 hex digits)")
 
 
+def check_network_ids(params):
+    """Check the ``subnets`` and ``security_groups`` lists a task network is given: not empty, well formed, no id
+    twice. Lists that are ``None`` (not given) are skipped. Costs no API call."""
+    for option, prefix in (("subnets", "subnet"), ("security_groups", "sg")):
+        ids = params.get(option)
+        if ids is None:
+            continue
+        if not ids:
+            raise InvalidInput(option, "must list at least one id (an empty list would leave tasks without one)")
+        check_id_format(option, ids, prefix)
+        duplicates = sorted({item for item in ids if ids.count(item) > 1})
+        if duplicates:
+            raise InvalidInput(option, f"lists {', '.join(duplicates)} more than once")
+
+
 def internet_gateways(client, filters):
     """Internet gateways matching EC2 ``filters`` (for example identity filters), attached or not."""
     return _paginate(client, "describe_internet_gateways", "InternetGateways", Filters=filters)

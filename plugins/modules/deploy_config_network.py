@@ -174,7 +174,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.deploy_config imp
     dotted,
     same_network_value,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_id_format
+from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_network_ids
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError, reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils.yaml_roundtrip import (
     HAS_YAML,
@@ -196,16 +196,7 @@ def validate(params):
     wanted = {field: params[field] for field in FIELDS if params[field] is not None}
     if not wanted:
         raise InvalidInput("subnets", "give at least one of subnets, security_groups, assign_public_ip")
-    for option, prefix in (("subnets", "subnet"), ("security_groups", "sg")):
-        ids = params[option]
-        if ids is None:
-            continue
-        if not ids:
-            raise InvalidInput(option, "must list at least one id (an empty list would leave tasks without one)")
-        check_id_format(option, ids, prefix)
-        duplicates = sorted({item for item in ids if ids.count(item) > 1})
-        if duplicates:
-            raise InvalidInput(option, f"lists {', '.join(duplicates)} more than once")
+    check_network_ids(params)
     return wanted
 
 

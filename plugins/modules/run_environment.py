@@ -131,7 +131,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.cloudreactor_api 
     plan_update,
     summary,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_id_format
+from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_network_ids
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError, reported_errors
 
 
@@ -141,16 +141,7 @@ def validate(params):
         if params[option] is not None and not params[option].strip():
             raise InvalidInput(option, "must not be empty")
     wanted = {field: params[field] for field in NETWORK_FIELDS if params[field] is not None}
-    for option, prefix in (("subnets", "subnet"), ("security_groups", "sg")):
-        ids = wanted.get(option)
-        if ids is None:
-            continue
-        if not ids:
-            raise InvalidInput(option, "must list at least one id")
-        check_id_format(option, ids, prefix)
-        duplicates = sorted({item for item in ids if ids.count(item) > 1})
-        if duplicates:
-            raise InvalidInput(option, f"lists {', '.join(duplicates)} more than once")
+    check_network_ids(wanted)
     if params["timeout"] <= 0:
         raise InvalidInput("timeout", "must be a positive number of seconds")
     return wanted
