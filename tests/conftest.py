@@ -1,3 +1,3 @@
-"""Root conftest of the test suite: makes the emulator fixtures (``emulator``, ``aws``) available everywhere."""
+"""Root conftest of the test suite: makes the emulator fixtures (``emulator``, ``aws``, ``ec2``) available everywhere."""
 
-from aws_emulator.fixtures import aws, emulator  # noqa: F401
+from aws_emulator.fixtures import aws, ec2, emulator  # noqa: F401

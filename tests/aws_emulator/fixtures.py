@@ -25,3 +25,9 @@ def aws(emulator: Emulator) -> Iterator[Emulator]:
     """The session's emulator with all AWS state reset (and the NAT transition back to ``immediate``)."""
     emulator.reset()
     yield emulator
+
+
+@pytest.fixture
+def ec2(aws: Emulator):
+    """A boto3 EC2 client for building a test's scenario on the reset emulator."""
+    return aws.boto3_client("ec2")

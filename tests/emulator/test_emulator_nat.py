@@ -47,11 +47,6 @@ def error_of(excinfo):
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
-@pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
 # -- natgateway_tag_type ---------------------------------------------------------------------------------------
 
 

@@ -47,11 +47,6 @@ def address(ec2, allocation):
 
 
 @pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
-@pytest.fixture
 def nat_network(ec2):
     """Public network with an available NAT and the private table's default route pointing at it."""
     net = build_network(ec2)

@@ -13,11 +13,6 @@ OUR_TAGS = {"cloudreactor:network": NETWORK, "cloudreactor:component": "internet
 
 
 @pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
-@pytest.fixture
 def vpc(ec2):
     return ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
 

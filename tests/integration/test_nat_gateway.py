@@ -95,11 +95,6 @@ def nat(aws, subnet_ids=None, check_mode=False, diff=False, **params):
     return run_module("nat_gateway", args, check_mode=check_mode, diff=diff)
 
 
-@pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
 # -- present ---------------------------------------------------------------------------------------------------
 
 

@@ -1,7 +1,6 @@
 """network_check, VPC endpoints: the endpoint-only alternative to a NAT gateway (and why CloudReactor still needs
 the internet), interface endpoints in too few zones, interface endpoint security groups that drop 443."""
 
-import pytest
 from test_network_check_net import (
     assert_only,
     build_network,
@@ -12,11 +11,6 @@ from test_network_check_net import (
 )
 
 REGION = "us-east-1"
-
-
-@pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
 
 
 def https_from(cidr=None, group=None):

@@ -17,11 +17,6 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.checks_nacl
 
 
 @pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
-@pytest.fixture
 def net(ec2):
     return build_network(ec2)
 

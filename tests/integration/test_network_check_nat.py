@@ -26,11 +26,6 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.snapshot im
 from ansible_collections.cloudreactor.aws.plugins.modules import network_check
 
 
-@pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
 def test_pending_nat_is_a_warning(aws, ec2):
     aws.set_nat_transition("manual", times=3)  # the first two describes see "pending"
     net = build_network(ec2)

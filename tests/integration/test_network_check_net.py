@@ -129,11 +129,6 @@ def assert_only(result, *expected):
 
 
 @pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
-@pytest.fixture
 def net(ec2):
     return build_network(ec2)
 

@@ -16,11 +16,6 @@ UNKNOWN_VPC = "vpc-0123456789abcdef0"
 
 
 @pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
-@pytest.fixture
 def net(ec2):
     return build_network(ec2)
 

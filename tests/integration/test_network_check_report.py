@@ -25,11 +25,6 @@ DOC = ROOT / "docs" / "network-check-findings.md"
 NODE_ID = re.compile(r"^[A-Za-z0-9_]+$")
 
 
-@pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
 # -- the report ------------------------------------------------------------------------------------------------------
 
 

@@ -16,11 +16,6 @@ from test_network_check_net import (
 
 
 @pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
-@pytest.fixture
 def net(ec2):
     return build_network(ec2)
 

@@ -1,7 +1,6 @@
 """network_check, VPC-wide and address conditions: DNS attributes, one VPC, more than one AZ, free IPs, leaked
 Elastic IPs."""
 
-import pytest
 from test_network_check_net import (
     NETWORK,
     assert_only,
@@ -13,11 +12,6 @@ from test_network_check_net import (
     spec,
     task_params,
 )
-
-
-@pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
 
 
 def test_dns_support_disabled(aws, ec2):

@@ -13,11 +13,6 @@ DEFAULT = "0.0.0.0/0"
 UNKNOWN_NAT = "nat-0123456789abcdef0"
 
 
-@pytest.fixture
-def ec2(aws):
-    return aws.boto3_client("ec2")
-
-
 def tag_spec(resource_type, tags):
     return [{"ResourceType": resource_type, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
 
