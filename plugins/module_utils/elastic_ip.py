@@ -11,8 +11,10 @@ DescribeAddresses is not paginated: each lookup below is one call.
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
+    NETWORK_TAG,
     TAG_PREFIX,
     identity_filters,
     tag_specifications,
@@ -58,10 +60,25 @@ def association(address):
     return None
 
 
-def allocate(client, tags):
-    """Allocate a VPC address tagged with ``tags`` at creation; returns the AllocateAddress response."""
-    return client.allocate_address(
-        Domain="vpc", TagSpecifications=tag_specifications(RESOURCE_TYPE, tags), aws_retry=True
+def allocate(client, tags, seen_allocation_ids):
+    """Allocate one VPC address tagged with ``tags`` at creation; returns it (``AllocationId``, ``PublicIp``...).
+
+    ``tags`` carry our identity tags, the subnet qualifier included. ``seen_allocation_ids`` are the addresses the
+    caller described before it decided to allocate (:func:`our_addresses`): should the answer be lost, an address
+    with these identity tags that is not among them is the one this call allocated.
+    """
+    seen = set(seen_allocation_ids)
+
+    def allocated():
+        new = [
+            address
+            for address in our_addresses(client, tags[NETWORK_TAG], [tags[SUBNET_TAG]])
+            if address["AllocationId"] not in seen
+        ]
+        return min(new, key=lambda address: address["AllocationId"]) if new else None
+
+    return create_once(
+        client, "allocate_address", allocated, Domain="vpc", TagSpecifications=tag_specifications(RESOURCE_TYPE, tags)
     )
 
 

@@ -10,6 +10,7 @@ that created it and then failed to attach it) is attached again rather than dupl
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
+from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import (
     check_id_format,
     describe_vpc,
@@ -47,6 +48,12 @@ def attached_vpcs(igw):
     ]
 
 
+def first_detached(igws):
+    """The detached gateway with the lowest id among ``igws`` (the same one every run), or ``None``."""
+    detached = sorted((igw for igw in igws if not attached_vpcs(igw)), key=lambda igw: igw["InternetGatewayId"])
+    return detached[0] if detached else None
+
+
 def _state(igw_id, vpc_id):
     return {"internet_gateway_id": igw_id, "attached_vpc": vpc_id if igw_id else None}
 
@@ -79,7 +86,7 @@ class InternetGatewayManager:
             return self._use_attached(attached[0])
 
         ours = self._ours()
-        detached = sorted((igw for igw in ours if not attached_vpcs(igw)), key=lambda igw: igw["InternetGatewayId"])
+        detached = first_detached(ours)
         for igw in ours:
             if attached_vpcs(igw):
                 self.warn(
@@ -87,7 +94,7 @@ class InternetGatewayManager:
                     f"{self.network} but is attached to {', '.join(attached_vpcs(igw))}; it is left alone."
                 )
         if detached:
-            return self._attach_detached(detached[0])
+            return self._attach_detached(detached)
         return self._create()
 
     def _use_attached(self, igw):
@@ -109,13 +116,22 @@ class InternetGatewayManager:
     def _create(self):
         if self.check_mode:
             return self._result("created", None, True, _state(None, None), _state(NEW_GATEWAY, self.vpc_id))
-        igw = self.client.create_internet_gateway(
-            TagSpecifications=tag_specifications("internet-gateway", self.desired_tags), aws_retry=True
-        )["InternetGateway"]
+        igw = create_once(
+            self.client,
+            "create_internet_gateway",
+            self._created_gateway,
+            result_key="InternetGateway",
+            TagSpecifications=tag_specifications("internet-gateway", self.desired_tags),
+        )
         igw_id = igw["InternetGatewayId"]
         # Should this attach fail, the next run finds the tagged, detached gateway and attaches it.
         retry_after_create(self.client.attach_internet_gateway, InternetGatewayId=igw_id, VpcId=self.vpc_id)
         return self._result("created", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
+
+    def _created_gateway(self):
+        """The gateway our create call made, should its answer be lost: we create only when no gateway of ours is
+        detached, so a detached one carrying our identity tags now is that call's."""
+        return first_detached(self._ours())
 
     # -- absent ------------------------------------------------------------------------------------------------
 

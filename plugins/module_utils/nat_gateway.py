@@ -18,6 +18,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils import describe, elastic_ip, routing
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, ResourceFailed
+from ansible_collections.cloudreactor.aws.plugins.module_utils.read_cache import uncached
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     TAG_PREFIX,
     desired_tags,
@@ -227,11 +228,10 @@ class SubnetPlan:
 class NatGateways:
     """One run of the nat_gateway module against one network."""
 
-    def __init__(self, client, module):
+    def __init__(self, client, params, check_mode, warn):
         self.client = client
-        self.module = module
-        self.check_mode = module.check_mode
-        params = module.params
+        self.check_mode = check_mode
+        self.warn = warn
         self.network = params["network_name"]
         self.user_tags = {str(key): str(value) for key, value in (params["tags"] or {}).items()}
         self.wait = params["wait"]
@@ -285,7 +285,7 @@ class NatGateways:
             self._refuse_non_public(vpc_id, creating)
 
         if not self.check_mode:
-            self._apply(creating, [plan for plan in plans if plan.action == "updated"])
+            self._apply(creating, [plan for plan in plans if plan.action == "updated"], set(eips_by_allocation))
             waiting = [plan for plan in plans if plan.nat and plan.nat.get("State") == "pending"]
             if self.wait and waiting:
                 self._wait_available(waiting)
@@ -332,7 +332,7 @@ class NatGateways:
             plan.nat = plan.before = usable[0]
             if len(usable) > 1:
                 others = ", ".join(nat["NatGatewayId"] for nat in usable[1:])
-                self.module.warn(
+                self.warn(
                     f"subnet {plan.subnet_id} has several NAT gateways; using {plan.nat['NatGatewayId']}, not {others}"
                 )
             self._keep(plan, given_eip, eips_by_allocation)
@@ -353,7 +353,7 @@ class NatGateways:
             plan.eip = free_eips[0]
             if len(free_eips) > 1:
                 spare = ", ".join(eip["AllocationId"] for eip in free_eips[1:])
-                self.module.warn(f"unused Elastic IPs of this network for subnet {plan.subnet_id}: {spare}")
+                self.warn(f"unused Elastic IPs of this network for subnet {plan.subnet_id}: {spare}")
         else:
             plan.allocation_source = "allocated"
         if plan.eip:
@@ -371,7 +371,7 @@ class NatGateways:
         plan.public_ip = address.get("PublicIp")
         plan.allocation_source = "existing"
         if given_eip and given_eip["AllocationId"] != plan.allocation_id:
-            self.module.warn(
+            self.warn(
                 f"allocation_ids: subnet {plan.subnet_id} keeps NAT gateway {nat['NatGatewayId']} with address "
                 f"{plan.allocation_id}; {given_eip['AllocationId']} is not used (a NAT gateway's address cannot "
                 "change: delete the NAT gateway to use another one)"
@@ -419,13 +419,14 @@ class NatGateways:
                     f"{plan.allocation_id} (for subnet {plan.subnet_id}) is already associated with {used_by}",
                 )
 
-    def _apply(self, creating, updating):
+    def _apply(self, creating, updating, seen_allocation_ids):
         for plan in creating:
             for nat in plan.failed:
                 self._delete(nat["NatGatewayId"])
         for plan in creating:
             if plan.allocation_source == "allocated":
-                address = elastic_ip.allocate(self.client, eip_tags(self.network, self.user_tags, plan.subnet))
+                tags = eip_tags(self.network, self.user_tags, plan.subnet)
+                address = elastic_ip.allocate(self.client, tags, seen_allocation_ids)
                 plan.allocation_id = address["AllocationId"]
                 plan.public_ip = address.get("PublicIp")
         for plan in creating:
@@ -473,9 +474,10 @@ class NatGateways:
     def _wait_available(self, plans):
         """Poll every pending NAT gateway with one describe per round; stop at the first that fails."""
         by_id = {plan.nat["NatGatewayId"]: plan for plan in plans}
+        client = uncached(self.client)
 
         def check():
-            found = describe.nat_gateways_by_id(self.client, list(by_id))
+            found = describe.nat_gateways_by_id(client, list(by_id))
             not_ready = []
             for nat_id, plan in by_id.items():
                 nat = found.get(nat_id)
@@ -536,7 +538,7 @@ class NatGateways:
                 continue
             used_by = elastic_ip.association(eip)
             if used_by and eip.get("NetworkInterfaceId") not in nat_enis:
-                self.module.warn(f"Elastic IP {eip['AllocationId']} of this network is in use by {used_by}: kept")
+                self.warn(f"Elastic IP {eip['AllocationId']} of this network is in use by {used_by}: kept")
                 continue
             releasable.append(eip)
 
@@ -583,9 +585,10 @@ class NatGateways:
         """Poll all of ``nats`` with one describe per round until each is ``deleted`` (or no longer listed)."""
         ids = [nat["NatGatewayId"] for nat in nats]
         states = {}
+        client = uncached(self.client)
 
         def check():
-            found = describe.nat_gateways_by_id(self.client, ids)
+            found = describe.nat_gateways_by_id(client, ids)
             states.clear()
             states.update({nat_id: found[nat_id].get("State") for nat_id in ids if nat_id in found})
             not_ready = [f"{nat_id} ({state})" for nat_id, state in states.items() if state != "deleted"]
@@ -599,7 +602,7 @@ class NatGateways:
         released = []
         for eip in releasable:
             if eip.get("NetworkInterfaceId") and eip["NetworkInterfaceId"] in busy_enis:
-                self.module.warn(
+                self.warn(
                     f"Elastic IP {eip['AllocationId']} is still held by a NAT gateway being deleted; run again with "
                     "wait: true to release it"
                 )
@@ -614,4 +617,4 @@ class NatGateways:
 
 def run(client, module):
     """The module's work: ensure (or remove) the NAT gateways; returns the result for ``exit_json``."""
-    return NatGateways(client, module).run()
+    return NatGateways(client, module.params, module.check_mode, module.warn).run()

@@ -13,7 +13,9 @@ would do and the result describes the table after the run without describing it 
 """
 
 import copy
+import uuid
 
+from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import (
     check_id_format,
     describe_subnets,
@@ -270,9 +272,17 @@ class RouteTableManager:
                 "Associations": [],
             }
         else:
-            self.table = self.client.create_route_table(
-                VpcId=self.vpc_id, TagSpecifications=tag_specifications("route-table", tags), aws_retry=True
-            )["RouteTable"]
+            self.table = create_once(
+                self.client,
+                "create_route_table",
+                self._created_table,
+                result_key="RouteTable",
+                VpcId=self.vpc_id,
+                TagSpecifications=tag_specifications("route-table", tags),
+                # One token per table this run creates: AWS answers a resend of it with the same table, even while
+                # the table is not yet listed for _created_table to find.
+                ClientToken=str(uuid.uuid4()),
+            )
             self.table_id = self.table["RouteTableId"]
             self.fresh = True
         self.table.setdefault("Routes", [])
@@ -280,6 +290,11 @@ class RouteTableManager:
         self.actions.append(
             f"created route table {self.table_id or NEW_TABLE} ({table_name_tag(self.network, self.name)})"
         )
+
+    def _created_table(self):
+        """The table our create call made, should its answer be lost: we create only when no table of the VPC has
+        this table's identity tags, so one that has them now is that call's."""
+        return self._find_ours(vpc_route_tables(self.client, self.vpc_id))
 
     def _ensure_default_route(self, igws_by_id, nats_by_id):
         if self.target is None:
