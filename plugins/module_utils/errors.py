@@ -29,6 +29,13 @@ class InvalidInput(NetworkError):
     def __init__(self, option, message, **details):
         super().__init__(f"{option}: {message}", invalid_option=option, **details)
         self.option = option
+        self.reason = message
+
+    def with_prefix(self, prefix):
+        """The same error reported against ``prefix + option`` (a role's variable name, e.g. ``fargate_network_``)."""
+        return InvalidInput(
+            prefix + self.option, self.reason, **{k: v for k, v in self.details.items() if k != "invalid_option"}
+        )
 
 
 class ResourceFailed(NetworkError):

@@ -9,9 +9,9 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     COMPONENT_TAG,
     NETWORK_TAG,
     TAG_PREFIX,
-    identity_filters,
     tags_of,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils.vpc import find_network_vpc
 
 PUBLIC_SUBNET = "subnet-public"
 PRIVATE_SUBNET = "subnet-private"
@@ -25,11 +25,6 @@ def usable_zones(client):
         aws_retry=True,
     )["AvailabilityZones"]
     return [zone["ZoneName"] for zone in zones if zone.get("OptInStatus", "opt-in-not-required") != "not-opted-in"]
-
-
-def find_network_vpc(client, network_name):
-    vpcs = client.describe_vpcs(Filters=identity_filters(network_name, "vpc"), aws_retry=True)["Vpcs"]
-    return vpcs[0] if vpcs else None
 
 
 def our_subnets_by_zone(subnets, network_name):

@@ -285,10 +285,8 @@ report_path:
   sample: /home/user/network-report.md
 """
 
-import os
-
 from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.endpoints import EXTRA_SERVICES
-from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.run import audit
+from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.run import audit, check_report_path
 from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError, reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, network_module
@@ -308,13 +306,7 @@ def validate(params):
         raise InvalidInput("min_free_ips", f"must be 0 or more, not {params['min_free_ips']}")
     if params["network_name"] is not None:
         check_network_name(params["network_name"])
-    path = params["report_path"]
-    if path:
-        if os.path.isdir(path):
-            raise InvalidInput("report_path", f"{path} is a directory; name a file")
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise InvalidInput("report_path", f"directory {directory} does not exist")
+    check_report_path(params["report_path"])
 
 
 def main():

@@ -161,8 +161,7 @@ def main():
         try:
             result = plan(module)
         except InvalidInput as error:
-            option = module.params["option_prefix"] + error.option
-            raise InvalidInput(option, str(error).split(": ", 1)[1]) from error
+            raise error.with_prefix(module.params["option_prefix"]) from error
     module.exit_json(changed=False, **result)
 
 

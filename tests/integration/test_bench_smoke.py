@@ -73,10 +73,11 @@ def test_bench_smoke_run(tmp_path):
     ours = results["subjects"]["ours"]
     _assert_phase(ours["cold"])
     _assert_phase(ours["noop"])
-    # The cold converge built the one-AZ network: one NAT gateway, through our nat_gateway module.
+    # The cold converge built the one-AZ network: one NAT gateway, made by the role's one converge task.
     assert ours["cold"]["by_action"].get("CreateNatGateway") == 1
-    nat_tasks = [task for task in ours["cold"]["tasks"] if task["action"] == "cloudreactor.aws.nat_gateway"]
-    assert any(task["actions"].get("CreateNatGateway") == 1 for task in nat_tasks)
+    (converge,) = [task for task in ours["cold"]["tasks"] if task["action"] == "cloudreactor.aws.network"]
+    assert converge["actions"].get("CreateNatGateway") == 1
+    assert ours["nat_step_seconds"] == pytest.approx(converge["seconds"], abs=0.002)
     # The no-op rerun changes nothing and makes no mutating call.
     assert ours["noop"]["calls"]["mutating"] == 0 and ours["noop"]["mutating_actions"] == {}
     assert ours["noop"]["changed_tasks"] == 0

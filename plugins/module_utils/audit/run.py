@@ -4,6 +4,7 @@
 """Run the audit: read once, analyse every task subnet, collect findings, summarise, optionally render a report."""
 
 import ipaddress
+import os
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.audit import (
     checks_addresses,
@@ -140,6 +141,18 @@ def settings_text(ctx):
         f"Audited a task with subnets {', '.join(view.id for view in ctx.views)}, security groups "
         f"{', '.join(options.security_group_ids)}, assign_public_ip {str(options.assign_public_ip).lower()}."
     )
+
+
+def check_report_path(path, option="report_path"):
+    """Refuse a report path that cannot be written (a directory, or in a directory that does not exist) before the
+    audit reads anything. An empty path means no report."""
+    if not path:
+        return
+    if os.path.isdir(path):
+        raise InvalidInput(option, f"{path} is a directory; name a file")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise InvalidInput(option, f"directory {directory} does not exist")
 
 
 def failure_message(result, fail_on):

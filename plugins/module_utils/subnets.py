@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The network's subnets: one public and (unless the network is public-only) one private subnet per zone.
+
+Where they go comes from layout.py's plan; this file makes the plan true. A subnet of ours is found by its identity
+tags (network, tier, zone), so a zone that has its subnets keeps them; only missing ones are created. Public subnets
+give tasks a public IP on launch, private ones never do.
+"""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
+from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import retry_after_create
+from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
+    desired_tags,
+    ensure_tags,
+    identity_filters,
+    tag_specifications,
+    tags_of,
+)
+
+TIERS = {"public": "subnet-public", "private": "subnet-private"}  # tier -> identity component
+
+
+def subnet_name(network, tier, zone):
+    return f"{network}-{tier}-{zone}"
+
+
+def check_cidrs_kept(plan, subnets_by_id, option_prefix=""):
+    """Refuse a plan that asks an existing subnet of ours for another CIDR: AWS cannot change a subnet's CIDR, and
+    a second subnet would be created beside it. Costs no API call (``subnets_by_id`` is already described)."""
+    for pair in plan:
+        for tier in TIERS:
+            subnet = subnets_by_id.get(pair[f"{tier}_subnet_id"])
+            wanted = pair[f"{tier}_cidr"]
+            if subnet and wanted and subnet["CidrBlock"] != wanted:
+                raise InvalidInput(
+                    f"{option_prefix}{tier}_subnet_cidrs",
+                    f"zone {pair['zone']} already has {tier} subnet {subnet['SubnetId']} with CIDR "
+                    f"{subnet['CidrBlock']}, not {wanted}; a subnet's CIDR cannot change: keep {subnet['CidrBlock']}",
+                )
+
+
+class SubnetManager:
+    """Creates the missing subnets of a plan and keeps the existing ones tagged and set up for their tier."""
+
+    def __init__(self, client, *, vpc_id, network, user_tags, check_mode):
+        self.client = client
+        self.vpc_id = vpc_id
+        self.network = network
+        self.user_tags = user_tags or {}
+        self.check_mode = check_mode
+
+    def _tags(self, tier, zone):
+        return desired_tags(
+            self.network, TIERS[tier], self.user_tags, name=subnet_name(self.network, tier, zone), az=zone
+        )
+
+    def present(self, plan, subnets_by_id):
+        """Ensure every subnet of ``plan`` (layout pairs with their existing ids). Returns
+        ``({"public": [ids], "private": [ids]}, actions, diff)``, ids in plan order (``None`` for a subnet that
+        check mode would create); ``actions`` lists what changed, e.g. ``"created public us-east-1a"``."""
+        ids = {"public": [], "private": []}
+        actions = []
+        before, after = {}, {}
+        for pair in plan:
+            for tier in TIERS:
+                cidr = pair[f"{tier}_cidr"]
+                if not cidr:
+                    continue
+                subnet = subnets_by_id.get(pair[f"{tier}_subnet_id"])
+                label = f"{tier} {pair['zone']}"
+                if subnet is None:
+                    subnet_id = self._create(tier, pair["zone"], cidr)
+                    actions.append(f"created {label}")
+                else:
+                    subnet_id = subnet["SubnetId"]
+                    before[label] = {"subnet_id": subnet_id, "cidr": cidr, **_settings(subnet)}
+                    if self._update(tier, pair["zone"], subnet):
+                        actions.append(f"updated {label}")
+                ids[tier].append(subnet_id)
+                after[label] = {"subnet_id": subnet_id, "cidr": cidr, "map_public_ip_on_launch": tier == "public"}
+        return ids, actions, {"before": before, "after": after}
+
+    def _create(self, tier, zone, cidr):
+        if self.check_mode:
+            return None
+        tags = self._tags(tier, zone)
+        subnet = create_once(
+            self.client,
+            "create_subnet",
+            lambda: self._find(tier, zone),
+            result_key="Subnet",
+            VpcId=self.vpc_id,
+            CidrBlock=cidr,
+            AvailabilityZone=zone,
+            TagSpecifications=tag_specifications("subnet", tags),
+        )
+        if tier == "public":
+            retry_after_create(
+                self.client.modify_subnet_attribute, SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True}
+            )
+        return subnet["SubnetId"]
+
+    def _find(self, tier, zone):
+        """The subnet of ours for ``tier`` in ``zone``, or ``None``: what a create whose answer was lost made."""
+        filters = identity_filters(self.network, TIERS[tier], az=zone) + [{"Name": "vpc-id", "Values": [self.vpc_id]}]
+        found = self.client.describe_subnets(Filters=filters, aws_retry=True)["Subnets"]
+        return min(found, key=lambda subnet: subnet["SubnetId"]) if found else None
+
+    def _update(self, tier, zone, subnet):
+        """Put back the tier's public-IP setting and the tags; returns ``changed``."""
+        wanted = tier == "public"
+        changed = bool(subnet.get("MapPublicIpOnLaunch")) != wanted
+        if changed and not self.check_mode:
+            self.client.modify_subnet_attribute(
+                SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": wanted}, aws_retry=True
+            )
+        tagged = ensure_tags(self.client, subnet["SubnetId"], tags_of(subnet), self._tags(tier, zone), self.check_mode)
+        return changed or tagged
+
+
+def _settings(subnet):
+    return {"map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch"))}

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The network's VPC: found by its identity tags, created once, DNS support and hostnames on.
+
+An adopted VPC (one the user names by id) is not ours: it is read, never changed; the audit reports what it lacks.
+"""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
+from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import retry_after_create
+from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
+    desired_tags,
+    ensure_tags,
+    identity_filters,
+    tag_specifications,
+    tags_of,
+)
+
+COMPONENT = "vpc"
+
+# Fargate tasks resolve ECR, CloudWatch Logs and CloudReactor through the VPC's DNS; interface endpoints also
+# need private DNS names, which need both attributes.
+DNS_ATTRIBUTES = {"enableDnsSupport": "EnableDnsSupport", "enableDnsHostnames": "EnableDnsHostnames"}
+
+
+def find_network_vpc(client, network):
+    """The VPC tagged as ``network``'s, or ``None``; with several, the lowest id (stable across runs)."""
+    vpcs = client.describe_vpcs(Filters=identity_filters(network, COMPONENT), aws_retry=True)["Vpcs"]
+    return min(vpcs, key=lambda vpc: vpc["VpcId"]) if vpcs else None
+
+
+def dns_attributes(client, vpc_id, *, fresh=False):
+    """``{"enableDnsSupport": bool, "enableDnsHostnames": bool}`` of ``vpc_id``."""
+    return {
+        attribute: bool(_call(client.describe_vpc_attribute, fresh, VpcId=vpc_id, Attribute=attribute)[key]["Value"])
+        for attribute, key in DNS_ATTRIBUTES.items()
+    }
+
+
+def _call(method, fresh, **kwargs):
+    """``method(**kwargs)`` retrying throttling, and also the NotFound of a VPC created a moment ago when ``fresh``."""
+    return retry_after_create(method, **kwargs) if fresh else method(aws_retry=True, **kwargs)
+
+
+class VpcManager:
+    """Brings network ``network``'s own VPC to: tagged, DNS support and hostnames on."""
+
+    def __init__(self, client, *, network, cidr, user_tags, check_mode):
+        self.client = client
+        self.network = network
+        self.cidr = cidr
+        self.user_tags = user_tags or {}
+        self.check_mode = check_mode
+
+    @property
+    def desired_tags(self):
+        return desired_tags(self.network, COMPONENT, self.user_tags, name=self.network)
+
+    def present(self, vpc):
+        """``vpc``: the network's VPC as described, or ``None`` to create it. Returns ``(vpc_id, action, diff)``;
+        ``vpc_id`` is ``None`` when check mode would create it."""
+        if vpc is None:
+            return self._create()
+        vpc_id = vpc["VpcId"]
+        before = dns_attributes(self.client, vpc_id)
+        turned_on = [attribute for attribute, value in before.items() if not value]
+        if not self.check_mode:
+            for attribute in turned_on:
+                self._turn_on(vpc_id, attribute, fresh=False)
+        tagged = ensure_tags(self.client, vpc_id, tags_of(vpc), self.desired_tags, self.check_mode)
+        action = "updated" if turned_on or tagged else "none"
+        after = {attribute: True for attribute in before}
+        return vpc_id, action, {"before": {"vpc_id": vpc_id, **before}, "after": {"vpc_id": vpc_id, **after}}
+
+    def _create(self):
+        after = {"cidr": self.cidr, **{attribute: True for attribute in DNS_ATTRIBUTES}}
+        diff = {"before": {}, "after": after}
+        if self.check_mode:
+            return None, "created", diff
+        vpc = create_once(
+            self.client,
+            "create_vpc",
+            lambda: find_network_vpc(self.client, self.network),
+            result_key="Vpc",
+            CidrBlock=self.cidr,
+            TagSpecifications=tag_specifications("vpc", self.desired_tags),
+        )
+        vpc_id = vpc["VpcId"]
+        # A new VPC has DNS support on and hostnames off; should this fail, the next run finds the tagged VPC and
+        # turns them on then.
+        for attribute, value in dns_attributes(self.client, vpc_id, fresh=True).items():
+            if not value:
+                self._turn_on(vpc_id, attribute, fresh=True)
+        diff["after"]["vpc_id"] = vpc_id
+        return vpc_id, "created", diff
+
+    def _turn_on(self, vpc_id, attribute, *, fresh):
+        # ModifyVpcAttribute takes one attribute per call.
+        _call(self.client.modify_vpc_attribute, fresh, VpcId=vpc_id, **{DNS_ATTRIBUTES[attribute]: {"Value": True}})

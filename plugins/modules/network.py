@@ -1,0 +1,259 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: network
+short_description: Build, repair and audit the whole network ECS Fargate tasks need, in one task
+version_added: 0.1.0
+description:
+  - Ensures a Fargate network in one call, in dependency order - the VPC (DNS support and hostnames on), a public and
+    a private subnet per availability zone, an internet gateway, the public route table, NAT gateways with Elastic
+    IPs, one private route table per zone, the tasks' security group (all outbound TCP, inbound only as given) - and
+    then audits the result with the checks of M(cloudreactor.aws.network_check).
+  - This is what the C(cloudreactor.aws.fargate_network) role runs. The network is read once, and every step reuses
+    that reading until something changes, so a run that has nothing to do makes about fifteen describe calls and no
+    other call.
+  - Every resource it creates carries the identity tags C(cloudreactor:network=<network_name>) and
+    C(cloudreactor:component); that is how later runs find them. It adopts what is healthy, repairs what is broken
+    (dead routes, failed or deleted NAT gateways, a detached internet gateway, subnets moved to another route
+    table, revoked egress), and never changes what it did not build - an adopted VPC (O(vpc_id)) is read, not
+    modified, and route tables, subnets and security groups of others are left alone.
+  - Adding a zone adds a subnet pair (and its NAT gateway) and never replaces an existing subnet, NAT gateway or
+    Elastic IP. Switching O(nat_gateways) between V(per_az), V(single) and V(none) changes only what it must; NAT
+    gateways no longer used are removed after the routes stop using them, and the addresses this collection
+    allocated for them are released.
+  - Every input that can be checked without AWS is checked before the first call; error messages name the option.
+  - In check mode, nothing changes. When the VPC or a subnet is missing, the result lists what would be created up
+    to that point (later steps need their ids).
+  - Use the role's C(state=absent) path to remove a network.
+author:
+  - CloudReactor (@CloudReactor)
+options:
+  network_name:
+    description: Name of the network; the value of the identity tag C(cloudreactor:network) and the base of Name tags.
+    type: str
+    required: true
+  vpc_id:
+    description:
+      - An existing VPC to build in (adopted - read, never changed). Without it, the VPC tagged as this network's is
+        used, or created with O(vpc_cidr).
+    type: str
+  vpc_cidr:
+    description: CIDR of the VPC to create. Ignored when the VPC exists.
+    type: str
+    default: 10.0.0.0/16
+  availability_zones:
+    description: Zone names to use, in order. Overrides O(az_count).
+    type: list
+    elements: str
+    default: []
+  az_count:
+    description: How many zones to use when O(availability_zones) is empty; zones are chosen by name, stably.
+    type: int
+    default: 2
+  nat_gateways:
+    description:
+      - V(per_az) - one NAT gateway per zone; each private subnet routes through its own zone's.
+      - V(single) - one NAT gateway, in the first zone, for every private subnet (cheaper, one zone's outage away
+        from losing egress).
+      - V(none) - no NAT gateway and no private subnets; tasks run in the public subnets with a public IP.
+    type: str
+    choices: [per_az, single, none]
+    default: per_az
+  public_subnet_cidrs:
+    description: Public subnet CIDRs, one per zone in zone order. Carved from the VPC when empty.
+    type: list
+    elements: str
+    default: []
+  private_subnet_cidrs:
+    description: Private subnet CIDRs, one per zone in zone order. Carved from the VPC when empty.
+    type: list
+    elements: str
+    default: []
+  nat_allocation_ids:
+    description:
+      - Elastic IP allocation ids to give the NAT gateways (bring your own addresses), one per NAT gateway in zone
+        order. Without them addresses are allocated, tagged, and released when their NAT gateway is removed.
+    type: list
+    elements: str
+    default: []
+  security_group_name:
+    description: Name of the tasks' security group. Default C(<network_name>-tasks).
+    type: str
+  security_group_ingress:
+    description:
+      - Inbound rules of the tasks' security group, in the format of the
+        O(amazon.aws.ec2_security_group#module:rules) option of M(amazon.aws.ec2_security_group) - C(proto),
+        C(from_port), C(to_port) or C(ports), C(cidr_ip), C(cidr_ipv6), C(group_id), C(rule_desc).
+        Exactly these rules are kept; the default is none.
+    type: list
+    elements: dict
+    default: []
+  tags:
+    description: Tags added to every resource this module creates or owns. Tags set by others are never removed.
+    type: dict
+    default: {}
+  wait_timeout:
+    description: Seconds to wait for NAT gateways to become available or be deleted.
+    type: int
+    default: 600
+  check:
+    description: Audit the network after building it (the checks of M(cloudreactor.aws.network_check)).
+    type: bool
+    default: true
+  check_fail_on:
+    description: Fail when the audit finds something of this severity or worse (V(never) to only report).
+    type: str
+    choices: [error, warning, never]
+    default: error
+  report_path:
+    description: Where to write the audit's Markdown report (findings and a Mermaid diagram). No report when empty.
+    type: path
+  option_prefix:
+    description:
+      - Text put before option names in error messages, so a role reports its own variable names
+        (for example C(fargate_network_) turns C(az_count) into C(fargate_network_az_count)).
+    type: str
+    default: ""
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Check mode and diff mode are supported.
+"""
+
+EXAMPLES = r"""
+- name: A network with a NAT gateway per zone, in two zones
+  cloudreactor.aws.network:
+    network_name: cloudreactor-tasks
+    region: us-east-1
+  register: network
+
+- name: Use its subnets and security group for the tasks
+  ansible.builtin.debug:
+    msg: "{{ network.network.task_subnet_ids }} {{ network.network.security_group_id }}"
+
+- name: Three zones, one NAT gateway, our own CIDRs, a report
+  cloudreactor.aws.network:
+    network_name: batch
+    availability_zones: [us-west-2a, us-west-2b, us-west-2c]
+    nat_gateways: single
+    vpc_cidr: 10.20.0.0/16
+    report_path: /tmp/batch-network.md
+
+- name: Build into an existing VPC; tasks get a public IP and no NAT gateway
+  cloudreactor.aws.network:
+    network_name: public-tasks
+    vpc_id: vpc-0123456789abcdef0
+    nat_gateways: none
+"""
+
+RETURN = r"""
+changed:
+  description: Whether anything was (or in check mode would be) created, changed or removed.
+  returned: always
+  type: bool
+changes:
+  description: What changed, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ["created VPC", "created public us-east-1a subnet", "route table public: created"]
+network:
+  description: The network; what the role publishes as the fact C(fargate_network). Ids are null in check mode for
+    resources that do not exist yet.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: The network's name.
+      type: str
+    vpc_id:
+      description: The VPC.
+      type: str
+      sample: vpc-0123456789abcdef0
+    availability_zones:
+      description: The zones, in order.
+      type: list
+      elements: str
+    public_subnet_ids:
+      description: Public subnets, in zone order.
+      type: list
+      elements: str
+    private_subnet_ids:
+      description: Private subnets, in zone order (empty with O(nat_gateways=none)).
+      type: list
+      elements: str
+    task_subnet_ids:
+      description: The subnets tasks should use (the private ones, or the public ones with O(nat_gateways=none)).
+      type: list
+      elements: str
+    assign_public_ip:
+      description: What tasks should set C(assign_public_ip) to.
+      type: bool
+    internet_gateway_id:
+      description: The internet gateway attached to the VPC.
+      type: str
+    nat_gateway_ids:
+      description: The NAT gateways, in zone order.
+      type: list
+      elements: str
+    security_group_id:
+      description: The tasks' security group.
+      type: str
+    findings:
+      description: The audit's findings (see RV(check)); empty when the audit did not run.
+      type: list
+      elements: dict
+check:
+  description: The audit's result, as M(cloudreactor.aws.network_check) returns it (subnets, findings, summary).
+  returned: when O(check) is true and the audit ran (not in check mode when something would change)
+  type: dict
+diff:
+  description: Before and after of each component, keyed by component.
+  returned: in diff mode
+  type: dict
+"""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils.converge import NAT_MODES, NetworkConverge
+from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
+
+ARGUMENT_SPEC = dict(
+    network_name=dict(type="str", required=True),
+    vpc_id=dict(type="str"),
+    vpc_cidr=dict(type="str", default="10.0.0.0/16"),
+    availability_zones=dict(type="list", elements="str", default=[]),
+    az_count=dict(type="int", default=2),
+    nat_gateways=dict(type="str", choices=list(NAT_MODES), default="per_az"),
+    public_subnet_cidrs=dict(type="list", elements="str", default=[]),
+    private_subnet_cidrs=dict(type="list", elements="str", default=[]),
+    nat_allocation_ids=dict(type="list", elements="str", default=[]),
+    security_group_name=dict(type="str"),
+    security_group_ingress=dict(type="list", elements="dict", default=[]),
+    tags=dict(type="dict", default={}),
+    wait_timeout=dict(type="int", default=600),
+    check=dict(type="bool", default=True),
+    check_fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
+    report_path=dict(type="path"),
+    option_prefix=dict(type="str", default=""),
+)
+
+
+def main():
+    module = network_module(ARGUMENT_SPEC)
+    with reported_errors(module):
+        converge = NetworkConverge(ec2_client(module), module.params, module.check_mode, module.warn)
+        try:
+            result = converge.run()
+        except InvalidInput as error:
+            raise error.with_prefix(module.params["option_prefix"]) from error
+    exit_with(module, result)
+
+
+if __name__ == "__main__":
+    main()

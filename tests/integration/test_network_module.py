@@ -1,0 +1,153 @@
+"""cloudreactor.aws.network against the emulator: the whole network in one module run, read once.
+
+The role runs this module; the role's own behaviours (faults repaired, crash safety, Molecule scenarios) are proven
+elsewhere. Here: the result's shape, the call budget of a run with nothing to do, check mode, adoption and refusals.
+"""
+
+import pytest
+from module_runner import run_module
+
+NETWORK = "converge"
+# A run with nothing to do reads the network once (see converge.prime) plus what the audit alone reads.
+NOOP_CALL_BUDGET = 25
+
+
+def run(aws, check_mode=False, diff=False, **params):
+    return run_module(
+        "network", {**aws.module_params(), "network_name": NETWORK, **params}, check_mode=check_mode, diff=diff
+    )
+
+
+def ours(ec2, describe, key, component):
+    filters = [
+        {"Name": "tag:cloudreactor:network", "Values": [NETWORK]},
+        {"Name": "tag:cloudreactor:component", "Values": [component]},
+    ]
+    return getattr(ec2, describe)(Filters=filters)[key]
+
+
+@pytest.fixture
+def built(aws):
+    result = run(aws)
+    assert not result.get("failed"), result.get("msg")
+    return result
+
+
+def test_builds_the_whole_network_and_audits_it_clean(aws, ec2, built):
+    network = built["network"]
+    assert built["changed"]
+    assert network["availability_zones"] == ["us-east-1a", "us-east-1b"]
+    assert len(network["public_subnet_ids"]) == len(network["private_subnet_ids"]) == 2
+    assert network["task_subnet_ids"] == network["private_subnet_ids"]
+    assert network["assign_public_ip"] is False
+    assert len(network["nat_gateway_ids"]) == 2
+    assert built["check"]["summary"]["errors"] == 0
+    assert built["check"]["summary"]["warnings"] == 0
+    assert network["findings"] == built["check"]["findings"]
+
+    vpc = ec2.describe_vpcs(VpcIds=[network["vpc_id"]])["Vpcs"][0]
+    assert vpc["CidrBlock"] == "10.0.0.0/16"
+    for attribute, key in (("enableDnsSupport", "EnableDnsSupport"), ("enableDnsHostnames", "EnableDnsHostnames")):
+        assert ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=attribute)[key]["Value"] is True
+    public = ec2.describe_subnets(SubnetIds=network["public_subnet_ids"])["Subnets"]
+    private = ec2.describe_subnets(SubnetIds=network["private_subnet_ids"])["Subnets"]
+    assert sorted(subnet["CidrBlock"] for subnet in public) == ["10.0.0.0/20", "10.0.32.0/20"]
+    assert sorted(subnet["CidrBlock"] for subnet in private) == ["10.0.16.0/20", "10.0.48.0/20"]
+    assert all(subnet["MapPublicIpOnLaunch"] for subnet in public)
+    assert not any(subnet["MapPublicIpOnLaunch"] for subnet in private)
+    assert len(ours(ec2, "describe_route_tables", "RouteTables", "route-table")) == 3
+    groups = ours(ec2, "describe_security_groups", "SecurityGroups", "security-group")
+    assert [group["GroupId"] for group in groups] == [network["security_group_id"]]
+
+
+def test_a_second_run_changes_nothing_within_the_call_budget(aws, built):
+    with aws.recording() as rec:
+        again = run(aws)
+    assert not again.get("failed"), again.get("msg")
+    assert (again["changed"], again["changes"]) == (False, [])
+    assert again["network"] == built["network"] | {"findings": again["network"]["findings"]}
+    assert rec.mutations == []
+    assert len(rec.actions) <= NOOP_CALL_BUDGET, sorted(rec.actions)
+
+
+def test_check_mode_on_nothing_lists_the_plan_and_creates_nothing(aws):
+    with aws.recording() as rec:
+        result = run(aws, check_mode=True, diff=True)
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"]
+    assert result["changes"][0] == "created VPC"
+    assert "created public us-east-1a subnet" in result["changes"]
+    assert result["network"]["vpc_id"] is None
+    assert result["diff"]["after"]["vpc"]["cidr"] == "10.0.0.0/16"
+    assert rec.mutations == []
+
+
+def test_check_mode_on_a_built_network_changes_nothing(aws, built):
+    with aws.recording() as rec:
+        result = run(aws, check_mode=True)
+    assert (result["changed"], result["network"]["vpc_id"]) == (False, built["network"]["vpc_id"])
+    assert rec.mutations == []
+
+
+def test_check_mode_predicts_a_repair_without_making_it(aws, ec2, built):
+    vpc_id = built["network"]["vpc_id"]
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": False})
+    with aws.recording() as rec:
+        result = run(aws, check_mode=True)
+    assert result["changes"] == ["updated VPC"]
+    assert rec.mutations == []
+    assert run(aws)["changes"] == ["updated VPC"]
+    assert ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
+
+
+def test_an_adopted_vpc_is_read_never_changed(aws, ec2):
+    vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": "theirs"}])
+    result = run(aws, vpc_id=vpc_id, nat_gateways="none", az_count=1, check_fail_on="never")
+    assert not result.get("failed"), result.get("msg")
+    vpc = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
+    assert vpc["Tags"] == [{"Key": "Name", "Value": "theirs"}]
+    # Hostnames stay off (AWS's default for a new VPC): reported by the audit, not changed.
+    assert "VPC_DNS_HOSTNAMES_DISABLED" in {finding["code"] for finding in result["check"]["findings"]}
+    assert result["network"]["public_subnet_ids"][0].startswith("subnet-")
+
+
+def test_a_subnet_cidr_cannot_change(aws, built):
+    with aws.recording() as rec:
+        result = run(
+            aws,
+            public_subnet_cidrs=["10.0.0.0/20", "10.0.64.0/20"],
+            private_subnet_cidrs=["10.0.16.0/20", "10.0.48.0/20"],
+            option_prefix="fargate_network_",
+        )
+    assert result["failed"]
+    assert result["msg"].startswith("fargate_network_public_subnet_cidrs: zone us-east-1b already has public subnet")
+    assert rec.mutations == []
+
+
+@pytest.mark.parametrize(
+    ("params", "option"),
+    [
+        ({"nat_allocation_ids": ["eipalloc-0123456789abcdef0"]}, "nat_allocation_ids"),
+        ({"security_group_ingress": [{"proto": "tcp", "ports": [80]}]}, "security_group_ingress"),
+        ({"vpc_id": "subnet-0123456789abcdef0"}, "vpc_id"),
+        ({"wait_timeout": -1}, "wait_timeout"),
+    ],
+)
+def test_bad_input_fails_before_any_call(aws, params, option):
+    with aws.recording() as rec:
+        result = run(aws, **params)
+    assert result["failed"]
+    assert result["msg"].startswith(f"{option}: "), result["msg"]
+    assert rec.actions == []
+
+
+def test_a_security_group_name_taken_by_someone_else_fails_before_any_change(aws, ec2):
+    vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    theirs = ec2.create_security_group(GroupName=f"{NETWORK}-tasks", Description="theirs", VpcId=vpc_id)["GroupId"]
+    with aws.recording() as rec:
+        result = run(aws, vpc_id=vpc_id)
+    assert result["failed"]
+    assert result["msg"].startswith("security_group_name: "), result["msg"]
+    assert theirs in result["msg"]
+    assert rec.mutations == []
