@@ -22,7 +22,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import (
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import InternetGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils.layout import check_static
-from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import NatGateways
+from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import CHANGING_ACTIONS, NatGateways
 from ansible_collections.cloudreactor.aws.plugins.module_utils.network_layout import plan_network
 from ansible_collections.cloudreactor.aws.plugins.module_utils.read_cache import CachedReads
 from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import manage_route_table
@@ -122,10 +122,16 @@ class NetworkConverge:
         }
         if None in subnet_ids["public"] + subnet_ids["private"] or not vpc_id:
             # Check mode on a network that lacks its VPC or subnets: what follows needs their ids.
-            self.changes.append("then the internet gateway, NAT gateways, route tables and security group")
+            self.changes.append("then build the internet gateway, NAT gateways, route tables and security group")
             return self._result(network, None)
 
-        network["internet_gateway_id"] = self._public_side(vpc_id, subnet_ids["public"])
+        network["internet_gateway_id"], igw_action = self._internet_gateway(vpc_id)
+        if self.check_mode and igw_action in ("created", "attached"):
+            # Check mode with a gateway to create or re-attach: routes and NAT gateways are validated against an
+            # attached gateway, which only the real run provides.
+            self.changes.append("then repair the routes, NAT gateways and security group through that gateway")
+            return self._result(network, None)
+        self._route_table(vpc_id, "public", subnet_ids["public"], internet_gateway_id=network["internet_gateway_id"])
         network["nat_gateway_ids"] = self._private_side(vpc_id, layout, subnet_ids)
         network["security_group_id"] = self._security_group(vpc_id)
         check = self._audit(network) if self.params["check"] and not (self.check_mode and self.changes) else None
@@ -167,7 +173,7 @@ class NetworkConverge:
         self.diff["after"]["subnets"] = diff["after"]
         return ids
 
-    def _public_side(self, vpc_id, public_subnet_ids):
+    def _internet_gateway(self, vpc_id):
         igw = InternetGatewayManager(
             self.client,
             vpc_id=vpc_id,
@@ -177,8 +183,7 @@ class NetworkConverge:
             warn=self.warn,
         ).present()
         self._record("internet_gateway", f"{igw['action']} internet gateway", igw["changed"], igw["diff"])
-        self._route_table(vpc_id, "public", public_subnet_ids, internet_gateway_id=igw["internet_gateway_id"])
-        return igw["internet_gateway_id"]
+        return igw["internet_gateway_id"], igw["action"]
 
     def _private_side(self, vpc_id, layout, subnet_ids):
         public_ids = subnet_ids["public"]
@@ -214,10 +219,15 @@ class NetworkConverge:
             "tags": self.user_tags,
         }
         result = NatGateways(self.client, params, self.check_mode, self.warn).run()
-        if state == "present":
-            self._record("nat_gateways", "created or repaired NAT gateways", result["changed"], result["diff"])
-        else:
-            self._record("unused_nat_gateways", "removed unused NAT gateways", result["changed"], result["diff"])
+        self.changes.extend(
+            f"{nat['action']} NAT gateway in {nat['availability_zone']}"
+            for nat in result["nat_gateways"]
+            if nat.get("action") in CHANGING_ACTIONS
+        )
+        self.changes.extend(f"released Elastic IP {eip}" for eip in result.get("released_allocation_ids", []))
+        key = "nat_gateways" if state == "present" else "unused_nat_gateways"
+        self.diff["before"][key] = result["diff"]["before"]
+        self.diff["after"][key] = result["diff"]["after"]
         return result
 
     def _route_table(self, vpc_id, name, subnet_ids, *, internet_gateway_id=None, nat_gateway_id=None):

@@ -151,3 +151,17 @@ def test_a_security_group_name_taken_by_someone_else_fails_before_any_change(aws
     assert result["msg"].startswith("security_group_name: "), result["msg"]
     assert theirs in result["msg"]
     assert rec.mutations == []
+
+
+def test_check_mode_with_a_detached_internet_gateway_plans_the_reattach(aws, ec2, built):
+    network = built["network"]
+    ec2.detach_internet_gateway(InternetGatewayId=network["internet_gateway_id"], VpcId=network["vpc_id"])
+    with aws.recording() as rec:
+        planned = run(aws, check_mode=True)
+    assert not planned.get("failed"), planned.get("msg")
+    assert planned["changes"][0] == "attached internet gateway"
+    assert rec.mutations == []
+    repaired = run(aws)
+    assert repaired["changes"][0] == "attached internet gateway"
+    assert repaired["network"]["internet_gateway_id"] == network["internet_gateway_id"]
+    assert repaired["check"]["summary"]["errors"] == 0
