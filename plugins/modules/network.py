@@ -28,7 +28,10 @@ description:
   - Every input that can be checked without AWS is checked before the first call; error messages name the option.
   - In check mode, nothing changes. When the VPC or a subnet is missing, the result lists what would be created up
     to that point (later steps need their ids).
-  - Use the role's C(state=absent) path to remove a network.
+  - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order: security
+    groups, route tables, NAT gateways (then the Elastic IPs allocated for them), the internet gateway, subnets, and
+    the VPC when this network created it. An adopted VPC stays, and so does everything in it that is not this
+    network's.
 author:
   - CloudReactor (@CloudReactor)
 options:
@@ -36,6 +39,11 @@ options:
     description: Name of the network; the value of the identity tag C(cloudreactor:network) and the base of Name tags.
     type: str
     required: true
+  state:
+    description: V(present) builds or repairs the network; V(absent) removes what this network built.
+    type: str
+    choices: [present, absent]
+    default: present
   vpc_id:
     description:
       - An existing VPC to build in (adopted - read, never changed). Without it, the VPC tagged as this network's is
@@ -150,6 +158,11 @@ EXAMPLES = r"""
     network_name: public-tasks
     vpc_id: vpc-0123456789abcdef0
     nat_gateways: none
+
+- name: Remove the network batch (its VPC too, since this network created it)
+  cloudreactor.aws.network:
+    network_name: batch
+    state: absent
 """
 
 RETURN = r"""
@@ -164,8 +177,10 @@ changes:
   elements: str
   sample: ["created VPC", "created public us-east-1a subnet", "route table public: created"]
 network:
-  description: The network; what the role publishes as the fact C(fargate_network). Ids are null in check mode for
-    resources that do not exist yet.
+  description:
+    - The network; what the role publishes as the fact C(fargate_network). Ids are null in check mode for resources
+      that do not exist yet.
+    - With O(state=absent), only C(name) and C(vpc_id) (the VPC the network was in, or null).
   returned: always
   type: dict
   contains:
@@ -222,9 +237,11 @@ diff:
 from ansible_collections.cloudreactor.aws.plugins.module_utils.converge import NAT_MODES, NetworkConverge
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils.teardown import NetworkTeardown
 
 ARGUMENT_SPEC = dict(
     network_name=dict(type="str", required=True),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
     vpc_id=dict(type="str"),
     vpc_cidr=dict(type="str", default="10.0.0.0/16"),
     availability_zones=dict(type="list", elements="str", default=[]),
@@ -247,9 +264,9 @@ ARGUMENT_SPEC = dict(
 def main():
     module = network_module(ARGUMENT_SPEC)
     with reported_errors(module):
-        converge = NetworkConverge(ec2_client(module), module.params, module.check_mode, module.warn)
+        run = NetworkConverge if module.params["state"] == "present" else NetworkTeardown
         try:
-            result = converge.run()
+            result = run(ec2_client(module), module.params, module.check_mode, module.warn).run()
         except InvalidInput as error:
             raise error.with_prefix(module.params["option_prefix"]) from error
     exit_with(module, result)

@@ -165,3 +165,32 @@ def test_check_mode_with_a_detached_internet_gateway_plans_the_reattach(aws, ec2
     assert repaired["changes"][0] == "attached internet gateway"
     assert repaired["network"]["internet_gateway_id"] == network["internet_gateway_id"]
     assert repaired["check"]["summary"]["errors"] == 0
+
+
+def test_absent_removes_everything_it_built_and_then_has_nothing_to_do(aws, ec2, built):
+    with aws.recording() as rec:
+        planned = run(aws, check_mode=True, state="absent")
+    assert planned["changed"] and rec.mutations == []
+    removed = run(aws, state="absent")
+    assert not removed.get("failed"), removed.get("msg")
+    assert removed["changes"] == planned["changes"]
+    assert removed["changes"][-1] == f"deleted VPC {built['network']['vpc_id']}"
+    assert ec2.describe_vpcs(Filters=[{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}])["Vpcs"] == []
+    assert ec2.describe_addresses()["Addresses"] == []
+    with aws.recording() as rec:
+        again = run(aws, state="absent")
+    assert (again["changed"], again["network"]["vpc_id"], rec.mutations) == (False, None, [])
+
+
+def test_absent_in_an_adopted_vpc_leaves_the_vpc_and_what_is_not_ours(aws, ec2):
+    vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    theirs = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.9.255.0/24")["Subnet"]["SubnetId"]
+    built = run(aws, vpc_id=vpc_id, nat_gateways="single", check_fail_on="never")
+    assert not built.get("failed"), built.get("msg")
+    removed = run(aws, vpc_id=vpc_id, state="absent")
+    assert not removed.get("failed"), removed.get("msg")
+    assert not any(change.startswith("deleted VPC") for change in removed["changes"])
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    assert [subnet["SubnetId"] for subnet in subnets] == [theirs]
+    live = [{"Name": "state", "Values": ["available", "pending"]}]
+    assert ec2.describe_nat_gateways(Filter=live)["NatGateways"] == []
