@@ -97,6 +97,16 @@ LEGACY_KEYS = (
 _STEM_DROP = re.compile(r"[^a-zA-Z0-9_-]")
 
 
+def deploy_config_argument_spec():
+    """The options naming a deploy_config and its environment, documented by the doc fragment
+    ``cloudreactor.aws.deploy_config``; a new dict per call, for the module to add its own options to."""
+    return dict(
+        deploy_config_dir=dict(type="path", required=True),
+        deployment_environment=dict(type="str", required=True, aliases=["env"]),
+        config_filename_stem=dict(type="str"),
+    )
+
+
 def file_stem(environment):
     """The environment file's stem, as the deployer derives it: the name without characters outside
     ``[a-zA-Z0-9_-]``."""

@@ -27,23 +27,9 @@ description:
     M(cloudreactor.aws.deploy_config_network_info)), and returns them in RV(overridden).
 author:
   - CloudReactor (@CloudReactor)
+extends_documentation_fragment:
+  - cloudreactor.aws.deploy_config
 options:
-  deploy_config_dir:
-    description:
-      - The project's C(deploy_config) directory (the one holding C(vars/common.yml)).
-    type: path
-    required: true
-  deployment_environment:
-    description:
-      - The deployment environment, as given to C(cr_deploy.sh).
-    type: str
-    required: true
-    aliases: [env]
-  config_filename_stem:
-    description:
-      - Stem of the environment file when it differs from the environment name (the deployer's
-        C(CONFIG_FILENAME_STEM)). Default is the environment name without characters outside C([a-zA-Z0-9_-]).
-    type: str
   subnets:
     description:
       - Subnet ids the tasks run in (C(subnet-) and 8 or 17 hex digits). Left as they are when omitted.
@@ -171,6 +157,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.cloudreactor.aws.plugins.module_utils.deploy_config import (
     FIELDS,
     DeployConfig,
+    deploy_config_argument_spec,
     dotted,
     same_network_value,
 )
@@ -221,9 +208,7 @@ def overridden_values(config, written_fields, level):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            deploy_config_dir=dict(type="path", required=True),
-            deployment_environment=dict(type="str", required=True, aliases=["env"]),
-            config_filename_stem=dict(type="str"),
+            **deploy_config_argument_spec(),
             subnets=dict(type="list", elements="str"),
             security_groups=dict(type="list", elements="str"),
             assign_public_ip=dict(type="bool"),

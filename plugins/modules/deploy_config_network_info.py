@@ -31,23 +31,9 @@ description:
     file needs the Python library C(cryptography) there (ansible-core requires it).
 author:
   - CloudReactor (@CloudReactor)
+extends_documentation_fragment:
+  - cloudreactor.aws.deploy_config
 options:
-  deploy_config_dir:
-    description:
-      - The project's C(deploy_config) directory (the one holding C(vars/common.yml)).
-    type: path
-    required: true
-  deployment_environment:
-    description:
-      - The deployment environment, as given to C(cr_deploy.sh).
-    type: str
-    required: true
-    aliases: [env]
-  config_filename_stem:
-    description:
-      - Stem of the environment file when it differs from the environment name (the deployer's
-        C(CONFIG_FILENAME_STEM)). Default is the environment name without characters outside C([a-zA-Z0-9_-]).
-    type: str
   vault_password:
     description:
       - Password of the ansible-vault encrypted environment file.
@@ -217,7 +203,11 @@ networks:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.deploy_config import DeployConfig, distinct_networks
+from ansible_collections.cloudreactor.aws.plugins.module_utils.deploy_config import (
+    DeployConfig,
+    deploy_config_argument_spec,
+    distinct_networks,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils.yaml_roundtrip import HAS_YAML
 
@@ -225,9 +215,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.yaml_roundtrip im
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            deploy_config_dir=dict(type="path", required=True),
-            deployment_environment=dict(type="str", required=True, aliases=["env"]),
-            config_filename_stem=dict(type="str"),
+            **deploy_config_argument_spec(),
             vault_password=dict(type="str", no_log=True),
             tasks=dict(type="list", elements="str"),
             run_environment_network=dict(type="dict"),

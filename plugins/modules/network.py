@@ -28,9 +28,9 @@ description:
   - Every input that can be checked without AWS is checked before the first call; error messages name the option.
   - In check mode, nothing changes. When the VPC or a subnet is missing, the result lists what would be created up
     to that point (later steps need their ids).
-  - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order: security
-    groups, route tables, NAT gateways (then the Elastic IPs allocated for them), the internet gateway, subnets, and
-    the VPC when this network created it. An adopted VPC stays, and so does everything in it that is not this
+  - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order (security
+    groups, route tables, NAT gateways and then the Elastic IPs allocated for them, the internet gateway, subnets,
+    and the VPC when this network created it). An adopted VPC stays, and so does everything in it that is not this
     network's.
 author:
   - CloudReactor (@CloudReactor)

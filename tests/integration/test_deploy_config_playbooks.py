@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 from cloudreactor_api_server import cloudreactor  # noqa: F401
-from test_network_check_net import build_network, private_subnets, public_subnets
+from network_check_helpers import build_network, private_subnets, public_subnets
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "developer-key"

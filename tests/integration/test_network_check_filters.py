@@ -2,9 +2,8 @@
 (rule order, first match wins, final deny, both directions) on task subnets, NAT subnets and endpoint subnets."""
 
 import pytest
-from test_network_check_net import (
+from network_check_helpers import (
     assert_only,
-    build_network,
     create_subnet,
     findings_of,
     private_subnets,
@@ -14,12 +13,6 @@ from test_network_check_net import (
 )
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.checks_nacl import denials
-
-
-@pytest.fixture
-def net(ec2):
-    return build_network(ec2)
-
 
 # -- security groups -----------------------------------------------------------------------------------------------
 

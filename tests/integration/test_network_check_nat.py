@@ -11,7 +11,7 @@ everything else still comes from the emulator:
 import boto3
 import pytest
 from botocore.stub import Stubber
-from test_network_check_net import (
+from network_check_helpers import (
     assert_only,
     build_network,
     findings_of,

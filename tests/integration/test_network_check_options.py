@@ -1,7 +1,7 @@
 """network_check, options: the two input forms, validation before any AWS call, fail_on, read-only behaviour."""
 
 import pytest
-from test_network_check_net import (
+from network_check_helpers import (
     assert_only,
     build_network,
     private_subnets,
@@ -13,11 +13,6 @@ from test_network_check_net import (
 UNKNOWN_SUBNET = "subnet-0123456789abcdef0"
 UNKNOWN_GROUP = "sg-0123456789abcdef0"
 UNKNOWN_VPC = "vpc-0123456789abcdef0"
-
-
-@pytest.fixture
-def net(ec2):
-    return build_network(ec2)
 
 
 @pytest.mark.parametrize(

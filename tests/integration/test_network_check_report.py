@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from test_network_check_net import (
+from network_check_helpers import (
     build_network,
     codes,
     create_nat,

@@ -1,8 +1,7 @@
 """network_check, routes: blackholes, dead NAT targets, targets it cannot follow, the subnet kind against
 assign_public_ip, subnets without a way out. Each test breaks the healthy network one way on the emulator."""
 
-import pytest
-from test_network_check_net import (
+from network_check_helpers import (
     assert_only,
     build_network,
     create_subnet,
@@ -13,11 +12,6 @@ from test_network_check_net import (
     run_check,
     task_params,
 )
-
-
-@pytest.fixture
-def net(ec2):
-    return build_network(ec2)
 
 
 def test_blackhole_route_to_a_deleted_nat_that_is_not_the_default_route(aws, ec2, net):
