@@ -261,6 +261,12 @@ class NetworkConverge:
             check_mode=self.check_mode,
         )
         self._record("security_group", f"{group['action']} security group", group["changed"], group["diff"])
+        current_name = group["diff"]["after"]["name"]
+        if current_name != self.security_group_name:
+            self.warn(
+                f"Security group {group['group_id']} of network {self.network} keeps its name {current_name!r}: EC2 "
+                f"cannot rename a group, so security_group_name {self.security_group_name!r} applies only to a new one."
+            )
         return group["group_id"]
 
     def _audit(self, network):

@@ -194,3 +194,13 @@ def test_absent_in_an_adopted_vpc_leaves_the_vpc_and_what_is_not_ours(aws, ec2):
     assert [subnet["SubnetId"] for subnet in subnets] == [theirs]
     live = [{"Name": "state", "Values": ["available", "pending"]}]
     assert ec2.describe_nat_gateways(Filter=live)["NatGateways"] == []
+
+
+def test_a_new_security_group_name_is_reported_not_applied(aws, built):
+    renamed = run(aws, security_group_name="renamed")
+    assert (renamed["changed"], renamed["network"]["security_group_id"]) == (
+        False,
+        built["network"]["security_group_id"],
+    )
+    (warning,) = [w["event"]["msg"] if isinstance(w, dict) else w for w in renamed["warnings"]]
+    assert "keeps its name 'converge-tasks'" in warning and "'renamed' applies only to a new one" in warning
