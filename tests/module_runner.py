@@ -9,6 +9,7 @@ import importlib
 import io
 import json
 
+from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
 
@@ -17,6 +18,10 @@ def run_module(name, params, *, check_mode=False, diff=False):
     module = importlib.import_module(f"ansible_collections.cloudreactor.aws.plugins.modules.{name}")
     args = dict(params, _ansible_check_mode=check_mode, _ansible_diff=diff)
     stdout = io.StringIO()
+    # A real module starts in a fresh process; here, warnings an earlier run left in ansible-core's module-level
+    # store would otherwise be reported again by this one.
+    module_warnings._global_warnings.clear()
+    module_warnings._global_deprecations.clear()
     with patch_module_args(args), contextlib.redirect_stdout(stdout):
         try:
             module.main()
