@@ -27,7 +27,8 @@ SUBNET_TAG = TAG_PREFIX + "subnet"
 
 def our_addresses(client, network, subnet_ids=None):
     """The addresses tagged as NAT addresses of ``network`` (only those of ``subnet_ids`` when given)."""
-    filters = identity_filters(network, COMPONENT)
+    # Every address is a VPC address today; saying so lets a converge's read cache answer from its listing of them.
+    filters = identity_filters(network, COMPONENT) + [{"Name": "domain", "Values": ["vpc"]}]
     if subnet_ids:
         filters.append({"Name": f"tag:{SUBNET_TAG}", "Values": sorted(set(subnet_ids))})
     return client.describe_addresses(Filters=filters, aws_retry=True)["Addresses"]

@@ -252,7 +252,11 @@ class NatGateways:
     def present(self):
         subnets = describe.describe_subnets(self.client, self.subnet_ids)
         vpc_id = single_vpc(subnets)
-        nats = describe.nat_gateways_where(self.client, [{"Name": "subnet-id", "Values": self.subnet_ids}])
+        # The VPC filter changes nothing AWS answers (the subnets are in that VPC) and lets a converge's read cache
+        # answer from its reading of the VPC.
+        nats = describe.nat_gateways_where(
+            self.client, [{"Name": "subnet-id", "Values": self.subnet_ids}, *describe.vpc_filter(vpc_id)]
+        )
         our_eips = elastic_ip.our_addresses(self.client, self.network, self.subnet_ids)
         draining = self._deleting_with_our_addresses(nats, our_eips)
         if draining and not self.check_mode:
