@@ -14,7 +14,7 @@ description:
     IPs, one private route table per zone, the tasks' security group (all outbound TCP, inbound only as given) - and
     then audits the result with the checks of M(cloudreactor.aws.network_check).
   - This is what the C(cloudreactor.aws.fargate_network) role runs. The network is read once, and every step reuses
-    that reading until something changes, so a run that has nothing to do makes about fifteen describe calls and no
+    that reading until something changes, so a run that has nothing to do makes twelve describe calls and no
     other call.
   - Every resource it creates carries the identity tags C(cloudreactor:network=<network_name>) and
     C(cloudreactor:component); that is how later runs find them. It adopts what is healthy, repairs what is broken
