@@ -171,3 +171,16 @@ def region_counts(ec2):
             for eip in ec2.describe_addresses()["Addresses"]
         ),
     }
+
+
+def one_network_counts(zones):
+    """``region_counts`` of a region holding exactly one healthy network with a NAT gateway per zone: no duplicate,
+    no leaked or idle address."""
+    return {
+        "vpcs": 1,
+        "internet_gateways": 1,
+        "nat_gateways": zones,
+        "nat_gateways_usable": zones,
+        "elastic_ips": zones,
+        "elastic_ips_free": 0,
+    }
