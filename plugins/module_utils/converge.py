@@ -9,9 +9,10 @@ reconciler of its resource (vpc.py, subnets.py, internet_gateway.py, route_table
 security_group.py); this file only plans and chains them.
 
 Why one module rather than one Ansible task per resource: every task costs a module start-up (most of a no-op run),
-and every reconciler used to read the network again. Here the network is read once, up front, through
-:class:`read_cache.CachedReads`, which answers the reconcilers' and the audit's reads from that snapshot until
-something changes.
+and every reconciler used to read the network again. Here the network is read once, up front, into the run's model
+(:class:`run_model.RunModel`), which answers the reconcilers' and the audit's reads from that reading, and keeps what
+each step created or changed as that step's own calls answered it: no step asks AWS about what an earlier step made
+(EC2 may not list it yet), and calls naming it retry while it propagates.
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.run import audit, check_report_path
@@ -24,7 +25,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.layout import check_static
 from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import CHANGING_ACTIONS, NatGateways
 from ansible_collections.cloudreactor.aws.plugins.module_utils.network_layout import plan_network
-from ansible_collections.cloudreactor.aws.plugins.module_utils.read_cache import CachedReads
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import manage_route_table
 from ansible_collections.cloudreactor.aws.plugins.module_utils.security_group import (
     check_ingress_rules,
@@ -85,7 +86,7 @@ class NetworkConverge:
     """One run of the ``network`` module: ``run()`` returns the module's result."""
 
     def __init__(self, client, params, check_mode, warn):
-        self.client = CachedReads(client)
+        self.client = RunModel(client)
         self.params = params
         self.check_mode = check_mode
         self.warn = warn

@@ -14,7 +14,9 @@ failure means:
   answer those after it made the change, so they are not refusals here.
 * The outcome is unknown (the connection failed or dropped, a read timed out, a 500 from AWS, a 502/504 from a
   gateway in the way): the resource is looked for by the identity tags the call gave it in ``TagSpecifications``.
-  Found, it is the result; not found, the call is sent again.
+  EC2 may not list a new resource for a while (eventual consistency), so the looks go on, quickly at first, for
+  up to :data:`LOOK_TIMEOUT`. Found, it is the result; still not found, the call is sent again. A create that
+  never reached AWS therefore costs that wait, and one that did never makes a second resource.
 """
 
 import time
@@ -25,13 +27,11 @@ try:
 except ImportError:  # AnsibleAWSModule reports the missing dependency itself
     BotoCoreError = ClientError = HTTPClientError = BotocoreConnectionError = ()
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import _BACKOFF
-from ansible_collections.cloudreactor.aws.plugins.module_utils.waiters import (
-    FIRST_POLL_INTERVAL,
-    MAX_POLL_INTERVAL,
-    POLL_GROWTH,
+from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import (
+    _BACKOFF,
+    PROPAGATION_BACKOFF,
+    PROPAGATION_TIMEOUT,
+    OnlyCodesRetry,
 )
 
 # Answers by which AWS (or a load balancer in front of it: botocore names a bare 503 page's error "503") says it
@@ -47,17 +47,17 @@ REFUSED_CODES = (
 # Answers that leave open whether the call was carried out: AWS's internal errors, a gateway's bad answer or timeout.
 OUTCOME_UNKNOWN_CODES = ("InternalError", "InternalFailure", "500", "502", "504")
 
-# Each try after an unknown outcome costs a describe and a create; an endpoint that loses every answer is reported,
-# not hammered.
+# Each try after an unknown outcome costs looks and a create; an endpoint that loses every answer is reported, not
+# hammered.
 MAX_CREATE_ATTEMPTS = 3
+# How long to go on looking for a resource whose create answer was lost before sending the create again.
+LOOK_TIMEOUT = PROPAGATION_TIMEOUT
 
 
-class RefusedRetry(AWSRetry):
-    """AWSRetry that retries AWS's refusals only (see the module docstring for why not its 500s)."""
+class RefusedRetry(OnlyCodesRetry):
+    """Retries AWS's refusals only (see the module docstring for why not its 500s)."""
 
-    @staticmethod
-    def found(response_code, catch_extra_error_codes=None):
-        return response_code in REFUSED_CODES
+    codes = REFUSED_CODES
 
 
 # The retry policy of the ``no_resend`` client: AWS_RETRY's backoff, for refusals only.
@@ -79,11 +79,10 @@ def create_once(client, operation, find_created, *, result_key=None, **kwargs):
     resource out of the response (``"InternetGateway"``); ``None`` returns the whole response (AllocateAddress
     answers with the address itself). After ``MAX_CREATE_ATTEMPTS`` unknown outcomes, the last error is raised.
     """
-    pause = FIRST_POLL_INTERVAL
     for _attempt in range(MAX_CREATE_ATTEMPTS):
-        # getattr, not isinstance: a wrapper around the module's client (a read cache) delegates ``no_resend``. Taken
-        # anew for each try: such a cache forgets what it read whenever anything but a read is taken from it, so the
-        # look after this try asks AWS, not the answer of the look after the previous one.
+        # getattr, not isinstance: a wrapper around the module's client (the run's model) delegates ``no_resend``.
+        # Taken anew for each try: such a wrapper forgets what it read whenever anything but a read is taken from it,
+        # so the looks after this try ask AWS, not the answers of the looks after the previous one.
         create = getattr(getattr(client, "no_resend", client), operation)
         try:
             response = create(aws_retry=True, **kwargs)
@@ -93,10 +92,20 @@ def create_once(client, operation, find_created, *, result_key=None, **kwargs):
             unknown = error
         else:
             return response if result_key is None else response[result_key]
-        # EC2 lists a resource a moment after it creates it: look only after a pause, growing like a waiter's polls.
-        time.sleep(pause)
-        pause = min(pause * POLL_GROWTH, MAX_POLL_INTERVAL)
-        found = find_created()
+        found = look_for(find_created)
         if found is not None:
             return found
     raise unknown
+
+
+def look_for(find_created):
+    """``find_created()``'s first answer that is not ``None``, asked after pauses growing like the propagation
+    retries' (a quarter of a second first) until :data:`LOOK_TIMEOUT` has passed; then ``None``."""
+    deadline = time.monotonic() + LOOK_TIMEOUT
+    pause = PROPAGATION_BACKOFF["delay"]
+    while True:
+        time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        found = find_created()
+        if found is not None or time.monotonic() >= deadline:
+            return found
+        pause = min(pause * PROPAGATION_BACKOFF["backoff"], PROPAGATION_BACKOFF["max_delay"])

@@ -18,7 +18,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import (
     vpc_internet_gateways,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import NetworkError
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import retry_after_create
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     check_network_name,
     desired_tags,
@@ -62,7 +62,7 @@ class InternetGatewayManager:
     """Brings the internet gateway of network ``network`` in VPC ``vpc_id`` to ``present`` or ``absent``."""
 
     def __init__(self, client, *, vpc_id, network, user_tags, check_mode, warn):
-        self.client = client
+        self.client = model_of(client)
         self.vpc_id = vpc_id
         self.network = network
         self.user_tags = user_tags or {}
@@ -110,6 +110,7 @@ class InternetGatewayManager:
         igw_id = igw["InternetGatewayId"]
         if not self.check_mode:
             self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
+            self._record_attached(igw, created=False)
         ensure_tags(self.client, igw_id, tags_of(igw), self.desired_tags, self.check_mode)
         return self._result("attached", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
 
@@ -125,8 +126,13 @@ class InternetGatewayManager:
         )
         igw_id = igw["InternetGatewayId"]
         # Should this attach fail, the next run finds the tagged, detached gateway and attaches it.
-        retry_after_create(self.client.attach_internet_gateway, InternetGatewayId=igw_id, VpcId=self.vpc_id)
+        self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
+        self._record_attached(igw, created=True)
         return self._result("created", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
+
+    def _record_attached(self, igw, *, created):
+        attached = dict(igw, Attachments=[{"State": "available", "VpcId": self.vpc_id}])
+        self.client.record("describe_internet_gateways", attached, created=created)
 
     def _created_gateway(self):
         """The gateway our create call made, should its answer be lost: we create only when no gateway of ours is
@@ -159,6 +165,7 @@ class InternetGatewayManager:
                 self._detach(igw["InternetGatewayId"])
             for igw in doomed:
                 self.client.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], aws_retry=True)
+                self.client.record_deleted("describe_internet_gateways", igw["InternetGatewayId"])
         remaining = foreign[0]["InternetGatewayId"] if foreign else None
         result = self._result("deleted", remaining, True, before, _state(remaining, self.vpc_id))
         result["deleted_internet_gateway_ids"] = sorted(igw["InternetGatewayId"] for igw in doomed)

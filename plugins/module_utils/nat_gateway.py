@@ -12,13 +12,17 @@ check happens before the first mutating call, so a run that refuses its input ha
 succeeds), so a retried or re-run create returns the NAT gateway the first attempt made instead of a second one.
 """
 
+import datetime
 import hashlib
+import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils import describe, elastic_ip, routing
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, ResourceFailed
 from ansible_collections.cloudreactor.aws.plugins.module_utils.read_cache import uncached
+from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import PROPAGATION_TIMEOUT
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     TAG_PREFIX,
     desired_tags,
@@ -81,6 +85,17 @@ def tags_to_set(current, desired):
 
 def is_public(nat):
     return (nat.get("ConnectivityType") or "public") == "public"
+
+
+def recently_gone(nat):
+    """True for a NAT gateway being deleted, or deleted so recently that AWS may still be releasing its network
+    interface and public address (the subnet, VPC and internet gateway wait on that release)."""
+    if nat.get("State") == "deleting":
+        return True
+    deleted_at = nat.get("DeleteTime")
+    if nat.get("State") != "deleted" or not isinstance(deleted_at, datetime.datetime):
+        return False
+    return time.time() - deleted_at.timestamp() < PROPAGATION_TIMEOUT
 
 
 def _age_key(nat):
@@ -229,7 +244,7 @@ class NatGateways:
     """One run of the nat_gateway module against one network."""
 
     def __init__(self, client, params, check_mode, warn):
-        self.client = client
+        self.client = model_of(client)
         self.check_mode = check_mode
         self.warn = warn
         self.network = params["network_name"]
@@ -431,6 +446,8 @@ class NatGateways:
             if plan.allocation_source == "allocated":
                 tags = eip_tags(self.network, self.user_tags, plan.subnet)
                 address = elastic_ip.allocate(self.client, tags, seen_allocation_ids)
+                # Not recorded as a resource: AWS associates it with the NAT gateway, and only AWS's answer says so.
+                self.client.record_created_id(address["AllocationId"])
                 plan.allocation_id = address["AllocationId"]
                 plan.public_ip = address.get("PublicIp")
         for plan in creating:
@@ -460,6 +477,7 @@ class NatGateways:
                 aws_retry=True,
             )["NatGateway"]
             if nat["NatGatewayId"] not in plan.dead_ids and nat.get("State") not in ("deleting", "deleted"):
+                self.client.record("describe_nat_gateways", nat, created=True)
                 return nat
             predecessor = nat["NatGatewayId"]
         raise ResourceFailed(
@@ -474,6 +492,8 @@ class NatGateways:
             self.client.delete_nat_gateway(NatGatewayId=nat_id, aws_retry=True)
         except is_boto3_error_code(["NatGatewayNotFound", "InvalidNatGatewayID.NotFound"]):
             pass
+        # Its network interface and public address are released a while after it is deleted.
+        self.client.releasing(f"NAT gateway {nat_id}")
 
     def _wait_available(self, plans):
         """Poll every pending NAT gateway with one describe per round; stop at the first that fails."""
@@ -512,6 +532,8 @@ class NatGateways:
             return not not_ready, ", ".join(not_ready)
 
         poll_until(check, self.wait_timeout, f"NAT gateways of {self.network} to become available")
+        for plan in plans:
+            self.client.record("describe_nat_gateways", plan.nat)
 
     # -- absent --------------------------------------------------------------------------------------------------
 
@@ -519,7 +541,9 @@ class NatGateways:
         filters = identity_filters(self.network, COMPONENT)
         if self.subnet_ids:
             filters.append({"Name": "subnet-id", "Values": self.subnet_ids})
-        nats = [nat for nat in describe.nat_gateways_where(self.client, filters) if nat.get("State") != "deleted"]
+        listed = describe.nat_gateways_where(self.client, filters)
+        self._note_releases(listed)
+        nats = [nat for nat in listed if nat.get("State") != "deleted"]
         if self.subnet_ids:
             order = {subnet_id: index for index, subnet_id in enumerate(self.subnet_ids)}
             nats.sort(key=_age_key, reverse=True)
@@ -585,6 +609,11 @@ class NatGateways:
             "diff": {"before": before, "after": dict.fromkeys(before)},
         }
 
+    def _note_releases(self, nats):
+        for nat in nats:
+            if recently_gone(nat):
+                self.client.releasing(f"NAT gateway {nat['NatGatewayId']} ({nat['State']})")
+
     def _wait_deleted(self, nats):
         """Poll all of ``nats`` with one describe per round until each is ``deleted`` (or no longer listed)."""
         ids = [nat["NatGatewayId"] for nat in nats]
@@ -615,6 +644,7 @@ class NatGateways:
                 elastic_ip.release(self.client, eip["AllocationId"])
             except is_boto3_error_code("InvalidAllocationID.NotFound"):
                 continue
+            self.client.releasing(f"Elastic IP {eip['AllocationId']}")
             released.append(eip["AllocationId"])
         return released
 

@@ -25,7 +25,6 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import (
     vpc_route_tables,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import retry_after_create
 from ansible_collections.cloudreactor.aws.plugins.module_utils.routing import (
     DEFAULT_ROUTE_CIDR,
     NAT_DEAD_STATES,
@@ -37,6 +36,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.routing import (
     route_problem,
     route_target,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     check_network_name,
     desired_tags,
@@ -139,7 +139,7 @@ class RouteTableManager:
     """Brings route table ``name`` of network ``network`` in ``vpc_id`` to the state the module's options ask."""
 
     def __init__(self, client, params, check_mode, warn):
-        self.client = client
+        self.client = model_of(client)
         self.check_mode = check_mode
         self.warn = warn
         self.vpc_id = params["vpc_id"]
@@ -158,7 +158,6 @@ class RouteTableManager:
         self.actions = []
         self.table = None  # the model: the described table, updated by every step
         self.table_id = None
-        self.fresh = False  # created by this run: calls naming it retry eventual-consistency NotFound errors
 
     # -- lookup ------------------------------------------------------------------------------------------------
 
@@ -176,11 +175,7 @@ class RouteTableManager:
         return ours[0] if ours else None
 
     def _call(self, method, **kwargs):
-        """Call EC2 ``method``; right after the table was created, retry its NotFound while it propagates."""
-        call = getattr(self.client, method)
-        if self.fresh:
-            return retry_after_create(call, **kwargs)
-        return call(aws_retry=True, **kwargs)
+        return getattr(self.client, method)(aws_retry=True, **kwargs)
 
     # -- validation (reads only) -------------------------------------------------------------------------------
 
@@ -260,6 +255,9 @@ class RouteTableManager:
         self._purge_routes()
         self._warn_broken_routes()
         self._ensure_associations(tables)
+        if self.table_id:
+            # The table as this run left it: later reads of the run see it so, even before AWS lists it.
+            self.client.record("describe_route_tables", self.table, created=self.client.created(self.table_id))
         return self._result(before)
 
     def _create(self, tags, vpc):
@@ -284,7 +282,6 @@ class RouteTableManager:
                 ClientToken=str(uuid.uuid4()),
             )
             self.table_id = self.table["RouteTableId"]
-            self.fresh = True
         self.table.setdefault("Routes", [])
         self.table.setdefault("Associations", [])
         self.actions.append(
@@ -436,6 +433,7 @@ class RouteTableManager:
             self.actions.append(f"disassociated {association.get('SubnetId') or association.get('GatewayId')}")
         if not self.check_mode:
             self.client.delete_route_table(RouteTableId=table_id, aws_retry=True)
+            self.client.record_deleted("describe_route_tables", table_id)
         self.actions.append(f"deleted route table {table_id}")
         return self._absent_result(before, table_id)
 

@@ -17,7 +17,7 @@ import re
 from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_id_format, vpc_filter
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import retry_after_create
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     desired_tags,
     ensure_tags,
@@ -359,7 +359,7 @@ class SecurityGroupManager:
     """Brings the tasks' security group of network ``network`` in VPC ``vpc_id`` to the desired rules and tags."""
 
     def __init__(self, client, *, vpc_id, network, name, description, ingress, user_tags, check_mode):
-        self.client = client
+        self.client = model_of(client)
         self.vpc_id = vpc_id
         self.network = network
         self.name = name
@@ -415,19 +415,41 @@ class SecurityGroupManager:
             VpcId=self.vpc_id,
             TagSpecifications=tag_specifications("security-group", tags),
         )["GroupId"]
-        # AWS gives a new group default egress rules (all traffic to 0.0.0.0/0, and to ::/0 in an IPv6 VPC): read
-        # them rather than assume them, so that they are revoked whatever they are.
-        group = retry_after_create(self.client.describe_security_groups, GroupIds=[group_id])["SecurityGroups"][0]
-        self._apply_rules(group, created=True)
+        group = {
+            "GroupId": group_id,
+            "GroupName": self.name,
+            "Description": self.description,
+            "VpcId": self.vpc_id,
+            "Tags": [{"Key": key, "Value": value} for key, value in tags.items()],
+            "IpPermissions": [],
+            "IpPermissionsEgress": self._default_egress(),
+        }
+        self._apply_rules(group)
+        # The group as this run left it: later reads of the run (the audit) see it so, even before AWS lists it.
+        self.client.record(
+            "describe_security_groups",
+            dict(group, IpPermissions=self.ingress, IpPermissionsEgress=self.egress),
+            created=True,
+        )
         after = _state(group_id, self.name, self.ingress, self.egress, tags)
         return _result(group_id, "created", True, ABSENT, after)
+
+    def _default_egress(self):
+        """The egress rules AWS gives a new group (Amazon VPC user guide, "Security group rules": all traffic to
+        0.0.0.0/0, and to ::/0 when the VPC has an IPv6 CIDR). Taken as documented, not read back: AWS may not list
+        the new group yet."""
+        vpc = self.client.describe_vpcs(VpcIds=[self.vpc_id], aws_retry=True)["Vpcs"][0]
+        rules = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        if vpc.get("Ipv6CidrBlockAssociationSet"):
+            rules.append({"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]})
+        return rules
 
     def _converge(self, group):
         group_id = group["GroupId"]
         current_tags = tags_of(group)
         # EC2 cannot rename a group: the Name tag follows the name it has, not one given after it was created.
         tags = self.tags_for(group["GroupName"])
-        changed = self._apply_rules(group, created=False)
+        changed = self._apply_rules(group)
         changed |= ensure_tags(self.client, group_id, current_tags, tags, self.check_mode)
         before = _state(
             group_id, group["GroupName"], group.get("IpPermissions"), group.get("IpPermissionsEgress"), current_tags
@@ -435,7 +457,7 @@ class SecurityGroupManager:
         after = _state(group_id, group["GroupName"], self.ingress, self.egress, {**current_tags, **tags})
         return _result(group_id, "updated" if changed else "none", changed, before, after)
 
-    def _apply_rules(self, group, created):
+    def _apply_rules(self, group):
         """Make both directions of ``group`` exactly the desired rules; returns whether anything differed."""
         changed = False
         for direction, current, desired in (
@@ -445,10 +467,10 @@ class SecurityGroupManager:
             plan = RulePlan(current, desired)
             changed |= plan.changed
             if not self.check_mode:
-                self._apply_plan(group["GroupId"], direction, plan, created)
+                self._apply_plan(group["GroupId"], direction, plan)
         return changed
 
-    def _apply_plan(self, group_id, direction, plan, created):
+    def _apply_plan(self, group_id, direction, plan):
         # Authorize before revoking: traffic a replaced rule allowed stays allowed while the new one arrives.
         for operation, permissions in (
             (f"authorize_security_group_{direction}", plan.authorize),
@@ -457,11 +479,7 @@ class SecurityGroupManager:
         ):
             if not permissions:
                 continue
-            call = getattr(self.client, operation)
-            if created:
-                retry_after_create(call, GroupId=group_id, IpPermissions=permissions)
-            else:
-                call(GroupId=group_id, IpPermissions=permissions, aws_retry=True)
+            getattr(self.client, operation)(GroupId=group_id, IpPermissions=permissions, aws_retry=True)
 
 
 def _result(group_id, action, changed, before, after):
@@ -504,3 +522,17 @@ def refuse_taken_name(client, *, vpc_id, network, name):
     )
     if manager.find_ours() is None:
         manager.refuse_foreign_namesake()
+
+
+def remove_groups(client, vpc_id, network, check_mode):
+    """Delete every security group of ``vpc_id`` that carries ``network``'s identity tags; returns what was done."""
+    groups = client.describe_security_groups(
+        Filters=vpc_filter(vpc_id) + identity_filters(network), aws_retry=True
+    )["SecurityGroups"]
+    changes = []
+    for group in sorted(groups, key=lambda group: group["GroupId"]):
+        if not check_mode:
+            client.delete_security_group(GroupId=group["GroupId"], aws_retry=True)
+            client.record_deleted("describe_security_groups", group["GroupId"])
+        changes.append(f"deleted security group {group['GroupId']}")
+    return changes

@@ -10,7 +10,7 @@ give tasks a public IP on launch, private ones never do.
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import retry_after_create
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     desired_tags,
     ensure_tags,
@@ -45,7 +45,7 @@ class SubnetManager:
     """Creates the missing subnets of a plan and keeps the existing ones tagged and set up for their tier."""
 
     def __init__(self, client, *, vpc_id, network, user_tags, check_mode):
-        self.client = client
+        self.client = model_of(client)
         self.vpc_id = vpc_id
         self.network = network
         self.user_tags = user_tags or {}
@@ -97,9 +97,10 @@ class SubnetManager:
             TagSpecifications=tag_specifications("subnet", tags),
         )
         if tier == "public":
-            retry_after_create(
-                self.client.modify_subnet_attribute, SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True}
+            self.client.modify_subnet_attribute(
+                SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True}, aws_retry=True
             )
+        self.client.record("describe_subnets", dict(subnet, MapPublicIpOnLaunch=tier == "public"), created=True)
         return subnet["SubnetId"]
 
     def _find(self, tier, zone):
@@ -122,3 +123,18 @@ class SubnetManager:
 
 def _settings(subnet):
     return {"map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch"))}
+
+
+def remove_subnets(client, vpc_id, network, check_mode):
+    """Delete every subnet of ``vpc_id`` that carries ``network``'s identity tags; returns what was done. While AWS
+    releases a deleted NAT gateway's interface, the run's model retries the DependencyViolation this answers."""
+    subnets = client.describe_subnets(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}] + identity_filters(network), aws_retry=True
+    )["Subnets"]
+    changes = []
+    for subnet in sorted(subnets, key=lambda subnet: subnet["SubnetId"]):
+        if not check_mode:
+            client.delete_subnet(SubnetId=subnet["SubnetId"], aws_retry=True)
+            client.record_deleted("describe_subnets", subnet["SubnetId"])
+        changes.append(f"deleted subnet {subnet['SubnetId']}")
+    return changes

@@ -12,9 +12,11 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.converge import c
 from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import describe_where
 from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import InternetGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import NatGateways
-from ansible_collections.cloudreactor.aws.plugins.module_utils.read_cache import CachedReads
 from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import COMPONENT as ROUTE_TABLE
 from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import manage_route_table
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
+from ansible_collections.cloudreactor.aws.plugins.module_utils.security_group import remove_groups
+from ansible_collections.cloudreactor.aws.plugins.module_utils.subnets import remove_subnets
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import TAG_PREFIX, is_ours, tags_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.vpc import COMPONENT as VPC
 from ansible_collections.cloudreactor.aws.plugins.module_utils.vpc import find_network_vpc
@@ -26,7 +28,7 @@ class NetworkTeardown:
     """One ``state=absent`` run: ``run()`` returns the module's result."""
 
     def __init__(self, client, params, check_mode, warn):
-        self.client = CachedReads(client)
+        self.client = RunModel(client)
         self.params = params
         self.check_mode = check_mode
         self.warn = warn
@@ -40,11 +42,11 @@ class NetworkTeardown:
             return {"changed": False, "changes": [], "network": {"name": self.network, "vpc_id": None}}
         vpc_id = vpc["VpcId"]
         prime(self.client, vpc_id)
-        self._security_groups(vpc_id)
+        self.changes.extend(remove_groups(self.client, vpc_id, self.network, self.check_mode))
         self._route_tables(vpc_id)
         self._nat_gateways()
         self._internet_gateway(vpc_id)
-        self._subnets(vpc_id)
+        self.changes.extend(remove_subnets(self.client, vpc_id, self.network, self.check_mode))
         if not self.params["vpc_id"] and is_ours(vpc, self.network, VPC):
             self._delete(self.client.delete_vpc, f"deleted VPC {vpc_id}", VpcId=vpc_id)
         return {
@@ -67,14 +69,6 @@ class NetworkTeardown:
         if not self.check_mode:
             method(aws_retry=True, **kwargs)
         self.changes.append(change)
-
-    def _security_groups(self, vpc_id):
-        for group in self._ours("describe_security_groups", "SecurityGroups", vpc_id):
-            self._delete(
-                self.client.delete_security_group,
-                f"deleted security group {group['GroupId']}",
-                GroupId=group["GroupId"],
-            )
 
     def _route_tables(self, vpc_id):
         tables = self._ours("describe_route_tables", "RouteTables", vpc_id)
@@ -119,7 +113,3 @@ class NetworkTeardown:
             self.client, vpc_id=vpc_id, network=self.network, user_tags={}, check_mode=self.check_mode, warn=self.warn
         ).absent()
         self.changes.extend(f"deleted internet gateway {igw_id}" for igw_id in result["deleted_internet_gateway_ids"])
-
-    def _subnets(self, vpc_id):
-        for subnet in self._ours("describe_subnets", "Subnets", vpc_id):
-            self._delete(self.client.delete_subnet, f"deleted subnet {subnet['SubnetId']}", SubnetId=subnet["SubnetId"])

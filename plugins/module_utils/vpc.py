@@ -7,7 +7,7 @@ An adopted VPC (one the user names by id) is not ours: it is read, never changed
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import retry_after_create
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     desired_tags,
     ensure_tags,
@@ -29,24 +29,23 @@ def find_network_vpc(client, network):
     return min(vpcs, key=lambda vpc: vpc["VpcId"]) if vpcs else None
 
 
-def dns_attributes(client, vpc_id, *, fresh=False):
+# A new VPC has DNS support on and DNS hostnames off (Amazon VPC user guide, "DNS attributes for your VPC").
+NEW_VPC_DNS = {"enableDnsSupport": True, "enableDnsHostnames": False}
+
+
+def dns_attributes(client, vpc_id):
     """``{"enableDnsSupport": bool, "enableDnsHostnames": bool}`` of ``vpc_id``."""
     return {
-        attribute: bool(_call(client.describe_vpc_attribute, fresh, VpcId=vpc_id, Attribute=attribute)[key]["Value"])
+        attribute: bool(client.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute, aws_retry=True)[key]["Value"])
         for attribute, key in DNS_ATTRIBUTES.items()
     }
-
-
-def _call(method, fresh, **kwargs):
-    """``method(**kwargs)`` retrying throttling, and also the NotFound of a VPC created a moment ago when ``fresh``."""
-    return retry_after_create(method, **kwargs) if fresh else method(aws_retry=True, **kwargs)
 
 
 class VpcManager:
     """Brings network ``network``'s own VPC to: tagged, DNS support and hostnames on."""
 
     def __init__(self, client, *, network, cidr, user_tags, check_mode):
-        self.client = client
+        self.client = model_of(client)
         self.network = network
         self.cidr = cidr
         self.user_tags = user_tags or {}
@@ -66,7 +65,7 @@ class VpcManager:
         turned_on = [attribute for attribute, value in before.items() if not value]
         if not self.check_mode:
             for attribute in turned_on:
-                self._turn_on(vpc_id, attribute, fresh=False)
+                self._turn_on(vpc_id, attribute)
         tagged = ensure_tags(self.client, vpc_id, tags_of(vpc), self.desired_tags, self.check_mode)
         action = "updated" if turned_on or tagged else "none"
         after = {attribute: True for attribute in before}
@@ -86,14 +85,17 @@ class VpcManager:
             TagSpecifications=tag_specifications("vpc", self.desired_tags),
         )
         vpc_id = vpc["VpcId"]
-        # A new VPC has DNS support on and hostnames off; should this fail, the next run finds the tagged VPC and
-        # turns them on then.
-        for attribute, value in dns_attributes(self.client, vpc_id, fresh=True).items():
+        self.client.record("describe_vpcs", vpc, created=True)
+        # Its DNS attributes are AWS's documented defaults: reading them would only ask AWS about an id it may not
+        # list yet. Should this fail, the next run finds the tagged VPC and turns them on then.
+        for attribute, value in NEW_VPC_DNS.items():
+            self.client.record_vpc_attribute(vpc_id, attribute, value)
             if not value:
-                self._turn_on(vpc_id, attribute, fresh=True)
+                self._turn_on(vpc_id, attribute)
         diff["after"]["vpc_id"] = vpc_id
         return vpc_id, "created", diff
 
-    def _turn_on(self, vpc_id, attribute, *, fresh):
+    def _turn_on(self, vpc_id, attribute):
         # ModifyVpcAttribute takes one attribute per call.
-        _call(self.client.modify_vpc_attribute, fresh, VpcId=vpc_id, **{DNS_ATTRIBUTES[attribute]: {"Value": True}})
+        self.client.modify_vpc_attribute(VpcId=vpc_id, **{DNS_ATTRIBUTES[attribute]: {"Value": True}}, aws_retry=True)
+        self.client.record_vpc_attribute(vpc_id, attribute, True)

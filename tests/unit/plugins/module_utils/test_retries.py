@@ -1,4 +1,5 @@
-"""The retry policy: throttling is retried everywhere, NotFound only right after a create."""
+"""The retry policies: throttling is retried everywhere; propagation NotFound and release DependencyViolation only
+through their own policies, fast first and bounded by the propagation timeout."""
 
 import boto3
 import pytest
@@ -7,7 +8,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import AWS_RETRY, retry_after_create
+from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import (
+    AWS_RETRY,
+    PROPAGATION_BACKOFF,
+    PROPAGATION_RETRY,
+    PROPAGATION_TIMEOUT,
+    RELEASE_RETRY,
+    longest_wait,
+)
 
 VPCS = {"Vpcs": [{"VpcId": "vpc-0123456789abcdef0", "CidrBlock": "10.0.0.0/16"}]}
 
@@ -49,16 +57,42 @@ def test_not_found_is_an_answer_not_a_retry(stubbed_ec2, sleeps):
     assert sleeps == []
 
 
-def test_not_found_right_after_create_is_retried(stubbed_ec2, sleeps):
+def test_propagation_not_found_is_retried_fast_first(stubbed_ec2, sleeps):
     client, stubber = stubbed_ec2
     stubber.add_client_error("describe_vpcs", service_error_code="InvalidVpcID.NotFound", http_status_code=400)
-    stubber.add_client_error("describe_vpcs", service_error_code="Throttling", http_status_code=400)
+    stubber.add_client_error("describe_vpcs", service_error_code="InvalidVpcID.NotFound", http_status_code=400)
     stubber.add_response("describe_vpcs", VPCS)
 
-    result = retry_after_create(client.describe_vpcs, VpcIds=["vpc-0123456789abcdef0"])
+    result = PROPAGATION_RETRY(client.describe_vpcs)(VpcIds=["vpc-0123456789abcdef0"])
 
     assert result == VPCS
     assert len(sleeps) == 2
+    assert sleeps[0] <= 0.25
+
+
+def test_propagation_retry_leaves_throttling_to_aws_retry(stubbed_ec2, sleeps):
+    client, stubber = stubbed_ec2
+    stubber.add_client_error("describe_vpcs", service_error_code="InternalError", http_status_code=500)
+
+    with pytest.raises(ClientError, match="InternalError"):
+        PROPAGATION_RETRY(client.describe_vpcs)()
+    assert sleeps == []
+
+
+def test_release_retry_retries_dependency_violation_only(stubbed_ec2, sleeps):
+    client, stubber = stubbed_ec2
+    stubber.add_client_error("delete_subnet", service_error_code="DependencyViolation", http_status_code=400)
+    stubber.add_response("delete_subnet", {})
+    stubber.add_client_error("delete_subnet", service_error_code="InvalidSubnetID.NotFound", http_status_code=400)
+
+    RELEASE_RETRY(client.delete_subnet)(SubnetId="subnet-0123456789abcdef0")
+    with pytest.raises(ClientError, match="InvalidSubnetID.NotFound"):
+        RELEASE_RETRY(client.delete_subnet)(SubnetId="subnet-0123456789abcdef0")
+    assert len(sleeps) == 1
+
+
+def test_propagation_retries_stop_at_the_propagation_timeout():
+    assert 0.95 * PROPAGATION_TIMEOUT <= longest_wait(**PROPAGATION_BACKOFF) <= PROPAGATION_TIMEOUT
 
 
 def test_retries_give_up_and_raise_the_last_error(stubbed_ec2, sleeps):
