@@ -25,8 +25,8 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.layout import check_static
 from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import CHANGING_ACTIONS, NatGateways
 from ansible_collections.cloudreactor.aws.plugins.module_utils.network_layout import plan_network
-from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import manage_route_table
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils.security_group import (
     check_ingress_rules,
     ensure_security_group,
@@ -219,7 +219,12 @@ class NetworkConverge:
             "wait_timeout": self.params["wait_timeout"],
             "tags": self.user_tags,
         }
-        result = NatGateways(self.client, params, self.check_mode, self.warn).run()
+        try:
+            result = NatGateways(self.client, params, self.check_mode, self.warn).run()
+        except InvalidInput as error:
+            if error.option != "allocation_ids":
+                raise
+            raise InvalidInput("nat_allocation_ids", error.reason) from error
         self.changes.extend(
             f"{nat['action']} NAT gateway in {nat['availability_zone']}"
             for nat in result["nat_gateways"]

@@ -31,10 +31,12 @@ class InvalidInput(NetworkError):
         self.option = option
         self.reason = message
 
-    def with_prefix(self, prefix):
-        """The same error reported against ``prefix + option`` (a role's variable name, e.g. ``fargate_network_``)."""
+    def with_prefix(self, prefix, renamed=None):
+        """The same error reported against ``prefix + option`` (a role's variable name, e.g. ``fargate_network_``);
+        ``renamed`` maps options whose variable is not ``prefix + option`` to the name after the prefix."""
+        name = (renamed or {}).get(self.option, self.option)
         return InvalidInput(
-            prefix + self.option, self.reason, **{k: v for k, v in self.details.items() if k != "invalid_option"}
+            prefix + name, self.reason, **{k: v for k, v in self.details.items() if k != "invalid_option"}
         )
 
 

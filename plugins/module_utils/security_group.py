@@ -526,9 +526,9 @@ def refuse_taken_name(client, *, vpc_id, network, name):
 
 def remove_groups(client, vpc_id, network, check_mode):
     """Delete every security group of ``vpc_id`` that carries ``network``'s identity tags; returns what was done."""
-    groups = client.describe_security_groups(
-        Filters=vpc_filter(vpc_id) + identity_filters(network), aws_retry=True
-    )["SecurityGroups"]
+    groups = client.describe_security_groups(Filters=vpc_filter(vpc_id) + identity_filters(network), aws_retry=True)[
+        "SecurityGroups"
+    ]
     changes = []
     for group in sorted(groups, key=lambda group: group["GroupId"]):
         if not check_mode:

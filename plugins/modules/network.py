@@ -123,7 +123,8 @@ options:
   option_prefix:
     description:
       - Text put before option names in error messages, so a role reports its own variable names
-        (for example C(fargate_network_) turns C(az_count) into C(fargate_network_az_count)).
+        (for example C(fargate_network_) turns C(az_count) into C(fargate_network_az_count), and
+        C(network_name) into C(fargate_network_name)).
     type: str
     default: ""
 extends_documentation_fragment:
@@ -235,7 +236,7 @@ diff:
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.converge import NAT_MODES, NetworkConverge
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError, reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
 from ansible_collections.cloudreactor.aws.plugins.module_utils.teardown import NetworkTeardown
 
@@ -261,6 +262,11 @@ ARGUMENT_SPEC = dict(
 )
 
 
+# The role's variable for an option is its prefix and the option's name, except for the network's name
+# (fargate_network_name).
+PREFIXED_NAMES = {"network_name": "name"}
+
+
 def main():
     module = network_module(ARGUMENT_SPEC)
     with reported_errors(module):
@@ -268,8 +274,16 @@ def main():
         try:
             result = run(ec2_client(module), module.params, module.check_mode, module.warn).run()
         except InvalidInput as error:
-            raise error.with_prefix(module.params["option_prefix"]) from error
+            raise user_error(error, module.params["option_prefix"]) from error
     exit_with(module, result)
+
+
+def user_error(error, prefix):
+    """``error`` named after the option (or, through the role, the variable) the user set; an error about a value
+    the run found in AWS rather than one the user gave is reported as the network's state, naming no option."""
+    if error.option not in ARGUMENT_SPEC:
+        return NetworkError(f"{error.reason} (the network's state in AWS, not an option you set)")
+    return error.with_prefix(prefix, PREFIXED_NAMES) if prefix else error
 
 
 if __name__ == "__main__":

@@ -1,7 +1,14 @@
-"""The role refuses bad variables before any AWS call, and the message names the variable."""
+"""The role refuses bad variables before any AWS call, and the message names the variable (one the role has)."""
+
+import re
+from pathlib import Path
 
 import pytest
+import yaml
 from playbook_runner import run_playbook
+
+ROLE_SPECS = Path(__file__).resolve().parents[2] / "roles" / "fargate_network" / "meta" / "argument_specs.yml"
+ROLE_VARIABLES = set(yaml.safe_load(ROLE_SPECS.read_text())["argument_specs"]["main"]["options"])
 
 
 # Types, choices and CIDRs are checked with no AWS call at all; a zone or VPC id needs a read to be checked.
@@ -22,14 +29,26 @@ from playbook_runner import run_playbook
         ),
         ({"fargate_network_availability_zones": ["mars-1a"]}, "fargate_network_availability_zones: mars-1a not", True),
         ({"fargate_network_vpc_id": "vpc-0abc1234"}, "fargate_network_vpc_id: VPC vpc-0abc1234 does not exist", True),
+        ({"fargate_network_name": ""}, "fargate_network_name: must not be empty", False),
+        ({"fargate_network_name": " prod"}, "fargate_network_name: ' prod' has leading", False),
+        (
+            {"fargate_network_nat_allocation_ids": ["eipalloc-0123456789abcdef0"]},
+            "fargate_network_nat_allocation_ids: has 1 entries",
+            False,
+        ),
+        ({"fargate_network_security_group_ingress": [{"proto": "tcp"}]}, "fargate_network_security_group_ingress", False),
+        ({"fargate_network_report_path": "/"}, "fargate_network_report_path: / is a directory", False),
     ],
 )
 def test_bad_variable_fails_before_any_change_naming_it(aws, extra_vars, message, reads_needed):
     with aws.recording() as rec:
         run = run_playbook(aws.endpoint_url, "setup_network.yml", extra_vars)
 
+    output = run.stdout + run.stderr
     assert run.returncode != 0
-    assert message in run.stdout + run.stderr
+    assert message in output
+    # The variable a module error names (invalid_option) is one the role really has.
+    assert set(re.findall(r'"invalid_option": "([^"]+)"', output)) <= ROLE_VARIABLES
     assert rec.mutations == []
     if not reads_needed:
         assert rec.actions == []
