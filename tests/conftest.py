@@ -1,3 +1,3 @@
-"""Root conftest: makes the emulator fixtures (``emulator``, ``aws``, ``ec2``) available to every test."""
+"""Root conftest: makes the emulator fixtures (``emulator``, ``aws``, ``ec2``, ``propagation_delay``) available."""
 
-from aws_emulator.fixtures import aws, ec2, emulator  # noqa: F401
+from aws_emulator.fixtures import aws, ec2, emulator, propagation_delay  # noqa: F401

@@ -14,9 +14,12 @@ PINNED_MOTO_VERSION = "5.2.5"
 #: moto state-manager model name that drives the NAT gateway lifecycle (POST /moto-api/state-manager/set-transition).
 NAT_MODEL_NAME = "ec2::nat_gateway"
 
+#: Control endpoint of the propagation delay (patches/eventual_consistency.py): GET, or POST ``{"seconds": L}``.
+PROPAGATION_DELAY_PATH = "/moto-api/aws-emulator/propagation-delay"
+
 #: Default region and credentials of the emulator handle.
 REGION = "us-east-1"
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
 
-__all__ = ["ACCESS_KEY", "NAT_MODEL_NAME", "PINNED_MOTO_VERSION", "REGION", "SECRET_KEY"]
+__all__ = ["ACCESS_KEY", "NAT_MODEL_NAME", "PINNED_MOTO_VERSION", "PROPAGATION_DELAY_PATH", "REGION", "SECRET_KEY"]

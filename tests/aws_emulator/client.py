@@ -1,4 +1,5 @@
-"""Test-side handle of the emulator: start/stop the server subprocess, reset it, steer the NAT lifecycle, record calls.
+"""Test-side handle of the emulator: start/stop the server subprocess, reset it, steer the NAT lifecycle and the
+propagation delay, record calls.
 
 Usage: ``emu = Emulator.start()``; ``ec2 = emu.boto3_client("ec2")``; ``with emu.recording() as rec: ...``, then
 ``rec.actions`` / ``rec.reads`` / ``rec.mutations`` / ``rec.count("DescribeNatGateways")``; ``emu.stop()``.
@@ -26,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 from botocore.config import Config
 
-from aws_emulator import ACCESS_KEY, NAT_MODEL_NAME, REGION, SECRET_KEY
+from aws_emulator import ACCESS_KEY, NAT_MODEL_NAME, PROPAGATION_DELAY_PATH, REGION, SECRET_KEY
 from aws_emulator.server import LISTENING_PREFIX, parse_nat_transition
 
 STARTUP_TIMEOUT = 60.0
@@ -128,6 +129,7 @@ class Emulator:
         process: subprocess.Popen[bytes],
         endpoint_url: str,
         nat_transition: dict[str, Any],
+        propagation_delay: float,
         workdir: Path,
         log_path: Path,
         log_file: IO[bytes],
@@ -135,6 +137,7 @@ class Emulator:
         self._process = process
         self.endpoint_url = endpoint_url
         self._default_nat_transition = nat_transition
+        self.default_propagation_delay = propagation_delay
         self._workdir = workdir
         self.log_path = log_path
         self._log_file = log_file
@@ -146,7 +149,13 @@ class Emulator:
     # -- lifecycle ---------------------------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, nat_transition: str = "immediate", *, startup_timeout: float = STARTUP_TIMEOUT) -> "Emulator":
+    def start(
+        cls,
+        nat_transition: str = "immediate",
+        *,
+        propagation_delay: float = 0.0,
+        startup_timeout: float = STARTUP_TIMEOUT,
+    ) -> "Emulator":
         """Spawn ``python -m aws_emulator`` and wait (bounded) for its "listening" line."""
         transition = parse_nat_transition(nat_transition)
         workdir = Path(tempfile.mkdtemp(prefix="aws_emulator-"))
@@ -164,6 +173,8 @@ class Emulator:
             "0",
             "--nat-transition",
             nat_transition,
+            "--propagation-delay",
+            str(propagation_delay),
             "--recording-file",
             str(workdir / "recording.jsonl"),
             "--exit-on-stdin-eof",
@@ -186,6 +197,7 @@ class Emulator:
             process=process,
             endpoint_url=endpoint_url,
             nat_transition=transition,
+            propagation_delay=propagation_delay,
             workdir=workdir,
             log_path=log_path,
             log_file=log_file,
@@ -215,7 +227,7 @@ class Emulator:
     # -- control ---------------------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Clear all AWS state (POST /moto-api/reset) and restore the NAT transition chosen at start."""
+        """Clear all AWS state (POST /moto-api/reset); restore the NAT transition and delay chosen at start."""
         self._post("/moto-api/recorder/stop-recording")
         self._post("/moto-api/reset")
         self._set_transition(self._default_nat_transition)
@@ -234,6 +246,14 @@ class Emulator:
         elif progression != "immediate":
             raise ValueError(f"unknown progression {progression!r}: use immediate, manual or time")
         self._set_transition(transition)
+
+    def set_propagation_delay(self, seconds: float) -> None:
+        """EC2 eventual consistency for what follows: for ``seconds`` after each create its id answers NotFound and
+        is left out of describes; releases hold their subnet / VPC (``DependencyViolation``). 0 = strongly
+        consistent. Forgets what was still propagating; ``reset()`` restores the delay chosen at start."""
+        if not seconds >= 0:
+            raise ValueError("propagation delay needs seconds >= 0")
+        self._post(PROPAGATION_DELAY_PATH, {"seconds": seconds})
 
     def _set_transition(self, transition: dict[str, Any]) -> None:
         self._post(

@@ -1,7 +1,7 @@
 """Launcher: the patched moto server on 127.0.0.1.
 
 ``PYTHONPATH=tests python -m aws_emulator [--port 0] [--port-file F] [--pid-file F]
-[--nat-transition immediate|describes:N|seconds:N] [--recording-file F]``
+[--nat-transition immediate|describes:N|seconds:N] [--propagation-delay SECONDS] [--recording-file F]``
 
 Prints exactly one line ``aws_emulator listening on http://127.0.0.1:PORT`` on stdout once the socket is bound,
 writes the port/pid files if asked, and stops cleanly on SIGTERM/SIGINT (exit code 0, pid file removed).
@@ -12,6 +12,7 @@ moto is imported only inside ``main()``: moto's request recorder reads ``MOTO_RE
 
 import argparse
 import logging
+import math
 import os
 import signal
 import sys
@@ -43,6 +44,16 @@ def parse_nat_transition(text: str) -> dict[str, Any]:
     raise ValueError(f"unknown NAT transition {text!r}: use immediate, describes:N or seconds:N")
 
 
+def _delay_arg(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds >= 0: {text!r}")
+    return seconds
+
+
 def _transition_arg(text: str) -> dict[str, Any]:
     try:
         return parse_nat_transition(text)
@@ -61,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
         default={"progression": "immediate"},
         metavar="immediate|describes:N|seconds:N",
         help="default NAT gateway lifecycle speed (default: immediate)",
+    )
+    parser.add_argument(
+        "--propagation-delay",
+        type=_delay_arg,
+        default=0.0,
+        metavar="SECONDS",
+        help="EC2 eventual consistency: new ids stay invisible and releases hold their VPC this long (default: 0)",
     )
     parser.add_argument(
         "--recording-file",
@@ -102,9 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     # Imported late on purpose: moto's recorder reads its environment variables at import time (see above).
     from werkzeug.serving import make_server  # noqa: PLC0415
 
-    from aws_emulator.patches import apply_all  # noqa: PLC0415
+    from aws_emulator.patches import apply_all, eventual_consistency  # noqa: PLC0415
 
     apply_all()
+    if args.propagation_delay and not eventual_consistency.is_applied():
+        print("aws_emulator: --propagation-delay needs the eventual_consistency patch", file=sys.stderr)
+        return 2
+    eventual_consistency.set_launch_delay(args.propagation_delay)
 
     from moto.moto_api import state_manager  # noqa: PLC0415
     from moto.moto_server.werkzeug_app import (  # noqa: PLC0415

@@ -14,6 +14,7 @@ from importlib.metadata import version
 from aws_emulator import PINNED_MOTO_VERSION
 
 from . import (
+    eventual_consistency,
     nat_client_token,
     nat_eip_release,
     nat_failure,
@@ -34,6 +35,7 @@ PATCHES = (
     route_state_filter,
     nat_client_token,
     not_found_errors,
+    eventual_consistency,
 )
 
 _applied: set[str] = set()
