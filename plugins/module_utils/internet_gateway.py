@@ -125,9 +125,9 @@ class InternetGatewayManager:
             TagSpecifications=tag_specifications("internet-gateway", self.desired_tags),
         )
         igw_id = igw["InternetGatewayId"]
+        self._record_attached(igw, created=True)
         # Should this attach fail, the next run finds the tagged, detached gateway and attaches it.
         self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
-        self._record_attached(igw, created=True)
         return self._result("created", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
 
     def _record_attached(self, igw, *, created):

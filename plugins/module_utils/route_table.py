@@ -282,6 +282,7 @@ class RouteTableManager:
                 ClientToken=str(uuid.uuid4()),
             )
             self.table_id = self.table["RouteTableId"]
+            self.client.record_created_id(self.table_id)
         self.table.setdefault("Routes", [])
         self.table.setdefault("Associations", [])
         self.actions.append(

@@ -415,6 +415,7 @@ class SecurityGroupManager:
             VpcId=self.vpc_id,
             TagSpecifications=tag_specifications("security-group", tags),
         )["GroupId"]
+        self.client.record_created_id(group_id)
         group = {
             "GroupId": group_id,
             "GroupName": self.name,

@@ -96,11 +96,11 @@ class SubnetManager:
             AvailabilityZone=zone,
             TagSpecifications=tag_specifications("subnet", tags),
         )
+        self.client.record("describe_subnets", dict(subnet, MapPublicIpOnLaunch=tier == "public"), created=True)
         if tier == "public":
             self.client.modify_subnet_attribute(
                 SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True}, aws_retry=True
             )
-        self.client.record("describe_subnets", dict(subnet, MapPublicIpOnLaunch=tier == "public"), created=True)
         return subnet["SubnetId"]
 
     def _find(self, tier, zone):

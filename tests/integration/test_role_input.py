@@ -36,7 +36,11 @@ ROLE_VARIABLES = set(yaml.safe_load(ROLE_SPECS.read_text())["argument_specs"]["m
             "fargate_network_nat_allocation_ids: has 1 entries",
             False,
         ),
-        ({"fargate_network_security_group_ingress": [{"proto": "tcp"}]}, "fargate_network_security_group_ingress", False),
+        (
+            {"fargate_network_security_group_ingress": [{"proto": "tcp"}]},
+            "fargate_network_security_group_ingress",
+            False,
+        ),
         ({"fargate_network_report_path": "/"}, "fargate_network_report_path: / is a directory", False),
     ],
 )
