@@ -3,6 +3,10 @@ secret key and replaces the whole AWS settings on update, so only an update that
 it. The stored secret is read back from the fake server's state."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from cloudreactor_api_server import cloudreactor  # noqa: F401
@@ -10,8 +14,10 @@ from test_run_environment import NEW, OLD_NETWORK, aws_settings, network_fields,
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.cloudreactor_api import CloudReactorClient
 
+REPO = Path(__file__).resolve().parents[2]
 KEY = "developer-key"
 STORED_SECRET = "stored-secret-0b7e2a"
+ROLE_SECRET = "role-secret-6a2d9f0c4e"
 
 
 @pytest.fixture
@@ -92,3 +98,43 @@ def test_a_secret_key_for_a_run_environment_without_access_key_is_refused(cloudr
     assert "aws_secret_key: Run Environment 'roles' does not authenticate to AWS with an access key" in result["msg"]
     assert cloudreactor.count("PATCH") == 0
     assert aws_settings(cloudreactor.stored(uuid))["secret_key"] is None
+
+
+def test_the_role_re_sends_the_secret_key_and_prints_it_nowhere(cloudreactor, with_keys, tmp_path):  # noqa: F811
+    """fargate_network's publish step passes fargate_network_run_environment_aws_secret_key to the module."""
+    playbook = tmp_path / "publish.yml"
+    variables = {
+        "fargate_network": {
+            "task_subnet_ids": NEW["subnets"],
+            "security_group_id": NEW["security_groups"][0],
+            "assign_public_ip": False,
+        },
+        "fargate_network_run_environment": "keys",
+        "fargate_network_cloudreactor_api_key": KEY,
+        "fargate_network_cloudreactor_api_base_url": cloudreactor.url,
+        "fargate_network_run_environment_aws_secret_key": ROLE_SECRET,
+    }
+    tasks = [
+        {"ansible.builtin.include_role": {"name": "cloudreactor.aws.fargate_network", "tasks_from": "publish.yml"}}
+    ]
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "vars": variables, "tasks": tasks}]))
+    environment = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    for name in ("CLOUDREACTOR_DEPLOY_API_KEY", "CLOUDREACTOR_API_BASE_URL"):
+        environment.pop(name, None)
+
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-vvvv", "--diff", str(playbook)],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-3000:]
+    settings = aws_settings(cloudreactor.stored(with_keys))
+    assert settings["secret_key"] == ROLE_SECRET
+    assert network_fields(settings["network"]) == NEW
+    assert ROLE_SECRET not in output
