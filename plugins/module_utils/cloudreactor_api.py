@@ -39,6 +39,7 @@ DERIVED_NETWORK_FIELDS = {
     "subnets": "subnet_infrastructure_website_urls",
     "security_groups": "security_group_infrastructure_website_urls",
 }
+_DERIVED_SUFFIXES = ("_infrastructure_website_url", "_infrastructure_website_urls")
 DEFAULT_THROTTLE_RETRIES = 5
 # Without a Retry-After, wait 1, 2, 4... seconds; never more than MAX_THROTTLE_WAIT per wait, whatever the server asks.
 THROTTLE_FIRST_WAIT = 1.0
@@ -275,9 +276,12 @@ def plan_update(run_environment, wanted, aws_secret_key=None):
 
 
 def differences(written, now, prefix=""):
-    """``[{key, written, now}]`` for every dotted key whose value differs between two settings mappings."""
+    """``[{key, written, now}]`` for every dotted key whose value differs between two settings mappings. The console
+    links the server derives (``*_infrastructure_website_url(s)``) are left out: they repeat the change they follow."""
     found = []
     for key in sorted(set(written) | set(now)):
+        if key.endswith(_DERIVED_SUFFIXES):
+            continue
         dotted = f"{prefix}{key}"
         old, new = written.get(key), now.get(key)
         if isinstance(old, dict) and isinstance(new, dict):

@@ -177,7 +177,8 @@ concurrent_changes:
   description:
     - The AWS settings (dotted keys below C(infrastructure_settings.AWS.__default__.settings)) that differ, when read
       again right after the update, from what the update stored - someone else saved the Run Environment just after
-      it. Each change is also a warning. Empty when nothing else changed.
+      it. The console links the server derives are left out. Each change is also a warning. Empty when nothing else
+      changed.
   returned: when the module changed the Run Environment (not in check mode)
   type: list
   elements: dict

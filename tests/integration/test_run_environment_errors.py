@@ -55,8 +55,7 @@ def test_key_below_developer_cannot_see_the_settings(cloudreactor, staging):  # 
 
 
 def test_forbidden_patch_names_the_access_level(cloudreactor, staging):  # noqa: F811
-    """A key below Developer that still sees the settings (as a reply built for a Developer would show them) gets
-    the server's 403 on PATCH."""
+    """The server's 403 for a PATCH with a key below Developer (the module stops before, at the hidden settings)."""
     cloudreactor.add_key("support-key", "support")
     client = CloudReactorClient(cloudreactor.url, "support-key")
 
