@@ -1,20 +1,16 @@
-"""run_environment: set a CloudReactor Run Environment's network through the API (a local fake with the documented
-semantics: name filter and pagination, Bearer keys and access levels, PATCH replaces, secret_key never returned)."""
+"""run_environment: set a CloudReactor Run Environment's network through the API, against a local fake as strict as
+CloudReactor's server (tests/cloudreactor_api_server.py; its own behaviour is pinned by test_run_environment_server.py,
+the error messages by test_run_environment_errors.py)."""
 
 import json
-import socket
 
 import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
-from cloudreactor_api_server import FakeCloudReactor, cloudreactor  # noqa: F401
+from cloudreactor_api_server import cloudreactor  # noqa: F401
 from module_runner import run_module
-
-from ansible_collections.cloudreactor.aws.plugins.module_utils.cloudreactor_api import CloudReactorClient
 
 KEY = "developer-key"
 OLD_NETWORK = {
     "region": "us-west-2",
-    "vpc_id": "vpc-0123456789abcdef0",
     "subnets": ["subnet-11111111"],
     "security_groups": ["sg-11111111"],
     "assign_public_ip": True,
@@ -24,10 +20,10 @@ NEW = {
     "security_groups": ["sg-0123456789abcdef0"],
     "assign_public_ip": False,
 }
+SUBNET_URL = "https://us-west-2.console.aws.amazon.com/vpc/home?region=us-west-2#SubnetDetails:subnetId="
 
 
 def run(fake, check_mode=False, diff=False, **params):
-    ansible_warnings._global_warnings.clear()  # in-process runs share ansible's warning list
     params.setdefault("api_key", KEY)
     params.setdefault("api_base_url", fake.url)
     return run_module("run_environment", params, check_mode=check_mode, diff=diff)
@@ -40,6 +36,10 @@ def warnings_of(result):
 
 def aws_settings(record):
     return record["infrastructure_settings"]["AWS"]["__default__"]["settings"]
+
+
+def network_fields(network):
+    return {field: network.get(field) for field in NEW}
 
 
 @pytest.fixture
@@ -56,19 +56,28 @@ def test_sets_the_network_and_keeps_everything_else(cloudreactor, staging):  # n
     assert result["changed"] is True
     after = cloudreactor.stored(staging)
     settings = aws_settings(after)
-    assert settings["network"] == {"region": "us-west-2", "vpc_id": "vpc-0123456789abcdef0", **NEW}
+    assert network_fields(settings["network"]) == NEW
+    assert settings["network"]["region"] == "us-west-2"
     old_settings = aws_settings(before)
-    for key in ("account_id", "region", "events_role_arn", "assumed_role_external_id", "tags"):
-        assert settings[key] == old_settings[key]
+    assert {key: value for key, value in settings.items() if key != "network"} == {
+        key: value for key, value in old_settings.items() if key != "network"
+    }
     assert after["execution_method_settings"] == before["execution_method_settings"]
     assert after["name"] == "staging" and after["description"] == before["description"]
+    # What the server stored, its derived links included, read back after the write.
     assert result["run_environment"]["network"] == settings["network"]
+    assert result["run_environment"]["network"]["subnet_infrastructure_website_urls"] == [
+        SUBNET_URL + subnet for subnet in NEW["subnets"]
+    ]
     assert result["run_environment"]["uuid"] == staging
+    assert result["concurrent_changes"] == []
     assert cloudreactor.count("PATCH") == 1
+    assert cloudreactor.count("GET") == 3  # the name lookup, the read, the read after the write
     assert any("keep the network they were deployed with" in warning for warning in warnings_of(result))
 
 
 def test_second_run_changes_nothing_and_sends_no_patch(cloudreactor, staging):  # noqa: F811
+    """The server answers every known key (null where unset) and its derived links: none of that is a change."""
     run(cloudreactor, name="staging", **NEW)
     cloudreactor.requests.clear()
 
@@ -93,131 +102,84 @@ def test_only_given_fields_change(cloudreactor, staging):  # noqa: F811
     result = run(cloudreactor, name="staging", assign_public_ip=False)
 
     assert result["changed"] is True
-    assert aws_settings(cloudreactor.stored(staging))["network"] == dict(OLD_NETWORK, assign_public_ip=False)
+    network = aws_settings(cloudreactor.stored(staging))["network"]
+    assert network_fields(network) == dict(network_fields(OLD_NETWORK), assign_public_ip=False)
+
+
+def test_keys_the_server_drops_are_not_kept(cloudreactor):  # noqa: F811
+    """vpc_id is not part of CloudReactor's network: dropped when the Run Environment is saved, whoever saves it."""
+    uuid = cloudreactor.add_run_environment("staging", network=dict(OLD_NETWORK, vpc_id="vpc-0123456789abcdef0"))
+
+    result = run(cloudreactor, name="staging", **NEW)
+
+    assert "vpc_id" not in result["run_environment"]["network"]
+    assert "vpc_id" not in aws_settings(cloudreactor.stored(uuid))["network"]
 
 
 def test_check_mode_reports_the_change_and_sends_nothing(cloudreactor, staging):  # noqa: F811
     before = cloudreactor.stored(staging)
+    network_before = aws_settings(before)["network"]
 
     result = run(cloudreactor, check_mode=True, diff=True, name="staging", **NEW)
 
     assert result["changed"] is True
     assert cloudreactor.count("PATCH") == 0
     assert cloudreactor.stored(staging) == before
-    assert result["diff"]["before"] == OLD_NETWORK
-    assert result["diff"]["after"] == dict(OLD_NETWORK, **NEW)
-    assert result["run_environment"]["network"] == dict(OLD_NETWORK, **NEW)
+    assert result["diff"]["before"] == network_before
+    # The links the server would derive from the new ids are left out: only the server computes them.
+    predicted = dict(network_before, **NEW)
+    del predicted["subnet_infrastructure_website_urls"], predicted["security_group_infrastructure_website_urls"]
+    assert result["diff"]["after"] == predicted
+    assert result["run_environment"]["network"] == predicted
+    assert "concurrent_changes" not in result
 
 
 def test_diff_only_in_diff_mode(cloudreactor, staging):  # noqa: F811
     assert "diff" not in run(cloudreactor, name="staging", subnets=["subnet-22222222"])
-    assert run(cloudreactor, diff=True, name="staging", subnets=["subnet-33333333"])["diff"]["after"]["subnets"] == [
-        "subnet-33333333"
-    ]
+    after = run(cloudreactor, diff=True, name="staging", subnets=["subnet-33333333"])["diff"]["after"]
+    assert after["subnets"] == ["subnet-33333333"]
+    assert after["subnet_infrastructure_website_urls"] == [SUBNET_URL + "subnet-33333333"]
 
 
 def test_without_network_options_it_only_reads(cloudreactor, staging):  # noqa: F811
     result = run(cloudreactor, name="staging")
 
     assert result["changed"] is False
-    assert result["run_environment"]["network"] == OLD_NETWORK
+    assert result["run_environment"]["network"] == aws_settings(cloudreactor.stored(staging))["network"]
+    assert network_fields(result["run_environment"]["network"]) == network_fields(OLD_NETWORK)
     assert cloudreactor.count("PATCH") == 0
+
+
+def test_a_run_environment_without_aws_settings(cloudreactor):  # noqa: F811
+    """The server answers infrastructure_settings {} when nothing is stored; the first network creates them."""
+    uuid = cloudreactor.add_run_environment("fresh", aws=False)
+
+    read = run(cloudreactor, name="fresh")
+    result = run(cloudreactor, name="fresh", **NEW)
+
+    assert read["run_environment"]["network"] == {}
+    assert result["changed"] is True
+    settings = aws_settings(cloudreactor.stored(uuid))
+    assert network_fields(settings["network"]) == NEW
+    assert settings["account_id"] is None and settings["secret_key"] is None
 
 
 def test_by_uuid(cloudreactor, staging):  # noqa: F811
     result = run(cloudreactor, uuid=staging, **NEW)
 
     assert result["changed"] is True
-    assert cloudreactor.count("GET", "/api/v1/run_environments/") == 1  # no name lookup
+    assert not any(query for method, _path, query in cloudreactor.requests if method == "GET")  # no name lookup
 
 
-def test_refuses_a_run_environment_with_access_keys(cloudreactor):  # noqa: F811
-    uuid = cloudreactor.add_run_environment(
-        "keys", network=OLD_NETWORK, settings={"access_key": "AKIAEXAMPLE", "secret_key": "stored-secret"}
-    )
-
-    result = run(cloudreactor, name="keys", **NEW)
-
-    assert result["failed"] is True
-    assert "access key" in result["msg"] and "erase the secret key" in result["msg"]
-    assert cloudreactor.count("PATCH") == 0
-    assert aws_settings(cloudreactor.stored(uuid))["secret_key"] == "stored-secret"
-
-
-def test_access_keys_are_fine_when_nothing_changes(cloudreactor):  # noqa: F811
-    cloudreactor.add_run_environment(
-        "keys", network=OLD_NETWORK, settings={"access_key": "AKIAEXAMPLE", "secret_key": "s"}
-    )
-
-    result = run(cloudreactor, name="keys", subnets=OLD_NETWORK["subnets"])
-
-    assert result["changed"] is False
-
-
-def test_the_fake_erases_the_secret_on_a_blind_round_trip(cloudreactor):  # noqa: F811
-    """Proves the danger the refusal avoids: GET never returns secret_key, and PATCH replaces the settings."""
-    uuid = cloudreactor.add_run_environment("keys", settings={"access_key": "AKIAEXAMPLE", "secret_key": "s"})
-    client = CloudReactorClient(cloudreactor.url, KEY)
-    record = client.get_run_environment(uuid)
-    assert "secret_key" not in aws_settings(record)
-    client.patch_run_environment(uuid, {"infrastructure_settings": record["infrastructure_settings"]})
-    assert "secret_key" not in aws_settings(cloudreactor.stored(uuid))
-
-
-def test_unknown_key_is_a_clear_401(cloudreactor, staging):  # noqa: F811
-    result = run(cloudreactor, name="staging", api_key="not-a-key-5f2c", **NEW)
-
-    assert result["failed"] is True
-    assert "HTTP 401" in result["msg"] and "CLOUDREACTOR_DEPLOY_API_KEY" in result["msg"]
-    assert "not-a-key-5f2c" not in json.dumps(result)
-
-
-def test_key_below_developer_cannot_see_the_settings(cloudreactor, staging):  # noqa: F811
-    cloudreactor.add_key("support-key", "support")
-
-    result = run(cloudreactor, name="staging", api_key="support-key", **NEW)
-
-    assert result["failed"] is True
-    assert "Developer access level" in result["msg"]
-    assert cloudreactor.count("PATCH") == 0
-
-
-def test_forbidden_patch_is_a_clear_403(cloudreactor, staging):  # noqa: F811
-    cloudreactor.patch_forbidden.add(KEY)
+def test_only_the_keys_group_is_searched(cloudreactor):  # noqa: F811
+    """Names are unique per group, not across groups; the key's group's Run Environment is the one changed."""
+    other = cloudreactor.add_run_environment("staging", network=OLD_NETWORK, group_id=2)
+    own = cloudreactor.add_run_environment("staging", network=OLD_NETWORK, group_id=1)
 
     result = run(cloudreactor, name="staging", **NEW)
 
-    assert result["failed"] is True
-    assert "HTTP 403" in result["msg"] and "Developer access level" in result["msg"]
-    assert aws_settings(cloudreactor.stored(staging))["network"] == OLD_NETWORK
-
-
-def test_unknown_uuid_is_a_clear_404(cloudreactor):  # noqa: F811
-    result = run(cloudreactor, uuid="3f1e9c8a-0000-0000-0000-000000000000", **NEW)
-
-    assert result["failed"] is True
-    assert "HTTP 404" in result["msg"] and "3f1e9c8a-0000-0000-0000-000000000000" in result["msg"]
-
-
-def test_unknown_name(cloudreactor, staging):  # noqa: F811
-    result = run(cloudreactor, name="Staging", **NEW)
-
-    assert result["failed"] is True
-    assert "no Run Environment is named 'Staging'" in result["msg"]
-
-
-def test_several_matches_across_pages(cloudreactor):  # noqa: F811
-    cloudreactor.page_size = 2
-    uuids = [cloudreactor.add_run_environment("shared", group_id=group) for group in (1, 2, 3)]
-    cloudreactor.add_run_environment("other")
-
-    result = run(cloudreactor, name="shared", **NEW)
-
-    assert result["failed"] is True
-    assert "3 Run Environments are named 'shared'" in result["msg"] and "give uuid" in result["msg"]
-    assert all(uuid in result["msg"] for uuid in uuids)
-    assert cloudreactor.count("GET") == 2  # two pages of the filtered list
-    assert cloudreactor.count("PATCH") == 0
+    assert result["changed"] is True and result["run_environment"]["uuid"] == own
+    assert network_fields(aws_settings(cloudreactor.stored(other))["network"]) == network_fields(OLD_NETWORK)
 
 
 def test_exact_name_match_on_a_later_page(cloudreactor):  # noqa: F811
@@ -231,7 +193,29 @@ def test_exact_name_match_on_a_later_page(cloudreactor):  # noqa: F811
     result = run(cloudreactor, name="target", **NEW)
 
     assert result["changed"] is True and result["run_environment"]["uuid"] == target
-    assert cloudreactor.count("GET") == 4  # three pages, then the Run Environment itself
+    assert cloudreactor.count("GET") == 5  # three pages, the Run Environment itself, the read after the write
+
+
+def test_an_edit_saved_right_after_the_update_is_reported(cloudreactor, staging):  # noqa: F811
+    """No ETag: the module reads again after its PATCH and reports what someone else changed meanwhile."""
+
+    def colleague_saves(settings):
+        settings["network"]["subnets"] = ["subnet-44444444"]
+        settings["tags"] = {"team": "platform"}
+
+    cloudreactor.edit_after_next_patch(colleague_saves)
+
+    result = run(cloudreactor, name="staging", **NEW)
+
+    assert result["changed"] is True
+    assert result["concurrent_changes"] == [  # the console links derived from the subnets are not repeated
+        {"key": "network.subnets", "written": NEW["subnets"], "now": ["subnet-44444444"]},
+        {"key": "tags.team", "written": "data", "now": "platform"},
+    ]
+    assert result["run_environment"]["network"]["subnets"] == ["subnet-44444444"]  # what is stored now
+    warnings = warnings_of(result)
+    assert any("changed right after this update: network.subnets is now ['subnet-44444444']" in w for w in warnings)
+    assert any("tags.team is now 'platform', not 'data'" in w for w in warnings)
 
 
 def test_key_and_url_from_the_environment(cloudreactor, staging, monkeypatch):  # noqa: F811
@@ -255,11 +239,15 @@ def test_key_and_url_from_the_environment(cloudreactor, staging, monkeypatch):  
         ({"name": " "}, "name: must not be empty"),
         ({"uuid": "x"}, "mutually exclusive"),
         ({"timeout": 0}, "timeout:"),
+        ({"throttle_retries": -1}, "throttle_retries: must be 0 or more"),
+        ({"aws_secret_key": "s3cr3t"}, "aws_secret_key: is sent only with a change of the network"),
+        ({"aws_secret_key": "", "subnets": ["subnet-11111111"]}, "aws_secret_key: must not be empty"),
         ({"api_key": ""}, "api_key: no CloudReactor API key"),
         ({"api_base_url": "ftp://example.com"}, "api_base_url:"),
     ],
 )
 def test_invalid_input_fails_before_any_request(cloudreactor, staging, params, message, monkeypatch):  # noqa: F811
+    """The server stores any id it is sent (test_run_environment_server.py): these checks are the only guard."""
     monkeypatch.delenv("CLOUDREACTOR_DEPLOY_API_KEY", raising=False)
     result = run(cloudreactor, **{"name": "staging", **params})
 
@@ -272,15 +260,3 @@ def test_missing_name_and_uuid():
     result = run_module("run_environment", {"api_key": KEY})
 
     assert result["failed"] is True and "one of the following is required: name, uuid" in result["msg"]
-
-
-def test_unreachable_api_is_a_clear_error():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    result = run_module(
-        "run_environment", {"name": "staging", "api_key": KEY, "api_base_url": f"http://127.0.0.1:{port}", "timeout": 5}
-    )
-
-    assert result["failed"] is True
-    assert f"cannot reach CloudReactor at http://127.0.0.1:{port}" in result["msg"]
