@@ -8,6 +8,8 @@ Ids become what they point at (a subnet's CIDR, a NAT's subnet CIDR); the networ
 ``region_counts(ec2)`` counts what exists in the whole region outside the default VPC, for leak checks.
 """
 
+from ansible_collections.cloudreactor.aws.plugins.module_utils.waiters import poll_until
+
 NETWORK_TAG = "cloudreactor:network"
 GONE_NAT_STATES = ("deleted",)
 
@@ -184,3 +186,15 @@ def one_network_counts(zones):
         "elastic_ips": zones,
         "elastic_ips_free": 0,
     }
+
+
+def wait_until_listed(aws, group_id):
+    """Poll until AWS lists the run's last creation (its security group): a later run then sees the whole network.
+    (A run that starts sooner may not see what the previous one made last; see docs/reliability.md.)"""
+    ec2 = aws.boto3_client("ec2")
+    filters = [{"Name": "group-id", "Values": [group_id]}]
+    poll_until(
+        lambda: (bool(ec2.describe_security_groups(Filters=filters)["SecurityGroups"]), group_id),
+        timeout=60,
+        what=f"security group {group_id} to be listed",
+    )

@@ -9,9 +9,7 @@ of everything and the audit is clean; a rerun changes nothing; a teardown leaves
 
 import pytest
 from module_runner import run_module
-from network_shape import one_network_counts, region_counts
-
-from ansible_collections.cloudreactor.aws.plugins.module_utils.waiters import poll_until
+from network_shape import one_network_counts, region_counts, wait_until_listed
 
 NETWORK = "eventual"
 ZONES = 2
@@ -36,18 +34,6 @@ def settled_counts(aws, delay):
         return region_counts(aws.boto3_client("ec2"))
     finally:
         aws.set_propagation_delay(delay)
-
-
-def wait_until_listed(aws, group_id):
-    """Poll until AWS lists the run's last creation (its security group): a later run then sees the whole network.
-    (A run that starts sooner may not see what the previous one made last; see docs/reliability.md.)"""
-    ec2 = aws.boto3_client("ec2")
-    filters = [{"Name": "group-id", "Values": [group_id]}]
-    poll_until(
-        lambda: (bool(ec2.describe_security_groups(Filters=filters)["SecurityGroups"]), group_id),
-        timeout=60,
-        what=f"security group {group_id} to be listed",
-    )
 
 
 @pytest.mark.parametrize("propagation_delay", [1.0, 2.0, 5.0], indirect=True)

@@ -17,7 +17,7 @@ from aws_proxy import THROTTLE_KINDS, AwsProxy
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from module_runner import run_module
-from network_shape import network_shape, one_network_counts, region_counts
+from network_shape import network_shape, one_network_counts, region_counts, wait_until_listed
 from playbook_runner import run_playbook
 
 from aws_emulator import ACCESS_KEY, REGION, SECRET_KEY
@@ -179,12 +179,16 @@ def our_count(describe, key, **filters):
         "CreateSecurityGroup",  # create_once (a resent call would fail: the group's name is taken by then)
     ],
 )
-def test_lost_answer_to_a_create_leaves_no_second_resource(aws, action):
+# Strongly consistent, and with every new id invisible for 2 s (the look for a lost resource must go on until AWS
+# lists it, not create a second one).
+@pytest.mark.parametrize("propagation_delay", [0.0, 2.0], indirect=True)
+def test_lost_answer_to_a_create_leaves_no_second_resource(aws, propagation_delay, action):
     with AwsProxy(aws.endpoint_url, lose_answer_of=action) as proxy:
-        converge(aws, proxy.endpoint_url)
+        built = converge(aws, proxy.endpoint_url)
     assert proxy.lost == [action]
     assert action in proxy.forwarded.actions  # AWS carried out the call whose answer was lost
 
+    wait_until_listed(aws, built["network"]["security_group_id"])
     rerun = converge(aws, aws.endpoint_url)
     assert (rerun["changed"], rerun["check"]["summary"]["errors"]) == (False, 0)
     ec2 = aws.boto3_client("ec2")
