@@ -17,6 +17,7 @@ from test_deploy_config_info import (  # noqa: F401 - vault_production is a fixt
     task,
     vault,
     vault_production,
+    vault_secrets,
     warnings_of,
     write_vars,
 )
@@ -286,17 +287,17 @@ def test_encrypted_env_file_goes_to_common_by_default(tmp_path, vault_production
         + "        assign_public_ip: false\n",
     )
     assert text(directory, "common.yml") == expected
-    assert any("vault-encrypted and no vault password" in warning for warning in warnings_of(result))
+    assert any("vault-encrypted and the play has no vault secret" in warning for warning in warnings_of(result))
 
 
-def test_encrypted_env_file_needs_the_password_to_be_written(tmp_path, vault_production):  # noqa: F811
+def test_encrypted_env_file_needs_the_vault_secret_to_be_written(tmp_path, vault_production):  # noqa: F811
     directory = project(tmp_path, production=vault_production)
     before = snapshot(directory)
 
     result = write(directory, "production", target="env_file")
 
     assert result["failed"] is True
-    assert result["msg"].startswith("vault_password: vars/production.yml is vault-encrypted")
+    assert result["msg"].startswith("target: vars/production.yml is vault-encrypted: give ansible-playbook its vault")
     assert snapshot(directory) == before
 
 
@@ -304,7 +305,7 @@ def test_encrypted_env_file_is_edited_and_encrypted_again(tmp_path, vault_produc
     directory = project(tmp_path, production=vault_production)
     plaintext = (directory.parent / "vault_plaintext" / "production.yml").read_text()
 
-    result = write(directory, "production", target="env_file", vault_password=VAULT_PASSWORD, diff=True)
+    result = write(directory, "production", target="env_file", secrets=vault_secrets(), diff=True)
 
     assert result["changed"] is True and result["key"] == "env_aws.network"
     stored = text(directory, "production.yml")
@@ -325,7 +326,7 @@ def test_encrypted_env_file_is_edited_and_encrypted_again(tmp_path, vault_produc
     )
     assert VAULT_PASSWORD not in str(result)
 
-    again = write(directory, "production", target="env_file", vault_password=VAULT_PASSWORD)
+    again = write(directory, "production", target="env_file", secrets=vault_secrets())
 
     assert again["changed"] is False
     assert text(directory, "production.yml") == stored  # not re-encrypted when nothing changes
