@@ -17,8 +17,8 @@ and sends them: a value set nowhere is the Run Environment's at deploy time, and
 when the task runs. Schema 3's Task template sends only what deploy_config sets, with ``project_aws.subnets`` and
 ``project_aws.security_groups`` as the fallback for values no level sets; the rest falls back at run time.
 
-Tasks whose merged settings say ``deployed: false`` are skipped by the deployer (unless
-``removed_from_task_manager: true``, which only removes them from CloudReactor).
+Tasks whose merged settings say ``deployed: false`` are neither registered in ECS nor synced to CloudReactor by
+the deployer: their network is never used.
 
 Schema 4 (``schema_version: 4`` in common.yml) keeps the network under ``aws.network``; the legacy schema 3 under
 ``ecs.task.network`` with other top-level names. Both files are Ansible vars files loaded common first: a top-level
@@ -328,11 +328,10 @@ class DeployConfig:
         """Effective network of ``task``, for each value where it came from and when it is decided, and whether
         the deployer deploys the task."""
         state = {}
-        deployed, removed = None, None
+        deployed = None
         for level, source, path, network, task_config in self.layers(task):
             if task_config is not None:
                 deployed = task_config.get("deployed", deployed)
-                removed = task_config.get("removed_from_task_manager", removed)
             if network is _ABSENT:
                 continue
             if network is None:
@@ -344,7 +343,7 @@ class DeployConfig:
                     state[field] = (network[field], _origin(level, source, (*path, field)))
         result = {
             "name": task,
-            "deployed": _is_true(deployed, default=True) or _is_true(removed, default=False),
+            "deployed": _is_deployed(deployed),
             "network": {},
             "sources": {},
             "unresolved": [],
@@ -443,12 +442,10 @@ _ABSENT = object()  # no level sets the value
 _WIPED = object()  # a level nulls the whole network (network: null) above the levels that set the value
 
 
-def _is_true(value, default):
-    """The deployer's test of ``deployed`` / ``removed_from_task_manager``: JMESPath's to_string(value) equals
-    "true" (a YAML true or the string "true"); an unset or null value is ``default``."""
-    if value is None:
-        return default
-    return value is True or value == "true"
+def _is_deployed(value):
+    """The deployer's test of a task's merged ``deployed``: unset or null, or JMESPath's to_string(value) equal to
+    "true" (a YAML true, or the string "true")."""
+    return value is None or value is True or value == "true"
 
 
 def _origin(level, source, path):

@@ -187,8 +187,8 @@ tasks:
       sample: write_file
     deployed:
       description:
-        - Whether the deployer deploys the task - V(false) when its merged settings say C(deployed) is neither
-          true nor C("true") (unless C(removed_from_task_manager) is true, which the deployer still handles).
+        - Whether the deployer deploys the task - V(false) when its merged settings set C(deployed) to something
+          other than true or C("true") (levels 4 to 9, like any task setting).
       type: bool
       sample: true
     network:

@@ -400,6 +400,52 @@ def test_refuses_edits_that_would_change_something_else(tmp_path, env, message):
     assert text(directory, "staging.yml") == env
 
 
+ANCHORED_GROUPS = "  network:\n    security_groups: {properties}\n      - sg-11111111\n    assign_public_ip: {flag}\n"
+
+
+@pytest.mark.parametrize(
+    ("properties", "flag"),
+    [("&sgs", "true"), ("!!seq", "true"), ("&sgs # shared below", "&public true"), ("&sgs !!seq", "!!bool true")],
+)
+def test_anchors_and_tags_on_written_values_are_kept(tmp_path, properties, flag):
+    directory = write_vars(tmp_path, {"schema_version": 4})
+    env = "env_aws:\n" + ANCHORED_GROUPS.format(properties=properties, flag=flag)
+    (directory / "vars" / "staging.yml").write_text(env)
+
+    result = write(directory, subnets=None)
+
+    assert result.get("failed") is not True, result
+    flag_properties = flag.removesuffix("true")
+    assert text(directory, "staging.yml") == (
+        f"env_aws:\n  network:\n    security_groups: {properties}\n      - {GROUP}\n"
+        f"    assign_public_ip: {flag_properties}false\n"
+    )
+
+
+def test_an_anchor_on_a_flow_list_is_kept(tmp_path):
+    directory = write_vars(tmp_path, {"schema_version": 4})
+    (directory / "vars" / "staging.yml").write_text("env_aws:\n  network:\n    subnets: &subnets [subnet-11111111]\n")
+
+    write(directory, security_groups=None, assign_public_ip=None)
+
+    assert text(directory, "staging.yml") == f"env_aws:\n  network:\n    subnets: &subnets [{', '.join(SUBNETS)}]\n"
+
+
+def test_an_anchor_that_an_alias_repeats_is_refused_by_name(tmp_path):
+    directory = write_vars(tmp_path, {"schema_version": 4})
+    env = "env_aws:\n  network:\n    subnets: &subnets\n      - subnet-11111111\nenv_batch_subnets: *subnets\n"
+    (directory / "vars" / "staging.yml").write_text(env)
+
+    result = write(directory)
+
+    assert result["failed"] is True
+    assert result["msg"].startswith(
+        "vars/staging.yml: env_aws.network.subnets defines the YAML anchor &subnets, which *subnets repeats "
+        "elsewhere in the file"
+    )
+    assert text(directory, "staging.yml") == env
+
+
 def test_a_failed_write_leaves_the_file_whole(tmp_path, monkeypatch):
     directory = project(tmp_path)
     before = snapshot(directory)
