@@ -21,6 +21,12 @@ def _audit_of(task_name, audit_results):
     return None
 
 
+def _audit_failed(audit):
+    # The playbook's audit loop sets failed_when: false so that the report is still written: a result without a
+    # summary is an audit that could not run.
+    return bool(audit.get("failed")) or "summary" not in audit
+
+
 def _problem_codes(audit):
     codes = []
     for finding in audit.get("findings") or []:
@@ -31,7 +37,8 @@ def _problem_codes(audit):
 
 def task_audit(task, audit_results):
     """``{verdict, passed, errors, warnings}`` of one resolved task. ``passed`` is None when the network was not
-    audited (the task is not deployed, or a value is unknown or a template)."""
+    audited (the task is not deployed, or a value is unknown or a template), False when the audit found errors or
+    could not run."""
     unaudited = dict(passed=None, errors=0, warnings=0)
     if not task["deployed"]:
         return dict(unaudited, verdict="not deployed (deployed: false)")
@@ -41,8 +48,8 @@ def task_audit(task, audit_results):
     if audit is None:
         unknown = ", ".join(task["unresolved"]) or "the network"
         return dict(unaudited, verdict=f"unknown: {unknown} left to the Run Environment")
-    if audit.get("failed"):
-        return dict(unaudited, verdict=f"audit failed: {audit.get('msg', 'no message')}")
+    if _audit_failed(audit):
+        return dict(unaudited, passed=False, verdict=f"audit failed: {audit.get('msg', 'no message')}")
     summary = audit["summary"]
     codes = " ".join(_problem_codes(audit))
     if summary["errors"]:
@@ -55,13 +62,14 @@ def task_audit(task, audit_results):
 
 
 def failing_tasks(tasks, fail_on):
-    """Names of the tasks whose audit crosses ``fail_on`` (error, warning, never)."""
+    """Names of the tasks whose audit crosses ``fail_on`` (error, warning, never); an audit that could not run
+    counts as an error."""
     if fail_on == "never":
         return []
     return [
         task["name"]
         for task in tasks
-        if task["audit"]["errors"] or (fail_on == "warning" and task["audit"]["warnings"])
+        if task["audit"]["passed"] is False or (fail_on == "warning" and task["audit"]["warnings"])
     ]
 
 
@@ -119,7 +127,7 @@ def render(context, tasks, audit_results):
     for audit in audit_results:
         network = audit.get("item") or {}
         lines.extend(["", f"## {cell(', '.join(network.get('tasks') or []))}", ""])
-        if audit.get("failed"):
+        if _audit_failed(audit):
             lines.append(f"The audit failed: {cell(audit.get('msg'))}")
             continue
         summary = audit["summary"]

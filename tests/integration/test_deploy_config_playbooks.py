@@ -88,6 +88,10 @@ def test_check_deploy_config_prints_and_reports_one_row_per_task(aws, cloudreact
     assert f"| web | {', '.join(public)} | {group} | false | FAIL PUBLIC_SUBNET_NO_PUBLIC_IP |" in text
     assert "`PUBLIC_SUBNET_NO_PUBLIC_IP` | error |" in text
     assert "(read from CloudReactor)" in text
+    assert (
+        "| nightly | assign_public_ip | the Run Environment (null at vars/common.yml: "
+        "project_task_name_to_config.nightly.aws.network.assign_public_ip) | when the task runs |"
+    ) in text
     assert KEY not in output
 
 
