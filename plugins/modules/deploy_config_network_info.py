@@ -22,11 +22,11 @@ description:
     8 C(env_to_task_name_to_config.<env>.<task>.aws.network),
     9 C(env_task_name_to_config.<task>.aws.network) (C(<env>.yml)). Schema 3 has no level 3; its level 2 is
     C(project_aws.ecs.task.network), usually in C(<env>.yml)."
-  - Levels merge like Ansible's C(combine) filter with C(recursive=true) - mappings key by key, lists replaced
+  - "Levels merge like Ansible's C(combine) filter with C(recursive=true) - mappings key by key, lists replaced
     whole. A null the deployer hands to C(combine) as an argument of its own is dropped, so the levels below still
     apply - a null layer, or a null C(aws) (schema 3 C(ecs)) right under one. A null inside the merged data
     (C(network: null), C(subnets: null)) is sent to CloudReactor as null, and the task falls back to the Run
-    Environment when it runs.
+    Environment when it runs."
   - Schema 3's Task template falls back to C(project_aws.subnets) and C(project_aws.security_groups) (top level of
     C(project_aws)) for values no level sets; they are reported as level 2 with that key.
   - For every value it reports the level, file and key it came from, and C(fixed_at) - V(deploy) when the value
@@ -35,9 +35,9 @@ description:
     explicit null; in schema 3 also a value set nowhere). Values left to the Run Environment are taken from
     O(run_environment_network) when given (for example the network returned by
     M(cloudreactor.aws.run_environment)), otherwise they are listed as unresolved.
-  - Tasks whose merged settings say C(deployed: false) are skipped by the deployer - they are marked in RV(tasks)
+  - "Tasks whose merged settings say C(deployed: false) are skipped by the deployer - they are marked in RV(tasks)
     and left out of RV(networks) (see O(include_undeployed)). A task whose entry is null (every setting under it
-    commented out) makes the deployer fail when it syncs the task; a warning says so.
+    commented out) makes the deployer fail when it syncs the task; a warning says so."
   - An action plugin - it runs on the controller, where deploy_config is. A vault-encrypted environment file is
     decrypted with the play's vault secrets, as C(include_vars) would (C(--vault-id), C(--vault-password-file),
     C(--ask-vault-pass), C(ANSIBLE_VAULT_PASSWORD_FILE)). Read-only.
@@ -60,7 +60,7 @@ options:
     type: dict
   include_undeployed:
     description:
-      - Count tasks with C(deployed: false) in RV(networks) too (they are always in RV(tasks)).
+      - "Count tasks with C(deployed: false) in RV(networks) too (they are always in RV(tasks))."
     type: bool
     default: false
   audit_results:
