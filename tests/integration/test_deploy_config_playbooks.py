@@ -17,7 +17,7 @@ KEY = "developer-key"
 
 def ansible_playbook(playbook, *arguments, extra_env=None):
     environment = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    for name in ("CLOUDREACTOR_DEPLOY_API_KEY", "CLOUDREACTOR_API_BASE_URL", "ANSIBLE_VAULT_PASSWORD"):
+    for name in ("CLOUDREACTOR_DEPLOY_API_KEY", "CLOUDREACTOR_API_BASE_URL", "ANSIBLE_VAULT_PASSWORD_FILE"):
         environment.pop(name, None)
     environment.update(extra_env or {})
     completed = subprocess.run(
