@@ -118,3 +118,15 @@ def test_a_file_without_a_vault_id_is_written_back_without_one(tmp_path):
     resolved = run_info(directory, secrets=vault_secrets(vault_id="default"))
     assert resolved["env_file_status"] == "decrypted"
     assert resolved["tasks"][0]["network"]["subnets"] == SUBNETS
+
+
+def test_no_module_utils_file_implements_vault_cryptography():
+    """ansible-core's VaultLib does the vault's cryptography; module_utils only splices plaintext."""
+    crypto = ("cryptography", "pbkdf2", "import hmac", "AES", "Cipher(")
+    offenders = [
+        f"{path.relative_to(REPO)}: {word}"
+        for path in sorted((REPO / "plugins" / "module_utils").rglob("*.py"))
+        for word in crypto
+        if word in path.read_text()
+    ]
+    assert offenders == []
