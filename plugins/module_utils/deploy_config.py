@@ -6,8 +6,19 @@
 ``deploy_config/vars/common.yml`` holds settings for every deployment environment, ``deploy_config/vars/<env>.yml``
 those of one (often ansible-vault encrypted). A task's network (subnets, security groups, assign_public_ip) is
 merged from up to nine levels, lowest first: the Run Environment, then eight key paths of those two files. Layers
-merge like Ansible's ``combine(recursive=true)``: mappings key by key, lists replaced whole; a key set to ``null``
-is sent to CloudReactor as null and the server falls back to the Run Environment.
+merge like Ansible's ``combine(recursive=true)``: mappings key by key, lists replaced whole. Two kinds of null
+differ, as they do in the deployer: a null the deployer hands to ``combine`` as a whole argument (a layer, or the
+``aws`` / schema 3 ``ecs`` mapping of a layer) is dropped, so the levels below still apply; a null inside the
+merged data (``network: null``, ``subnets: null``) replaces what is below and is sent to CloudReactor as null,
+so the task falls back to the Run Environment when it runs.
+
+When a value is decided also differs. Schema 4's deployer merges the Run Environment's AWS settings into every task
+and sends them: a value set nowhere is the Run Environment's at deploy time, and only an explicit null falls back
+when the task runs. Schema 3's Task template sends only what deploy_config sets, with ``project_aws.subnets`` and
+``project_aws.security_groups`` as the fallback for values no level sets; the rest falls back at run time.
+
+Tasks whose merged settings say ``deployed: false`` are neither registered in ECS nor synced to CloudReactor by
+the deployer: their network is never used.
 
 Schema 4 (``schema_version: 4`` in common.yml) keeps the network under ``aws.network``; the legacy schema 3 under
 ``ecs.task.network`` with other top-level names. Both files are Ansible vars files loaded common first: a top-level
@@ -20,11 +31,9 @@ import re
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils.yaml_roundtrip import (
     Document,
-    VaultUnreadable,
     dig,
     is_vault_text,
     read_text,
-    vault_decrypt,
 )
 
 FIELDS = ("subnets", "security_groups", "assign_public_ip")
@@ -55,8 +64,13 @@ LEVELS = {
 }
 
 # How many leading keys of each level's path name the layer that is merged (the rest leads to the network inside
-# it): a missing or null layer contributes nothing, a null inside it (``aws: null``) nulls the whole network.
+# it). A missing or null layer contributes nothing; so does a null ``aws`` (schema 3 ``ecs``) right under the layer,
+# which the deployer hands to ``combine`` as an argument of its own. A null further in (``network: null``, schema
+# 3 ``task: null``) replaces the network of the levels below.
 _LAYER_DEPTH = {2: 1, 3: 1, 4: 1, 5: 2, 6: 1, 7: 2, 8: 3, 9: 2}
+_COMBINE_ARGUMENTS = ("aws", "ecs")
+# Levels whose layer is a whole task configuration (where ``deployed`` is set), not an AWS settings mapping.
+_TASK_CONFIG_LEVELS = (4, 5, 6, 7, 8, 9)
 
 # The task maps, in the order tasks are listed.
 TASK_MAPS = {
@@ -69,6 +83,9 @@ RUN_ENVIRONMENT_KEYS = {
     3: (("cloudreactor", "run_environment"), ("default_cloudreactor", "run_environment")),
 }
 REGION_KEYS = {4: (("env_aws", "region"), ("project_aws", "region")), 3: (("project_aws", "region"),)}
+# Schema 3's Task template falls back to these for subnets and security groups no level sets (reported as level 2).
+SCHEMA3_FALLBACK = {"subnets": ("project_aws", "subnets"), "security_groups": ("project_aws", "security_groups")}
+DEPLOY_TIME, RUN_TIME = "deploy", "run"
 
 # Where deploy_config_network writes: the environment file, or the environment's entry in common.yml.
 WRITE_PATHS = {
@@ -121,14 +138,22 @@ def dotted(path):
     return ".".join(str(key) for key in path)
 
 
+class VaultUnreadable(NetworkError):
+    """A vault-encrypted file that none of the vault secrets given decrypts (or no secret was given)."""
+
+
 class VarsFile:
     """One vars file: where it is and whether it could be read (``plain``, ``decrypted``, ``encrypted``: vault
-    without a usable password, ``missing``); ``document`` holds its plaintext when readable."""
+    that the vault secrets given do not open, ``missing``); ``document`` holds its plaintext when readable.
 
-    def __init__(self, path, relative, vault_password=None):
+    ``vault`` decrypts: ``vault.decrypt(text, relative)`` returns the plaintext and an opaque value that the same
+    object's ``encrypt`` takes back to encrypt the file again as it was (its vault id), or raises
+    :class:`VaultUnreadable`. The action plugins give one built on ansible-core's vault and the play's secrets."""
+
+    def __init__(self, path, relative, vault=None):
         self.path = path
         self.relative = relative
-        self.vault_id = None
+        self.encryption = None
         self.encrypted = False
         self.document = None
         self.reason = None
@@ -139,7 +164,9 @@ class VarsFile:
         self.encrypted = is_vault_text(text)
         if self.encrypted:
             try:
-                text, self.vault_id = vault_decrypt(text, vault_password, relative)
+                if vault is None:
+                    raise VaultUnreadable(f"{relative} is vault-encrypted and nothing here can decrypt it", path=path)
+                text, self.encryption = vault.decrypt(text, relative)
             except VaultUnreadable as error:
                 self.status, self.reason = "encrypted", str(error)
                 return
@@ -162,7 +189,7 @@ class VarsFile:
 class DeployConfig:
     """A project's deploy_config for one deployment environment."""
 
-    def __init__(self, directory, environment, *, stem=None, vault_password=None):
+    def __init__(self, directory, environment, *, stem=None, vault=None):
         self.directory = os.path.abspath(directory)
         self.environment = environment
         vars_dir = os.path.join(self.directory, "vars")
@@ -178,10 +205,10 @@ class DeployConfig:
                 "config_filename_stem" if stem is not None else "deployment_environment",
                 f"{environment!r} gives no usable file name (letters, digits, '_' and '-' only)",
             )
-        self.common = VarsFile(common_path, "vars/common.yml", vault_password)
+        self.common = VarsFile(common_path, "vars/common.yml", vault)
         if not self.common.readable:
             raise NetworkError(self.common.reason, path=common_path)
-        self.env = VarsFile(os.path.join(vars_dir, f"{self.stem}.yml"), f"vars/{self.stem}.yml", vault_password)
+        self.env = VarsFile(os.path.join(vars_dir, f"{self.stem}.yml"), f"vars/{self.stem}.yml", vault)
         self.schema_version = self._schema()
 
     def _schema(self):
@@ -244,11 +271,23 @@ class DeployConfig:
                 names.extend(str(name) for name in mapping if str(name) not in names)
         return names
 
+    def null_task_entry(self, task):
+        """``"<file>: <key>"`` when the most specific task map listing ``task`` gives it ``null`` (every setting
+        under it commented out), which the deployer's merge keeps and its sync then fails on; else None."""
+        entry = None
+        for template in TASK_MAPS[self.schema_version]:
+            path = fill(template, self.environment)
+            found, mapping, source = self.lookup(path)
+            if found and isinstance(mapping, dict) and task in mapping:
+                entry = None if mapping[task] is not None else f"{source.relative}: {dotted((*path, task))}"
+        return entry
+
     # -- precedence ------------------------------------------------------------------------------------------------
 
     def layers(self, task):
-        """``(level, file, key path, network)`` of every level that says something about ``task``'s network, lowest
-        first. ``network`` is a dict, or None when the level nulls the whole network."""
+        """``(level, file, key path, network, task_config)`` of every level that says something about ``task``,
+        lowest first. ``network`` is a dict, None when the level nulls the whole network, or ``_ABSENT``;
+        ``task_config`` is the level's whole task configuration (levels 4 to 9) or None."""
         found_layers = []
         for level, template in LEVELS[self.schema_version]:
             path = fill(template, self.environment, task)
@@ -256,9 +295,16 @@ class DeployConfig:
             found, layer, source = self.lookup(path[:depth])
             if not found or layer is None:
                 continue
+            if not isinstance(layer, dict):
+                raise NetworkError(
+                    f"{source.relative}: {dotted(path[:depth])} must be a mapping, not {type(layer).__name__}",
+                    path=source.path,
+                )
+            dropped_through = depth + 1 if path[depth] in _COMBINE_ARGUMENTS else depth
             value = layer
             for index in range(depth, len(path)):
                 if value is None:
+                    value = _ABSENT if index <= dropped_through else None
                     break
                 if not isinstance(value, dict):
                     raise NetworkError(
@@ -269,46 +315,88 @@ class DeployConfig:
                     value = _ABSENT
                     break
                 value = value[path[index]]
-            if value is _ABSENT:
-                continue
-            if value is not None and not isinstance(value, dict):
+            if value is not _ABSENT and value is not None and not isinstance(value, dict):
                 raise NetworkError(
                     f"{source.relative}: {dotted(path)} must be a mapping (subnets, security_groups, assign_public_ip)",
                     path=source.path,
                 )
-            found_layers.append((level, source, path, value))
+            task_config = layer if level in _TASK_CONFIG_LEVELS else None
+            found_layers.append((level, source, path, value, task_config))
         return found_layers
 
     def resolve(self, task, run_environment_network=None):
-        """Effective network of ``task`` and, for each field, where it came from."""
+        """Effective network of ``task``, for each value where it came from and when it is decided, and whether
+        the deployer deploys the task."""
         state = {}
-        for level, source, path, network in self.layers(task):
+        deployed = None
+        for level, source, path, network, task_config in self.layers(task):
+            if task_config is not None:
+                deployed = task_config.get("deployed", deployed)
+            if network is _ABSENT:
+                continue
             if network is None:
                 for field in FIELDS:
-                    state[field] = (None, _origin(level, source, path))
+                    state[field] = (_WIPED, _origin(level, source, path))
                 continue
             for field in FIELDS:
                 if field in network:
                     state[field] = (network[field], _origin(level, source, (*path, field)))
-        result = {"name": task, "network": {}, "sources": {}, "unresolved": [], "templated": []}
+        result = {
+            "name": task,
+            "deployed": _is_deployed(deployed),
+            "network": {},
+            "sources": {},
+            "unresolved": [],
+            "templated": [],
+        }
         run_environment = run_environment_network or {}
         for field in FIELDS:
-            value, origin = state.get(field, (None, None))
-            if value is None:
-                nulled = f"{origin['file']}: {origin['key']}" if origin else None
+            value, origin = self._decide(field, *state.get(field, (_ABSENT, None)))
+            if origin["level"] == 1:
                 value = run_environment.get(field)
-                origin = {"level": 1, "file": None, "key": "run_environment", "null_from": nulled}
                 if value is None:
                     result["unresolved"].append(field)
+            elif isinstance(value, str) and "{{" in value:
+                result["templated"].append(field)
             else:
-                origin["null_from"] = None
-                if isinstance(value, str) and "{{" in value:
-                    result["templated"].append(field)
-                else:
-                    _check_type(field, value, origin)
+                _check_type(field, value, origin)
             result["network"][field] = value
             result["sources"][field] = origin
         return result
+
+    def _decide(self, field, value, origin):
+        """``(value, origin)`` of one field after the levels: what the deployer sends, or the Run Environment's
+        (level 1), and ``fixed_at`` saying whether that is decided at deploy time or when the task runs."""
+        null_from = f"{origin['file']}: {origin['key']}" if origin else None
+        if self.schema_version == 3 and value in (_ABSENT, _WIPED) and field in SCHEMA3_FALLBACK:
+            # The Task template's default() takes project_aws.<field> when the merged network has no such key; an
+            # explicit null there is sent as null.
+            found, fallback, source = self.lookup(SCHEMA3_FALLBACK[field])
+            if found and fallback is not None:
+                return fallback, dict(
+                    _origin(2, source, SCHEMA3_FALLBACK[field]), null_from=null_from, fixed_at=DEPLOY_TIME
+                )
+            if found:
+                null_from = f"{source.relative}: {dotted(SCHEMA3_FALLBACK[field])}"
+        if value is _ABSENT:
+            # Schema 4 merges the Run Environment's settings into the task when it deploys; schema 3 sends nothing.
+            fixed_at = DEPLOY_TIME if self.schema_version == 4 else RUN_TIME
+            return None, {
+                "level": 1,
+                "file": None,
+                "key": "run_environment",
+                "null_from": null_from,
+                "fixed_at": fixed_at,
+            }
+        if value is None or value is _WIPED:
+            return None, {
+                "level": 1,
+                "file": None,
+                "key": "run_environment",
+                "null_from": null_from,
+                "fixed_at": RUN_TIME,
+            }
+        return value, dict(origin, null_from=None, fixed_at=DEPLOY_TIME)
 
     def resolve_all(self, tasks=None, run_environment_network=None):
         names = self.task_names()
@@ -330,9 +418,9 @@ class DeployConfig:
         kind = ENV if target == "env_file" else COMMON
         if kind == ENV and self.env.status == "encrypted":
             raise InvalidInput(
-                "vault_password",
-                f"{self.env.relative} is vault-encrypted: give vault_password to write it, or target=common "
-                f"({self.env.reason})",
+                "target",
+                f"{self.env.relative} is vault-encrypted: give ansible-playbook its vault secret (--vault-id, "
+                f"--vault-password-file, --ask-vault-pass) to write it, or target=common ({self.env.reason})",
             )
         path = fill(WRITE_PATHS[self.schema_version][kind], self.environment)
         if self.schema_version == 3 and kind == ENV and "project_aws" not in self.env.data:
@@ -350,7 +438,14 @@ class DeployConfig:
         return source, path, level
 
 
-_ABSENT = object()
+_ABSENT = object()  # no level sets the value
+_WIPED = object()  # a level nulls the whole network (network: null) above the levels that set the value
+
+
+def _is_deployed(value):
+    """The deployer's test of a task's merged ``deployed``: unset or null, or JMESPath's to_string(value) equal to
+    "true" (a YAML true, or the string "true")."""
+    return value is None or value is True or value == "true"
 
 
 def _origin(level, source, path):
@@ -366,10 +461,13 @@ def _check_type(field, value, origin):
         raise NetworkError(f"{where} must be a list of ids, not {value!r}", path=origin["file"])
 
 
-def distinct_networks(resolved):
-    """The distinct effective networks of resolved tasks, each with the tasks that use it (first-seen order)."""
+def distinct_networks(resolved, include_undeployed=False):
+    """The distinct effective networks of resolved tasks, each with the tasks that use it (first-seen order).
+    Tasks the deployer skips (``deployed: false``) count only with ``include_undeployed``."""
     networks = []
     for task in resolved:
+        if not (task["deployed"] or include_undeployed):
+            continue
         network = task["network"]
         key = (
             _hashable(network["subnets"]),

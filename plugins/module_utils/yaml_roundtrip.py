@@ -13,13 +13,11 @@ Each edit is then proven: the new text is parsed again and its data must equal t
 requested values changed. If anything else would change (a value shared through a YAML anchor, say), the edit is
 refused and the file is left alone.
 
-Also here: ansible-vault decryption/encryption of whole files and an atomic write (temporary file in the same
-directory, fsync, rename), so a failure never leaves a half-written file.
+Also here: an atomic write (temporary file in the same directory, fsync, rename), so a failure never leaves a
+half-written file. Vault-encrypted files are not this module's business: the action plugins decrypt and encrypt
+them with ansible-core's own vault code and hand the plaintext here.
 """
 
-import binascii
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -34,25 +32,13 @@ except ImportError:  # the modules report the missing library with missing_requi
     yaml = None
     HAS_YAML = False
 
-try:  # ansible-vault files use AES-256-CTR; ansible-core itself requires cryptography on the controller
-    from cryptography.hazmat.primitives import padding
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-    HAS_CRYPTOGRAPHY = True
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
-
-from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import NetworkError
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@-]*$")
 _MERGE_KEY = "<<"
-
-
-class VaultUnreadable(NetworkError):
-    """A vault-encrypted file that cannot be decrypted (no password, a wrong one, or no ansible-vault here)."""
 
 
 # -- reading -----------------------------------------------------------------------------------------------------
@@ -219,6 +205,47 @@ def _after_colon(text, key_node):
     return index + 1
 
 
+def _line_start(text, index):
+    return text.rfind("\n", 0, index) + 1
+
+
+def _content_start(text, node):
+    """Where the content of ``node`` starts: after its anchor and tag (``&sgs``, ``!!seq``) and the spaces, line
+    breaks and comments after them (a block list's first dash may be on the next line). A node without them
+    starts at its own position."""
+    index = node.start
+    if node.kind == "alias" or text[index : index + 1] not in ("&", "!"):
+        return index
+    while index < len(text):
+        if text[index] in "&!":
+            while index < len(text) and text[index] not in " \t\r\n":
+                index += 1
+        elif text[index] in " \t\r\n":
+            index += 1
+        elif text[index] == "#":
+            index = _line_end(text, index)
+        else:
+            return index
+    return index
+
+
+def _aliased_anchors(root):
+    """The anchor names that an alias (``*name``) repeats somewhere in the document."""
+    found = set()
+    pending = [root] if root is not None else []
+    while pending:
+        node = pending.pop()
+        if node is None:
+            continue
+        if node.kind == "alias":
+            found.add(node.anchor)
+        elif node.kind == "seq":
+            pending.extend(node.items)
+        elif node.kind == "map":
+            pending.extend(child for pair in node.items for child in pair)
+    return found
+
+
 def _line_end(text, index):
     """Index of the start of the line after the one holding ``index`` (``len(text)`` on the last line)."""
     newline = text.find("\n", index)
@@ -338,6 +365,7 @@ class Document:
         self.data = load_yaml(text, source)
         self.root = _tree(text, source)
         self.style = Style.of(text, self.root)
+        self.aliased = _aliased_anchors(self.root)
 
     def get(self, path):
         return dig(self.data, path)
@@ -475,6 +503,13 @@ class Document:
                     "value out to change it",
                     path=self.source,
                 )
+            if value_node.anchor and value_node.anchor in self.aliased:
+                raise NetworkError(
+                    f"{self.source}: {'.'.join([*walked, key])} defines the YAML anchor &{value_node.anchor}, which "
+                    f"*{value_node.anchor} repeats elsewhere in the file; changing it would change that value too. "
+                    "Write the value out where the alias is (or choose another target); the file was left unchanged",
+                    path=self.source,
+                )
             edits.extend(self._replace_value(mapping_node, key_node, value_node, value, text))
         if missing:
             edits.append(self._insert_into(mapping_node, missing))
@@ -482,27 +517,34 @@ class Document:
 
     def _replace_value(self, mapping_node, key_node, value_node, value, text):
         quote = _quote_of(value_node)
+        # An anchor or a tag written before the value (``&sgs``, ``!!seq``) stays: only what follows it is replaced.
+        start = _content_start(text, value_node)
         if mapping_node.flow:
-            return [(value_node.start, value_node.end, _flow_text(value, quote))]
+            return [(start, value_node.end, _flow_text(value, quote))]
         colon = _after_colon(text, key_node)
         end = colon if value_node.is_empty_null() else _content_end(text, value_node)
         if isinstance(value, list):
-            if (value_node.kind == "seq" and value_node.flow) or not value:
-                start = value_node.start if value_node.kind == "seq" and value_node.flow else colon
-                prefix = "" if start == value_node.start else " "
-                return [(start, end, prefix + _flow_text(value, quote))]
-            if value_node.kind == "seq":
-                dash = " " * value_node.column
-                items = [f"- {_scalar_text(item, quote=quote)}" for item in value]
-                return [(value_node.start, end, (self.style.newline + dash).join(items))]
-            dash = " " * (key_node.column + self.style.seq_offset)
-            nl = self.style.newline
-            return [(colon, end, "".join(f"{nl}{dash}- {_scalar_text(item, quote=quote)}" for item in value))]
+            return [self._replace_list(key_node, value_node, value, (start, colon, end), quote)]
         like = value_node.value if value_node.kind == "scalar" else None
         rendered = _scalar_text(value, like=like, quote=quote if not isinstance(value, bool) else None)
-        if value_node.kind == "scalar" and not value_node.is_empty_null():
-            return [(value_node.start, end, rendered)]
+        if start != value_node.start or (value_node.kind == "scalar" and not value_node.is_empty_null()):
+            return [(start, end, rendered)]
         return [(colon, end, " " + rendered)]
+
+    def _replace_list(self, key_node, value_node, items, span, quote):
+        """The edit writing the list ``items`` over a block mapping's value; ``span``: where the value's content
+        starts, the index after the key's colon, where the value ends."""
+        start, colon, end = span
+        nl = self.style.newline
+        if value_node.kind == "seq" and not value_node.flow and items:
+            dash = " " * (start - _line_start(self.text, start))
+            return (start, end, (nl + dash).join(f"- {_scalar_text(item, quote=quote)}" for item in items))
+        if start != value_node.start or (value_node.kind == "seq" and value_node.flow):
+            return (start, end, _flow_text(items, quote))
+        if not items:
+            return (colon, end, " " + _flow_text(items, quote))
+        dash = " " * (key_node.column + self.style.seq_offset)
+        return (colon, end, "".join(f"{nl}{dash}- {_scalar_text(item, quote=quote)}" for item in items))
 
     def _prove(self, new_text, path, values):
         """The new text must parse to the old data with exactly ``values`` set at ``path``."""
@@ -546,67 +588,6 @@ def _differences(expected, actual, prefix=""):
 
 def is_vault_text(text):
     return text.lstrip().startswith(VAULT_HEADER)
-
-
-# The ansible-vault file format (1.1, and 1.2 which adds a vault id to the header), AES256 cipher: a header line
-# ``$ANSIBLE_VAULT;<version>;AES256[;<vault id>]``, then the hex of ``hex(salt) \n hex(hmac) \n hex(ciphertext)`` in
-# lines of 80. Keys: PBKDF2-HMAC-SHA256 of the password and the 32-byte salt, 10000 rounds, 80 bytes = AES key (32),
-# HMAC key (32), CTR nonce (16). The plaintext is PKCS#7-padded to 16 bytes, the HMAC-SHA256 covers the ciphertext.
-# Implemented here because ansible-core's own vault code is controller code that a module process cannot import.
-
-_VAULT_ROUNDS = 10000
-
-
-def _vault_keys(password, salt):
-    derived = hashlib.pbkdf2_hmac("sha256", to_bytes(password), salt, _VAULT_ROUNDS, dklen=80)
-    return derived[:32], derived[32:64], derived[64:]
-
-
-def _need_cryptography(source):
-    if not HAS_CRYPTOGRAPHY:
-        raise VaultUnreadable(f"{source} is vault-encrypted and the Python library cryptography is missing here")
-
-
-def vault_decrypt(text, password, source):
-    """``(plaintext, vault_id)`` of a vault-encrypted file; :class:`VaultUnreadable` when it cannot be read."""
-    if not password:
-        raise VaultUnreadable(f"{source} is vault-encrypted and no vault password was given", path=source)
-    _need_cryptography(source)
-    lines = text.strip().splitlines()
-    header = [part.strip() for part in lines[0].split(";")]
-    if len(header) < 3 or header[2] != "AES256":
-        raise VaultUnreadable(f"{source}: unsupported vault header {lines[0].strip()!r}", path=source)
-    try:
-        body = binascii.unhexlify("".join(line.strip() for line in lines[1:]))
-        salt, mac, ciphertext = body.split(b"\n", 2)
-        salt, mac, ciphertext = binascii.unhexlify(salt), binascii.unhexlify(mac), binascii.unhexlify(ciphertext)
-    except (ValueError, binascii.Error):
-        raise VaultUnreadable(f"{source} is not a valid vault file", path=source) from None
-    key, mac_key, nonce = _vault_keys(password, salt)
-    if not hmac.compare_digest(hmac.new(mac_key, ciphertext, hashlib.sha256).digest(), mac):
-        raise VaultUnreadable(f"{source} is vault-encrypted and the vault password does not decrypt it", path=source)
-    decryptor = Cipher(algorithms.AES(key), modes.CTR(nonce)).decryptor()
-    unpadder = padding.PKCS7(128).unpadder()
-    try:
-        plaintext = unpadder.update(decryptor.update(ciphertext) + decryptor.finalize()) + unpadder.finalize()
-        plaintext = plaintext.decode("utf-8")
-    except ValueError:
-        raise VaultUnreadable(f"{source}: the decrypted vault content is not valid UTF-8 text", path=source) from None
-    return plaintext, (header[3] if len(header) > 3 and header[3] else None)
-
-
-def vault_encrypt(plaintext, password, vault_id=None):
-    """Vault text of ``plaintext`` (format 1.2 with ``vault_id`` as its label when given, else 1.1)."""
-    _need_cryptography("the file")
-    salt = os.urandom(32)
-    key, mac_key, nonce = _vault_keys(password, salt)
-    padder = padding.PKCS7(128).padder()
-    encryptor = Cipher(algorithms.AES(key), modes.CTR(nonce)).encryptor()
-    ciphertext = encryptor.update(padder.update(to_bytes(plaintext)) + padder.finalize()) + encryptor.finalize()
-    mac = hmac.new(mac_key, ciphertext, hashlib.sha256).hexdigest().encode()
-    body = binascii.hexlify(b"\n".join([binascii.hexlify(salt), mac, binascii.hexlify(ciphertext)])).decode()
-    header = f"$ANSIBLE_VAULT;1.2;AES256;{vault_id}" if vault_id else "$ANSIBLE_VAULT;1.1;AES256"
-    return "\n".join([header] + [body[index : index + 80] for index in range(0, len(body), 80)]) + "\n"
 
 
 def read_text(path):

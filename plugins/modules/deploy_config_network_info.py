@@ -22,24 +22,32 @@ description:
     8 C(env_to_task_name_to_config.<env>.<task>.aws.network),
     9 C(env_task_name_to_config.<task>.aws.network) (C(<env>.yml)). Schema 3 has no level 3; its level 2 is
     C(project_aws.ecs.task.network), usually in C(<env>.yml)."
-  - Levels merge like Ansible's C(combine) filter with C(recursive=true) - mappings key by key, lists replaced
-    whole. A value set to C(null) falls through to the Run Environment, like a value set nowhere.
-  - For every value it reports the level, file and key it came from. Values left to the Run Environment are taken
-    from O(run_environment_network) when given (for example the network returned by
+  - "Levels merge like Ansible's C(combine) filter with C(recursive=true) - mappings key by key, lists replaced
+    whole. A null the deployer hands to C(combine) as an argument of its own is dropped, so the levels below still
+    apply - a null layer, or a null C(aws) (schema 3 C(ecs)) right under one. A null inside the merged data
+    (C(network: null), C(subnets: null)) is sent to CloudReactor as null, and the task falls back to the Run
+    Environment when it runs."
+  - Schema 3's Task template falls back to C(project_aws.subnets) and C(project_aws.security_groups) (top level of
+    C(project_aws)) for values no level sets; they are reported as level 2 with that key.
+  - For every value it reports the level, file and key it came from, and C(fixed_at) - V(deploy) when the value
+    is fixed when the deployer runs (set in deploy_config, or, in schema 4, the Run Environment's value, which the
+    deployer copies into the task), V(run) when it falls back to the Run Environment each time the task runs (an
+    explicit null; in schema 3 also a value set nowhere). Values left to the Run Environment are taken from
+    O(run_environment_network) when given (for example the network returned by
     M(cloudreactor.aws.run_environment)), otherwise they are listed as unresolved.
-  - Read-only. Run it where the files are, usually the controller (C(delegate_to) localhost); reading a vault-encrypted
-    file needs the Python library C(cryptography) there (ansible-core requires it).
+  - "Tasks whose merged settings say C(deployed: false) are skipped by the deployer - they are marked in RV(tasks)
+    and left out of RV(networks) (see O(include_undeployed)). A task whose entry is null (every setting under it
+    commented out) makes the deployer fail when it syncs the task; a warning says so."
+  - An action plugin - it runs on the controller, where deploy_config is. A vault-encrypted environment file is
+    decrypted with the play's vault secrets, as C(include_vars) would (C(--vault-id), C(--vault-password-file),
+    C(--ask-vault-pass), C(ANSIBLE_VAULT_PASSWORD_FILE)). Read-only.
+  - Given O(audit_results) (a M(cloudreactor.aws.network_check) loop over RV(networks)), it also gives each task
+    its verdict and returns the Markdown report of C(playbooks/check_deploy_config.yml).
 author:
   - CloudReactor (@CloudReactor)
 extends_documentation_fragment:
   - cloudreactor.aws.deploy_config
 options:
-  vault_password:
-    description:
-      - Password of the ansible-vault encrypted environment file.
-      - Without it (or with a wrong one) an encrypted file is reported as unreadable in RV(env_file_status) and a
-        warning, the resolution ignores it, and RV(complete) is V(false).
-    type: str
   tasks:
     description:
       - Resolve only these tasks. Default is every task.
@@ -50,9 +58,30 @@ options:
       - The Run Environment's network (level 1), a dict with C(subnets), C(security_groups) and
         C(assign_public_ip); other keys are ignored.
     type: dict
+  include_undeployed:
+    description:
+      - "Count tasks with C(deployed: false) in RV(networks) too (they are always in RV(tasks))."
+    type: bool
+    default: false
+  audit_results:
+    description:
+      - The registered C(results) of a M(cloudreactor.aws.network_check) loop over RV(networks) of an earlier call
+        (each result's C(item) is the network it audited). Given, every task gets its RV(tasks[].audit), and
+        RV(report), RV(table) and RV(failing_tasks) are returned.
+    type: list
+    elements: dict
+  fail_on:
+    description:
+      - Which audits put a task in RV(failing_tasks) - V(error), V(warning) (errors or warnings), or V(never).
+    type: str
+    choices: [error, warning, never]
+    default: error
 notes:
   - Values written as Jinja2 templates (C("{{ ... }}")) cannot be resolved offline; they are returned as written
     and listed in the task's C(templated).
+  - Without a vault secret that opens it, an encrypted environment file is reported as V(encrypted) in
+    RV(env_file_status) and a warning, the resolution ignores it, and RV(complete) is V(false).
+  - The option C(vault_password) of earlier versions is gone; give ansible-playbook the vault secret instead.
   - Check mode is supported; nothing is ever changed.
 """
 
@@ -61,8 +90,6 @@ EXAMPLES = r"""
   cloudreactor.aws.deploy_config_network_info:
     deploy_config_dir: "{{ playbook_dir }}/deploy_config"
     deployment_environment: staging
-    vault_password: "{{ lookup('ansible.builtin.env', 'ANSIBLE_VAULT_PASSWORD') | default(omit, true) }}"
-  delegate_to: localhost
   register: resolved
 
 - name: Show each task's subnets and their origin
@@ -80,8 +107,24 @@ EXAMPLES = r"""
     deploy_config_dir: "{{ playbook_dir }}/deploy_config"
     deployment_environment: staging
     run_environment_network: "{{ run_environment.run_environment.network }}"
-  delegate_to: localhost
   register: resolved
+
+- name: Audit each network once
+  cloudreactor.aws.network_check:
+    subnet_ids: "{{ item.subnets }}"
+    security_group_ids: "{{ item.security_groups }}"
+    assign_public_ip: "{{ item.assign_public_ip | default(false, true) }}"
+    fail_on: never
+  loop: "{{ resolved.networks | selectattr('auditable') | list }}"
+  register: audits
+
+- name: Every task's verdict, and the Markdown report
+  cloudreactor.aws.deploy_config_network_info:
+    deploy_config_dir: "{{ playbook_dir }}/deploy_config"
+    deployment_environment: staging
+    run_environment_network: "{{ run_environment.run_environment.network }}"
+    audit_results: "{{ audits.results }}"
+  register: checked
 """
 
 RETURN = r"""
@@ -102,8 +145,8 @@ env_file:
   sample: /src/project/deploy_config/vars/staging.yml
 env_file_status:
   description:
-    - V(plain), V(decrypted) (vault-encrypted, read with O(vault_password)), V(encrypted) (vault-encrypted and
-      unreadable) or V(missing).
+    - V(plain), V(decrypted) (vault-encrypted, read with the play's vault secrets), V(encrypted) (vault-encrypted
+      and none of them opens it) or V(missing).
   returned: always
   type: str
   sample: plain
@@ -142,6 +185,12 @@ tasks:
       description: The task name.
       type: str
       sample: write_file
+    deployed:
+      description:
+        - Whether the deployer deploys the task - V(false) when its merged settings set C(deployed) to something
+          other than true or C("true") (levels 4 to 9, like any task setting).
+      type: bool
+      sample: true
     network:
       description:
         - The effective C(subnets), C(security_groups) and C(assign_public_ip); V(null) for a value left to a Run
@@ -151,15 +200,18 @@ tasks:
     sources:
       description:
         - For each of the three values, where it came from - C(level) (1 to 9), C(file) (relative to
-          O(deploy_config_dir); V(null) for the Run Environment), C(key) (dotted path, or V(run_environment)) and
-          C(null_from) (the file and key that set it to null and so handed it to the Run Environment, if any).
+          O(deploy_config_dir); V(null) for the Run Environment), C(key) (dotted path, or V(run_environment)),
+          C(null_from) (the file and key that set it to null and so handed it to the Run Environment, if any) and
+          C(fixed_at) (V(deploy) - fixed when the deployer runs; V(run) - the Run Environment's value when the task
+          runs).
       type: dict
       sample:
         subnets: {level: 9, file: vars/staging.yml, key: env_task_name_to_config.write_file.aws.network.subnets,
-                  null_from: null}
-        security_groups: {level: 3, file: vars/staging.yml, key: env_aws.network.security_groups, null_from: null}
+                  null_from: null, fixed_at: deploy}
+        security_groups: {level: 1, file: null, key: run_environment, null_from: null, fixed_at: deploy}
         assign_public_ip: {level: 1, file: null, key: run_environment,
-                           null_from: "vars/common.yml: project_task_config.aws.network.assign_public_ip"}
+                           null_from: "vars/common.yml: project_task_config.aws.network.assign_public_ip",
+                           fixed_at: run}
     unresolved:
       description: Values left to the Run Environment while O(run_environment_network) does not give them.
       type: list
@@ -170,8 +222,16 @@ tasks:
       type: list
       elements: str
       sample: []
+    audit:
+      description:
+        - The task's verdict from O(audit_results) - C(verdict) (V(ok), C(warn <codes>), C(FAIL <codes>), or why
+          the network was not audited), C(passed) (V(null) when not audited), C(errors) and C(warnings).
+      returned: when O(audit_results) is given
+      type: dict
+      sample: {verdict: FAIL PUBLIC_SUBNET_NO_PUBLIC_IP, passed: false, errors: 1, warnings: 0}
 networks:
-  description: The distinct effective networks, each with the tasks that use it (audit each once).
+  description:
+    - The distinct effective networks of the deployed tasks, each with the tasks that use it (audit each once).
   returned: always
   type: list
   elements: dict
@@ -199,63 +259,25 @@ networks:
       description: Whether subnets and security groups are known, so M(cloudreactor.aws.network_check) can audit it.
       type: bool
       sample: true
+report:
+  description:
+    - The Markdown report - one row per task (subnets, security groups, public IP, verdict), where each value comes
+      from (file and key, and when it is decided), and each audited network's findings. Table cells are escaped.
+  returned: when O(audit_results) is given
+  type: str
+  sample: "# Network check of deploy_config: staging ..."
+table:
+  description: The same rows as plain text lines (C(task | subnets | security groups | public IP | verdict)).
+  returned: when O(audit_results) is given
+  type: list
+  elements: str
+  sample:
+    - "task | subnets | security groups | public IP | verdict"
+    - "etl | subnet-0123456789abcdef0 | sg-0123456789abcdef0 | false | ok"
+failing_tasks:
+  description: The tasks whose audit crosses O(fail_on).
+  returned: when O(audit_results) is given
+  type: list
+  elements: str
+  sample: [web]
 """
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.cloudreactor.aws.plugins.module_utils.deploy_config import (
-    DeployConfig,
-    deploy_config_argument_spec,
-    distinct_networks,
-)
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.yaml_roundtrip import HAS_YAML
-
-
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            **deploy_config_argument_spec(),
-            vault_password=dict(type="str", no_log=True),
-            tasks=dict(type="list", elements="str"),
-            run_environment_network=dict(type="dict"),
-        ),
-        supports_check_mode=True,
-    )
-    if not HAS_YAML:
-        module.fail_json(msg=missing_required_lib("PyYAML"))
-    params = module.params
-    with reported_errors(module):
-        config = DeployConfig(
-            params["deploy_config_dir"],
-            params["deployment_environment"],
-            stem=params["config_filename_stem"],
-            vault_password=params["vault_password"],
-        )
-        if config.env.status == "encrypted":
-            module.warn(f"{config.env.reason}: its settings are not part of this result")
-        elif config.env.status == "missing":
-            module.warn(f"{config.env.relative} does not exist: only common.yml was read")
-        legacy = config.legacy_keys()
-        if legacy:
-            module.warn(f"schema 4 project with schema 3 keys, which the deployer rejects: {', '.join(legacy)}")
-        tasks = config.resolve_all(params["tasks"], params["run_environment_network"])
-        if not tasks:
-            module.warn("deploy_config lists no task for this environment")
-        module.exit_json(
-            changed=False,
-            schema_version=config.schema_version,
-            common_file=config.common.path,
-            env_file=config.env.path,
-            env_file_status=config.env.status,
-            complete=config.env.status != "encrypted",
-            run_environment=config.run_environment_name(),
-            region=config.region(),
-            legacy_keys=legacy,
-            tasks=tasks,
-            networks=distinct_networks(tasks),
-        )
-
-
-if __name__ == "__main__":
-    main()

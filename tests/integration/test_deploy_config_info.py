@@ -1,15 +1,22 @@
 """deploy_config_network_info: schema detection, the task list, every task's effective network with the deployer's
-nine-level precedence, and where each value comes from. Also the helpers the other deploy_config tests use."""
+nine-level precedence, where each value comes from and when it is decided. Also the helpers the other
+deploy_config tests use."""
 
+import importlib
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
-from ansible.module_utils.common import warnings as ansible_warnings
-from module_runner import run_module
+from ansible.errors import AnsibleActionFail
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultSecret
+from ansible.playbook.play_context import PlayContext
+from ansible.playbook.task import Task
+from ansible.template import Templar
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "deploy_config"
 VAULT_PASSWORD = "cloudreactor-test-vault"  # the documented test password (tests/fixtures/deploy_config/README.md)
@@ -25,12 +32,39 @@ RE_NETWORK = {
 
 
 def warnings_of(result):
-    return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
+    return list(result.get("warnings", []))
 
 
-def run(module, check_mode=False, diff=False, **params):
-    ansible_warnings._global_warnings.clear()  # in-process runs share ansible's warning list
-    return run_module(module, params, check_mode=check_mode, diff=diff)
+def vault_secrets(password=VAULT_PASSWORD, vault_id=VAULT_ID):
+    """The play's vault secrets as ansible-playbook builds them from ``--vault-id <vault_id>@<file>``."""
+    return [(vault_id, VaultSecret(password.encode()))]
+
+
+def run(action, check_mode=False, diff=False, secrets=None, **params):
+    """Run the action plugin ``cloudreactor.aws.<action>`` in this process as a task would: the task's arguments,
+    check and diff mode, and a DataLoader holding the play's vault ``secrets``."""
+    loader = DataLoader()
+    loader.set_vault_secrets(secrets)
+    task = Task()
+    task.action = f"cloudreactor.aws.{action}"
+    task.args = params
+    task.check_mode = check_mode
+    task.diff = diff
+    plugin = importlib.import_module(f"ansible_collections.cloudreactor.aws.plugins.action.{action}")
+    # No connection is used (the files are the controller's), but ActionBase.run looks at its shell's tmpdir.
+    connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir=None))
+    action = plugin.ActionModule(
+        task=task,
+        connection=connection,
+        play_context=PlayContext(),
+        loader=loader,
+        templar=Templar(loader=loader),
+        shared_loader_obj=None,
+    )
+    try:
+        return action.run(task_vars={})
+    except AnsibleActionFail as error:  # the task executor reports it as the task's failure
+        return {"failed": True, "msg": error.message}
 
 
 def run_info(directory, environment="staging", **params):
@@ -41,8 +75,7 @@ def run_info(directory, environment="staging", **params):
 
 @pytest.fixture(scope="session")
 def vault_production(tmp_path_factory):
-    """vars/production.yml encrypted by ansible-vault itself (its CLI: importing ansible's controller code into
-    this process would change how in-process module runs report warnings)."""
+    """vars/production.yml encrypted by the ansible-vault CLI, with the vault id label ``prod``."""
     work = tmp_path_factory.mktemp("vault")
     source = work / "production.yml"
     shutil.copy(FIXTURES / "schema4" / "vault_plaintext" / "production.yml", source)
@@ -152,6 +185,7 @@ def test_schema4_every_task_and_the_origin_of_each_value(tmp_path):
         "file": None,
         "key": "run_environment",
         "null_from": "vars/common.yml: env_to_task_name_to_config.staging.report_daily.aws.network.assign_public_ip",
+        "fixed_at": "run",
     }
     cache = task(result, "refresh_cache")
     assert sources(cache)["subnets"] == (9, env, "env_task_name_to_config.refresh_cache.aws.network.subnets")
@@ -230,7 +264,7 @@ def test_encrypted_env_file_without_password_is_reported_not_a_crash(tmp_path, v
     assert result.get("failed") is not True
     assert result["env_file_status"] == "encrypted"
     assert result["complete"] is False
-    assert any("vault-encrypted and no vault password" in warning for warning in warnings_of(result))
+    assert any("vault-encrypted and the play has no vault secret" in warning for warning in warnings_of(result))
     # Only common.yml counted: production's subnets are unknown, its common.yml groups are there.
     extract = task(result, "extract_orders")
     assert extract["unresolved"] == ["subnets"]
@@ -238,8 +272,8 @@ def test_encrypted_env_file_without_password_is_reported_not_a_crash(tmp_path, v
     assert extract["sources"]["security_groups"]["key"] == "env_to_task_config.production.aws.network.security_groups"
 
 
-def test_encrypted_env_file_with_the_password(tmp_path, vault_production):
-    result = run_info(project(tmp_path, production=vault_production), "production", vault_password=VAULT_PASSWORD)
+def test_encrypted_env_file_with_the_play_vault_secret(tmp_path, vault_production):
+    result = run_info(project(tmp_path, production=vault_production), "production", secrets=vault_secrets())
 
     assert result["env_file_status"] == "decrypted" and result["complete"] is True
     assert result["run_environment"] == "widgets production"
@@ -257,13 +291,24 @@ def test_encrypted_env_file_with_the_password(tmp_path, vault_production):
     assert "NOT-A-REAL-KEY" not in str(result)
 
 
-def test_wrong_vault_password_is_reported_as_unreadable(tmp_path, vault_production):
-    result = run_info(project(tmp_path, production=vault_production), "production", vault_password="wrong-password-7c1")
+def test_wrong_vault_secret_is_reported_as_unreadable(tmp_path, vault_production):
+    result = run_info(
+        project(tmp_path, production=vault_production), "production", secrets=vault_secrets("wrong-password-7c1")
+    )
 
     assert result.get("failed") is not True
     assert result["env_file_status"] == "encrypted"
-    assert any("does not decrypt it" in warning for warning in warnings_of(result))
+    assert any("none of the play's vault secrets decrypts it" in warning for warning in warnings_of(result))
     assert "wrong-password-7c1" not in str(result)
+
+
+def test_the_vault_password_option_is_gone(tmp_path):
+    """vault_password was removed, not deprecated: the play's vault secrets replace it."""
+    result = run_info(project(tmp_path), vault_password=VAULT_PASSWORD)
+
+    assert result["failed"] is True
+    assert "Unsupported parameters" in result["msg"] and "vault_password" in result["msg"]
+    assert VAULT_PASSWORD not in result["msg"]
 
 
 # -- files and schema ----------------------------------------------------------------------------------------------

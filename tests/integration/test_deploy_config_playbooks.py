@@ -17,7 +17,7 @@ KEY = "developer-key"
 
 def ansible_playbook(playbook, *arguments, extra_env=None):
     environment = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    for name in ("CLOUDREACTOR_DEPLOY_API_KEY", "CLOUDREACTOR_API_BASE_URL", "ANSIBLE_VAULT_PASSWORD"):
+    for name in ("CLOUDREACTOR_DEPLOY_API_KEY", "CLOUDREACTOR_API_BASE_URL", "ANSIBLE_VAULT_PASSWORD_FILE"):
         environment.pop(name, None)
     environment.update(extra_env or {})
     completed = subprocess.run(
@@ -88,6 +88,10 @@ def test_check_deploy_config_prints_and_reports_one_row_per_task(aws, cloudreact
     assert f"| web | {', '.join(public)} | {group} | false | FAIL PUBLIC_SUBNET_NO_PUBLIC_IP |" in text
     assert "`PUBLIC_SUBNET_NO_PUBLIC_IP` | error |" in text
     assert "(read from CloudReactor)" in text
+    assert (
+        "| nightly | assign_public_ip | the Run Environment (null at vars/common.yml: "
+        "project_task_name_to_config.nightly.aws.network.assign_public_ip) | when the task runs |"
+    ) in text
     assert KEY not in output
 
 
@@ -147,7 +151,11 @@ def test_role_publish_writes_deploy_config_and_the_run_environment(cloudreactor,
         "assign_public_ip": False,
     }
     stored = cloudreactor.stored(uuid)["infrastructure_settings"]["AWS"]["__default__"]["settings"]["network"]
-    assert stored == {"region": "us-west-2", **written["env_aws"]["network"]}
+    # The server adds what it derives (console URLs...) beside the values sent; the ones sent, and region, are kept.
+    assert {key: stored[key] for key in ("region", *written["env_aws"]["network"])} == {
+        "region": "us-west-2",
+        **written["env_aws"]["network"],
+    }
     assert (directory / "vars" / "common.yml").read_text() == common
     assert KEY not in output
 
@@ -164,6 +172,52 @@ def documented_pre_build_hook():
     return text[start : text.index("```", start)]
 
 
+def deployer_playbook(tmp_path, directory, run_environment_aws):
+    """The parts of the deployer's deploy.yml that a pre_build hook sees: its variables, the vars files loaded with
+    include_vars (the environment file vault-encrypted), the hook included when it exists, then the image build."""
+    path = tmp_path / "deploy.yml"
+    path.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "AWS ECS CloudReactor Deployer",
+                    "hosts": "127.0.0.1",
+                    "connection": "local",
+                    "gather_facts": False,
+                    "vars": {
+                        "deploy_config_dir": str(directory),
+                        "config_filename_stem": "{{ lookup('env', 'CONFIG_FILENAME_STEM') | default(env, true) }}",
+                        "run_environment_aws": run_environment_aws,
+                    },
+                    "tasks": [
+                        {
+                            "name": "Set project-level variables",
+                            "include_vars": "{{deploy_config_dir}}/vars/common.yml",
+                        },
+                        {
+                            "name": "Set deployment environment-specific variables",
+                            "include_vars": "{{deploy_config_dir}}/vars/{{config_filename_stem}}.yml",
+                        },
+                        {
+                            "name": "Check if pre-build hook file exists",
+                            "stat": {"path": "{{deploy_config_dir}}/hooks/pre_build.yml"},
+                            "register": "pre_build_hook_file_stat",
+                        },
+                        {
+                            "name": "Pre-build hook",
+                            "include_tasks": "{{deploy_config_dir}}/hooks/pre_build.yml",
+                            "when": "pre_build_hook_file_stat.stat.exists",
+                        },
+                        {"name": "Build Docker image", "debug": {"msg": "building the image"}},
+                    ],
+                }
+            ],
+            sort_keys=False,
+        )
+    )
+    return path
+
+
 def test_the_documented_pre_build_hook_stops_a_deployment_to_a_broken_network(aws, tmp_path):
     ec2 = aws.boto3_client("ec2")
     net = build_network(ec2)
@@ -171,49 +225,46 @@ def test_the_documented_pre_build_hook_stops_a_deployment_to_a_broken_network(aw
     (directory / "vars").mkdir(parents=True)
     (directory / "hooks").mkdir()
     (directory / "hooks" / "pre_build.yml").write_text(documented_pre_build_hook())
-    (directory / "vars" / "common.yml").write_text(
-        yaml.safe_dump(
-            {
-                "schema_version": 4,
-                "project_task_name_to_config": {
-                    "etl": None,
-                    "web": {"aws": {"network": {"subnets": public_subnets(net)}}},
-                },
-            }
-        )
+    common = {
+        "schema_version": 4,
+        "project_task_name_to_config": {
+            "etl": {"command": "python etl.py"},
+            # Public subnets without a public IP: no way out.
+            "web": {"aws": {"network": {"subnets": public_subnets(net)}}},
+        },
+    }
+    (directory / "vars" / "common.yml").write_text(yaml.safe_dump(common))
+    env_file = directory / "vars" / "staging.yml"
+    env_file.write_text(yaml.safe_dump({"env_aws": {"network": {"subnets": private_subnets(net)}}}))
+    password_file = tmp_path / "vault-password"
+    password_file.write_text("deployer-vault-password")
+    vault_id = f"staging@{password_file}"
+    subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-vault"), "encrypt", str(env_file), "--vault-id", vault_id],
+        capture_output=True,
+        check=True,
     )
-    (directory / "vars" / "staging.yml").write_text(
-        yaml.safe_dump(
-            {
-                "env_aws": {
-                    "network": {"subnets": private_subnets(net), "security_groups": [net.sg], "assign_public_ip": False}
-                }
-            }
-        )
+    # The security group and assign_public_ip come from the Run Environment the deployer has read.
+    playbook = deployer_playbook(
+        tmp_path, directory, {"network": {"security_groups": [net.sg], "assign_public_ip": False}}
     )
-    # What the deployer does: variables env and deploy_config_dir, then include_tasks of the hook.
-    playbook = tmp_path / "deployer.yml"
-    playbook.write_text(
-        yaml.safe_dump(
-            [
-                {
-                    "hosts": "localhost",
-                    "gather_facts": False,
-                    "vars": {"env": "staging", "deploy_config_dir": str(directory)},
-                    "tasks": [
-                        {
-                            "name": "Pre-build hook",
-                            "ansible.builtin.include_tasks": str(directory / "hooks" / "pre_build.yml"),
-                        }
-                    ],
-                }
-            ]
-        )
-    )
+    arguments = (playbook, "-e", "env=staging", "--vault-id", vault_id)
+    aws_environment = {**aws.env(), "AWS_URL": aws.endpoint_url}
 
-    code, output = ansible_playbook(playbook, extra_env={**aws.env(), "AWS_URL": aws.endpoint_url})
+    code, output = ansible_playbook(*arguments, extra_env=aws_environment)
 
     assert code != 0, output[-3000:]
     assert "PUBLIC_SUBNET_NO_PUBLIC_IP" in output, output[-4000:]
-    assert "ok: [localhost] => (item=etl)" in output  # the healthy network passed
-    assert "failed: [localhost] (item=web)" in output
+    assert "ok: [127.0.0.1] => (item=etl)" in output  # the healthy network passed
+    assert "failed: [127.0.0.1] (item=web)" in output
+    assert "Build Docker image" not in output
+
+    # A task the deployer will not deploy does not stop the deployment.
+    common["project_task_name_to_config"]["web"]["deployed"] = False
+    (directory / "vars" / "common.yml").write_text(yaml.safe_dump(common))
+
+    code, output = ansible_playbook(*arguments, extra_env=aws_environment)
+
+    assert code == 0, output[-3000:]
+    assert "(item=web)" not in output
+    assert "TASK [Build Docker image]" in output

@@ -17,6 +17,7 @@ from test_deploy_config_info import (  # noqa: F401 - vault_production is a fixt
     task,
     vault,
     vault_production,
+    vault_secrets,
     warnings_of,
     write_vars,
 )
@@ -286,17 +287,17 @@ def test_encrypted_env_file_goes_to_common_by_default(tmp_path, vault_production
         + "        assign_public_ip: false\n",
     )
     assert text(directory, "common.yml") == expected
-    assert any("vault-encrypted and no vault password" in warning for warning in warnings_of(result))
+    assert any("vault-encrypted and the play has no vault secret" in warning for warning in warnings_of(result))
 
 
-def test_encrypted_env_file_needs_the_password_to_be_written(tmp_path, vault_production):  # noqa: F811
+def test_encrypted_env_file_needs_the_vault_secret_to_be_written(tmp_path, vault_production):  # noqa: F811
     directory = project(tmp_path, production=vault_production)
     before = snapshot(directory)
 
     result = write(directory, "production", target="env_file")
 
     assert result["failed"] is True
-    assert result["msg"].startswith("vault_password: vars/production.yml is vault-encrypted")
+    assert result["msg"].startswith("target: vars/production.yml is vault-encrypted: give ansible-playbook its vault")
     assert snapshot(directory) == before
 
 
@@ -304,7 +305,7 @@ def test_encrypted_env_file_is_edited_and_encrypted_again(tmp_path, vault_produc
     directory = project(tmp_path, production=vault_production)
     plaintext = (directory.parent / "vault_plaintext" / "production.yml").read_text()
 
-    result = write(directory, "production", target="env_file", vault_password=VAULT_PASSWORD, diff=True)
+    result = write(directory, "production", target="env_file", secrets=vault_secrets(), diff=True)
 
     assert result["changed"] is True and result["key"] == "env_aws.network"
     stored = text(directory, "production.yml")
@@ -325,7 +326,7 @@ def test_encrypted_env_file_is_edited_and_encrypted_again(tmp_path, vault_produc
     )
     assert VAULT_PASSWORD not in str(result)
 
-    again = write(directory, "production", target="env_file", vault_password=VAULT_PASSWORD)
+    again = write(directory, "production", target="env_file", secrets=vault_secrets())
 
     assert again["changed"] is False
     assert text(directory, "production.yml") == stored  # not re-encrypted when nothing changes
@@ -396,6 +397,52 @@ def test_refuses_edits_that_would_change_something_else(tmp_path, env, message):
 
     assert result["failed"] is True
     assert message in result["msg"]
+    assert text(directory, "staging.yml") == env
+
+
+ANCHORED_GROUPS = "  network:\n    security_groups: {properties}\n      - sg-11111111\n    assign_public_ip: {flag}\n"
+
+
+@pytest.mark.parametrize(
+    ("properties", "flag"),
+    [("&sgs", "true"), ("!!seq", "true"), ("&sgs # shared below", "&public true"), ("&sgs !!seq", "!!bool true")],
+)
+def test_anchors_and_tags_on_written_values_are_kept(tmp_path, properties, flag):
+    directory = write_vars(tmp_path, {"schema_version": 4})
+    env = "env_aws:\n" + ANCHORED_GROUPS.format(properties=properties, flag=flag)
+    (directory / "vars" / "staging.yml").write_text(env)
+
+    result = write(directory, subnets=None)
+
+    assert result.get("failed") is not True, result
+    flag_properties = flag.removesuffix("true")
+    assert text(directory, "staging.yml") == (
+        f"env_aws:\n  network:\n    security_groups: {properties}\n      - {GROUP}\n"
+        f"    assign_public_ip: {flag_properties}false\n"
+    )
+
+
+def test_an_anchor_on_a_flow_list_is_kept(tmp_path):
+    directory = write_vars(tmp_path, {"schema_version": 4})
+    (directory / "vars" / "staging.yml").write_text("env_aws:\n  network:\n    subnets: &subnets [subnet-11111111]\n")
+
+    write(directory, security_groups=None, assign_public_ip=None)
+
+    assert text(directory, "staging.yml") == f"env_aws:\n  network:\n    subnets: &subnets [{', '.join(SUBNETS)}]\n"
+
+
+def test_an_anchor_that_an_alias_repeats_is_refused_by_name(tmp_path):
+    directory = write_vars(tmp_path, {"schema_version": 4})
+    env = "env_aws:\n  network:\n    subnets: &subnets\n      - subnet-11111111\nenv_batch_subnets: *subnets\n"
+    (directory / "vars" / "staging.yml").write_text(env)
+
+    result = write(directory)
+
+    assert result["failed"] is True
+    assert result["msg"].startswith(
+        "vars/staging.yml: env_aws.network.subnets defines the YAML anchor &subnets, which *subnets repeats "
+        "elsewhere in the file"
+    )
     assert text(directory, "staging.yml") == env
 
 

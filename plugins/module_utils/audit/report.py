@@ -10,6 +10,8 @@ exactly what the audit followed. Unhealthy hops and the edges into them are draw
 
 import re
 
+from ansible_collections.cloudreactor.aws.plugins.module_utils.markdown import cell
+
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
 _SHAPES = {
     "subnet": ('["', '"]'),
@@ -44,11 +46,6 @@ def node_id(text):
 
 def _label(text):
     return str(text).replace('"', "#quot;")
-
-
-def cell(text):
-    """Text safe inside a Markdown table cell."""
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
 class _Diagram:
