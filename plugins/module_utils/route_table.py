@@ -375,6 +375,14 @@ class RouteTableManager:
                         AssociationId=association["RouteTableAssociationId"],
                         RouteTableId=self.table_id,
                     )["NewAssociationId"]
+                    # The table the subnet left is changed too: the rest of the run sees it without the subnet.
+                    moved = association["RouteTableAssociationId"]
+                    kept = [
+                        item
+                        for item in other_table.get("Associations", [])
+                        if item.get("RouteTableAssociationId") != moved
+                    ]
+                    self.client.record("describe_route_tables", dict(other_table, Associations=kept))
                 self.actions.append(f"moved {subnet_id} from {other_table['RouteTableId']}")
             else:
                 association_id = None

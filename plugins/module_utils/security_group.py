@@ -452,6 +452,12 @@ class SecurityGroupManager:
         tags = self.tags_for(group["GroupName"])
         changed = self._apply_rules(group)
         changed |= ensure_tags(self.client, group_id, current_tags, tags, self.check_mode)
+        if changed and not self.check_mode:
+            merged_tags = [{"Key": key, "Value": value} for key, value in {**current_tags, **tags}.items()]
+            self.client.record(
+                "describe_security_groups",
+                dict(group, IpPermissions=self.ingress, IpPermissionsEgress=self.egress, Tags=merged_tags),
+            )
         before = _state(
             group_id, group["GroupName"], group.get("IpPermissions"), group.get("IpPermissionsEgress"), current_tags
         )

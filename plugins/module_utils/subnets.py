@@ -117,6 +117,7 @@ class SubnetManager:
             self.client.modify_subnet_attribute(
                 SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": wanted}, aws_retry=True
             )
+            self.client.record("describe_subnets", dict(subnet, MapPublicIpOnLaunch=wanted))
         tagged = ensure_tags(self.client, subnet["SubnetId"], tags_of(subnet), self._tags(tier, zone), self.check_mode)
         return changed or tagged
 

@@ -76,6 +76,14 @@ def gateway_finder(client):
     return find
 
 
+@pytest.fixture
+def one_look(monkeypatch):
+    """Looks for a lost resource end after the first one finds nothing: these tests count tries and looks against a
+    strongly consistent emulator, where a resource that is not listed at once was not created. (How long the looks go
+    on through a propagation delay is proven in tests/reliability/test_transient_errors.py.)"""
+    monkeypatch.setattr(creates, "LOOK_TIMEOUT", 0.01)
+
+
 def create_gateway(client, find):
     return create_once(
         client,
@@ -173,7 +181,7 @@ def test_answered_create_returns_the_response_and_does_not_look(aws):
     assert rec.actions == ["CreateInternetGateway"]
 
 
-def test_connection_failure_before_aws_saw_the_call_creates_one_on_the_next_try(aws):
+def test_connection_failure_before_aws_saw_the_call_creates_one_on_the_next_try(aws, one_look):
     with ScriptedProxy(aws.endpoint_url, "CreateInternetGateway", ["drop"]) as proxy:
         client = ec2_client(module_at(aws, proxy.endpoint_url))
         find = gateway_finder(client)
@@ -189,7 +197,7 @@ def test_connection_failure_before_aws_saw_the_call_creates_one_on_the_next_try(
     ]
 
 
-def test_each_look_asks_aws_even_through_a_read_cache(aws):
+def test_each_look_asks_aws_even_through_a_read_cache(aws, one_look):
     """A read cache around the client must not answer a look with what it read before: the first look after the
     dropped try finds nothing, the second (after the try whose answer is lost) must see the gateway."""
     with ScriptedProxy(aws.endpoint_url, "CreateInternetGateway", ["drop", "lose"]) as proxy:
@@ -217,9 +225,7 @@ def test_refused_create_is_sent_again_without_looking(aws, refusal):
     assert proxy.outcomes == [("CreateInternetGateway", refusal), ("CreateInternetGateway", "forward")]
 
 
-def test_gives_up_after_a_bounded_number_of_tries(aws, monkeypatch):
-    # Short pauses: this test is about how many tries, not how long they wait.
-    monkeypatch.setattr(creates, "FIRST_POLL_INTERVAL", 0.01)
+def test_gives_up_after_a_bounded_number_of_tries(aws, one_look):
     drops = ["drop"] * (creates.MAX_CREATE_ATTEMPTS + 1)
     with ScriptedProxy(aws.endpoint_url, "CreateInternetGateway", drops) as proxy:
         client = ec2_client(module_at(aws, proxy.endpoint_url))
@@ -303,3 +309,24 @@ def test_module_whose_create_answer_is_lost_makes_one_resource(aws, ec2, module)
     assert proxy.lost == [action]
     assert proxy.forwarded.count(action) == 1
     assert tagged(ec2, component) == [reported_id(module, result)]
+
+
+def test_looks_go_on_until_the_lost_resource_is_listed(aws, monkeypatch):
+    """The first looks find nothing (as while AWS does not list a new resource yet): the create is not sent again
+    while the looks go on, and what a later look finds is the result."""
+    monkeypatch.setattr(creates, "LOOK_TIMEOUT", 60)
+    with ScriptedProxy(aws.endpoint_url, "CreateInternetGateway", ["lose"]) as proxy:
+        client = ec2_client(module_at(aws, proxy.endpoint_url))
+        find = gateway_finder(client)
+
+        def listed_from_the_fourth_look():
+            listed_from_the_fourth_look.looks += 1
+            return find() if listed_from_the_fourth_look.looks >= 4 else None
+
+        listed_from_the_fourth_look.looks = 0
+        igw = create_gateway(client, listed_from_the_fourth_look)
+
+    (created,) = our_gateways(aws.boto3_client("ec2"))
+    assert igw["InternetGatewayId"] == created["InternetGatewayId"]
+    assert listed_from_the_fourth_look.looks == 4
+    assert proxy.forwarded.count("CreateInternetGateway") == 1
