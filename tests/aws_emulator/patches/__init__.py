@@ -19,6 +19,7 @@ from . import (
     nat_eip_release,
     nat_failure,
     nat_lifecycle,
+    nat_regional,
     natgateway_tag_type,
     not_found_errors,
     route_blackhole,
@@ -36,6 +37,7 @@ PATCHES = (
     nat_client_token,
     not_found_errors,
     eventual_consistency,
+    nat_regional,
 )
 
 _applied: set[str] = set()
