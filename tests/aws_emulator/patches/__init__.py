@@ -15,6 +15,7 @@ from aws_emulator import PINNED_MOTO_VERSION
 
 from . import (
     eventual_consistency,
+    gateway_endpoint_routes,
     nat_client_token,
     nat_eip_release,
     nat_failure,
@@ -38,6 +39,7 @@ PATCHES = (
     not_found_errors,
     eventual_consistency,
     nat_regional,
+    gateway_endpoint_routes,
 )
 
 _applied: set[str] = set()
