@@ -189,7 +189,9 @@ subnets:
     egress_path:
       description:
         - The hops of the way out, in order, for example subnet, route table, NAT gateway, the NAT's subnet, its
-          route table, internet gateway. Endpoint-only subnets list one C(vpc_endpoint) hop per service needed.
+          route table, internet gateway. A regional NAT gateway sits in no subnet, so its path goes subnet, route
+          table, NAT gateway, the NAT gateway's own route table, internet gateway. Endpoint-only subnets list one
+          C(vpc_endpoint) hop per service needed.
         - Each hop has C(type), C(id) (null when missing), C(state), C(healthy) and C(detail).
       type: list
       elements: dict
@@ -268,16 +270,21 @@ summary:
       description:
         - Counts and monthly list prices (USD, us-east-1, 730 hours) of the NAT gateways (pending or available) of
           the VPC, their public IPv4 addresses and leaked Elastic IPs, and the interface endpoints' AZs.
+        - C(nat_gateway_zones) is what the NAT gateway hourly charge is paid for - one per zonal NAT gateway, and
+          for a regional NAT gateway one per availability zone in which it is active (has an address), as the
+          Amazon VPC pricing page bills it.
       type: dict
       sample:
         nat_gateways: 2
+        nat_gateway_zones: 2
         public_ipv4_addresses: 2
         interface_endpoint_azs: 0
         nat_gateways_usd: 65.7
         public_ipv4_usd: 7.3
         interface_endpoints_usd: 0.0
         total_usd: 73.0
-        basis: us-east-1 list prices, 730 hours a month, hourly charges only (data processed is extra)
+        basis: us-east-1 list prices, 730 hours a month, hourly charges only (data processed is extra); a regional
+          NAT gateway is billed for each availability zone it is active in
 report_path:
   description: The Markdown report written.
   returned: when O(report_path) is set

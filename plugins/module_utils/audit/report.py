@@ -254,7 +254,8 @@ def render(ctx, result, settings):
             "",
             "| Item | Count | USD per month |",
             "|---|---|---|",
-            f"| NAT gateways | {cost['nat_gateways']} | {cost['nat_gateways_usd']:.2f} |",
+            f"| NAT gateways (zones billed) | {cost['nat_gateways']} ({cost['nat_gateway_zones']}) "
+            f"| {cost['nat_gateways_usd']:.2f} |",
             f"| Public IPv4 addresses | {cost['public_ipv4_addresses']} | {cost['public_ipv4_usd']:.2f} |",
             f"| Interface endpoint AZs | {cost['interface_endpoint_azs']} | {cost['interface_endpoints_usd']:.2f} |",
             f"| **Total** | | **{cost['total_usd']:.2f}** |",
