@@ -200,6 +200,14 @@ subnets:
         - {type: route_table, id: rtb-0123456789abcdef0, state: active, healthy: true,
            detail: "explicit; 0.0.0.0/0 -> nat-0123456789abcdef0 (active)"}
         - {type: nat_gateway, id: nat-0123456789abcdef0, state: available, healthy: true, detail: null}
+    gateway_endpoints:
+      description:
+        - The available gateway endpoints (C(s3), C(dynamodb)) on this subnet's route table, with C(service) and
+          C(vpc_endpoint_id). Traffic to those services leaves through them, not through the NAT gateway, so it is
+          not billed as NAT data processing (an image pull's layers come from S3).
+      type: list
+      elements: dict
+      sample: [{"service": "s3", "vpc_endpoint_id": "vpce-0123456789abcdef0"}]
     finding_codes:
       description: The codes of the findings that concern this subnet.
       type: list

@@ -1,4 +1,4 @@
-"""network_check with a regional NAT gateway (AvailabilityMode regional).
+"""network_check with a regional NAT gateway (AvailabilityMode regional), and the S3 gateway endpoint.
 
 The networks are built with boto3 on the emulator (its ``nat_regional`` patch): the healthy network's private
 subnets all route to one regional NAT gateway, in automatic mode (addresses where tasks run) or manual mode (the
@@ -17,6 +17,7 @@ from network_check_helpers import (
     run_check,
     task_params,
 )
+from test_network_check_report import check_mermaid, mermaid_blocks, parse_markdown, tables
 
 
 def start_task(ec2, subnet_id):
@@ -31,6 +32,10 @@ def regional_nat(ec2, net):
 
 def subnet_result(result, subnet_id):
     return next(subnet for subnet in result["subnets"] if subnet["subnet_id"] == subnet_id)
+
+
+def node(resource_id):
+    return "n_" + resource_id.replace("-", "_")
 
 
 @pytest.fixture
@@ -176,3 +181,45 @@ def test_regional_audit_makes_the_same_describe_calls_as_a_zonal_one(aws, ec2, r
 
     assert Counter(regional_run.reads) == Counter(zonal_run.reads)
     assert regional_run.mutations == []
+
+
+# -- the S3 gateway endpoint --------------------------------------------------------------------------------------
+
+
+def test_s3_gateway_endpoint_on_a_task_route_table_is_shown(aws, ec2, regional, tmp_path):
+    with_endpoint, without = regional.zones
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=regional.vpc,
+        ServiceName="com.amazonaws.us-east-1.s3",
+        VpcEndpointType="Gateway",
+        RouteTableIds=[regional.private_rtb[with_endpoint]],
+    )["VpcEndpoint"]["VpcEndpointId"]
+    path = tmp_path / "report.md"
+
+    result = run_check(aws, **task_params(regional), report_path=str(path))
+
+    assert_only(result, "NAT_REGIONAL")
+    shown = subnet_result(result, regional.private[with_endpoint])["gateway_endpoints"]
+    assert shown == [{"service": "s3", "vpc_endpoint_id": endpoint}]
+    assert subnet_result(result, regional.private[without])["gateway_endpoints"] == []
+    tokens = parse_markdown(path.read_text(encoding="utf-8"))
+    endpoint_rows = [table for table in tables(tokens) if table[0][:3] == ["Route table", "Service", "Endpoint"]]
+    assert endpoint_rows == [
+        [
+            ["Route table", "Service", "Endpoint", "Subnets"],
+            [regional.private_rtb[with_endpoint], "s3", endpoint, regional.private[with_endpoint]],
+        ]
+    ]
+    (diagram,) = mermaid_blocks(tokens)
+    _declared, edges, _lines = check_mermaid(diagram)
+    assert (node(regional.private_rtb[with_endpoint]), node(endpoint)) in edges
+    assert (node(regional.private_rtb[without]), node(endpoint)) not in edges
+
+
+def test_report_without_gateway_endpoint_says_s3_goes_through_the_nat(aws, ec2, regional, tmp_path):
+    path = tmp_path / "report.md"
+
+    run_check(aws, **task_params(regional), report_path=str(path))
+
+    text = path.read_text(encoding="utf-8")
+    assert "No gateway endpoint on the task subnets' route tables" in text

@@ -75,6 +75,7 @@ class SubnetView:
         self.reaches_internet = False
         self.can_pull_image = False
         self.endpoint_status = []  # [(service, endpoint, problem)] for subnets that rely on endpoints
+        self.gateway_endpoints = []  # [(service, endpoint id)]: gateway endpoints (S3...) on the subnet's table
         self.hops = []
 
     @property
@@ -276,6 +277,7 @@ def analyse(ctx, subnet):
     view.association = _association(view.id, view.route_table)
     view.default_route = routing.default_route(view.route_table)
     view.hops = [_subnet_hop(subnet), _table_hop(view.route_table, view.association, view.default_route)]
+    view.gateway_endpoints = ctx.endpoints.gateway_endpoints_on(view.vpc_id, view.route_table_id)
     route = view.default_route
     if route is not None:
         view.target_kind, view.target_id = routing.route_target(route)
