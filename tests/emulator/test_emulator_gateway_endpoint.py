@@ -1,11 +1,14 @@
 """The S3 gateway endpoint as the collection relies on it: its prefix-list routes, tags and describe filters.
 
 ``test_modify_*`` prove the ``gateway_endpoint_routes`` patch (they fail with
-``AWS_EMULATOR_SKIP_PATCHES=gateway_endpoint_routes``). The others pin down what stock moto already does like AWS,
-so that a moto upgrade that breaks it is noticed.
+``AWS_EMULATOR_SKIP_PATCHES=gateway_endpoint_routes``), ``test_client_token_*`` the ``vpc_endpoint_client_token``
+patch. The others pin down what stock moto already does like AWS, so that a moto upgrade that breaks it is noticed.
 """
 
 from types import SimpleNamespace
+
+import pytest
+from botocore.exceptions import ClientError
 
 S3 = "com.amazonaws.us-east-1.s3"
 NETWORK_TAG = {"Key": "cloudreactor:network", "Value": "n"}
@@ -93,3 +96,22 @@ def test_tags_and_describe_filters(ec2):
     described = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"][0]
     assert described["Tags"] == [NETWORK_TAG]
     assert (described["VpcEndpointType"], described["State"]) == ("Gateway", "available")
+
+
+def test_client_token_returns_the_same_endpoint(ec2):
+    net = build(ec2)
+    request = {"VpcId": net.vpc, "ServiceName": S3, "VpcEndpointType": "Gateway", "RouteTableIds": net.tables}
+    first = ec2.create_vpc_endpoint(ClientToken="s3-endpoint", **request)["VpcEndpoint"]["VpcEndpointId"]
+    again = ec2.create_vpc_endpoint(ClientToken="s3-endpoint", **request)["VpcEndpoint"]["VpcEndpointId"]
+    assert again == first
+    assert [item["VpcEndpointId"] for item in ec2.describe_vpc_endpoints()["VpcEndpoints"]] == [first]
+    assert endpoint_routes(ec2, net.tables[0]) == [(net.prefix_list, first, "active")]
+
+
+def test_client_token_with_other_parameters_is_a_mismatch(ec2):
+    net = build(ec2)
+    request = {"VpcId": net.vpc, "ServiceName": S3, "VpcEndpointType": "Gateway", "ClientToken": "s3-endpoint"}
+    ec2.create_vpc_endpoint(RouteTableIds=[net.tables[0]], **request)
+    with pytest.raises(ClientError) as excinfo:
+        ec2.create_vpc_endpoint(RouteTableIds=net.tables, **request)
+    assert excinfo.value.response["Error"]["Code"] == "IdempotentParameterMismatch"

@@ -25,6 +25,7 @@ from . import (
     not_found_errors,
     route_blackhole,
     route_state_filter,
+    vpc_endpoint_client_token,
 )
 
 #: Application order matters: the lifecycle replaces moto's NAT describe/delete, the others build on it.
@@ -40,6 +41,7 @@ PATCHES = (
     eventual_consistency,
     nat_regional,
     gateway_endpoint_routes,
+    vpc_endpoint_client_token,
 )
 
 _applied: set[str] = set()
