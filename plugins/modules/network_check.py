@@ -189,7 +189,9 @@ subnets:
     egress_path:
       description:
         - The hops of the way out, in order, for example subnet, route table, NAT gateway, the NAT's subnet, its
-          route table, internet gateway. Endpoint-only subnets list one C(vpc_endpoint) hop per service needed.
+          route table, internet gateway. A regional NAT gateway sits in no subnet, so its path goes subnet, route
+          table, NAT gateway, the NAT gateway's own route table, internet gateway. Endpoint-only subnets list one
+          C(vpc_endpoint) hop per service needed.
         - Each hop has C(type), C(id) (null when missing), C(state), C(healthy) and C(detail).
       type: list
       elements: dict
@@ -198,6 +200,14 @@ subnets:
         - {type: route_table, id: rtb-0123456789abcdef0, state: active, healthy: true,
            detail: "explicit; 0.0.0.0/0 -> nat-0123456789abcdef0 (active)"}
         - {type: nat_gateway, id: nat-0123456789abcdef0, state: available, healthy: true, detail: null}
+    gateway_endpoints:
+      description:
+        - The available gateway endpoints (C(s3), C(dynamodb)) on this subnet's route table, with C(service) and
+          C(vpc_endpoint_id). Traffic to those services leaves through them, not through the NAT gateway, so it is
+          not billed as NAT data processing (an image pull's layers come from S3).
+      type: list
+      elements: dict
+      sample: [{"service": "s3", "vpc_endpoint_id": "vpce-0123456789abcdef0"}]
     finding_codes:
       description: The codes of the findings that concern this subnet.
       type: list
@@ -268,16 +278,21 @@ summary:
       description:
         - Counts and monthly list prices (USD, us-east-1, 730 hours) of the NAT gateways (pending or available) of
           the VPC, their public IPv4 addresses and leaked Elastic IPs, and the interface endpoints' AZs.
+        - C(nat_gateway_zones) is what the NAT gateway hourly charge is paid for - one per zonal NAT gateway, and
+          for a regional NAT gateway one per availability zone in which it is active (has an address), as the
+          Amazon VPC pricing page bills it.
       type: dict
       sample:
         nat_gateways: 2
+        nat_gateway_zones: 2
         public_ipv4_addresses: 2
         interface_endpoint_azs: 0
         nat_gateways_usd: 65.7
         public_ipv4_usd: 7.3
         interface_endpoints_usd: 0.0
         total_usd: 73.0
-        basis: us-east-1 list prices, 730 hours a month, hourly charges only (data processed is extra)
+        basis: us-east-1 list prices, 730 hours a month, hourly charges only (data processed is extra); a regional
+          NAT gateway is billed for each availability zone it is active in
 report_path:
   description: The Markdown report written.
   returned: when O(report_path) is set

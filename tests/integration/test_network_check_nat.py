@@ -1,11 +1,10 @@
-"""network_check, NAT gateways: pending, misplaced, without an Elastic IP, in another AZ, regional.
+"""network_check, NAT gateways: pending, misplaced, without an Elastic IP, in another AZ (regional NAT gateways:
+test_network_check_regional.py).
 
-Two states cannot be built on the emulator, and only for them a botocore Stubber answers one describe call while
-everything else still comes from the emulator:
-
-* a regional NAT gateway (``AvailabilityMode: regional``): moto 5.2.5 has no such mode;
-* a public NAT gateway whose Elastic IP no longer exists: AWS, and the emulator like it, refuse to release an
-  address a live NAT gateway uses, so the state is reachable only through AWS-side failures.
+One state cannot be built on the emulator, and only for it a botocore Stubber answers one describe call while
+everything else still comes from the emulator: a public NAT gateway whose Elastic IP no longer exists (AWS, and the
+emulator like it, refuse to release an address a live NAT gateway uses, so the state is reachable only through
+AWS-side failures).
 """
 
 import boto3
@@ -15,7 +14,6 @@ from network_check_helpers import (
     assert_only,
     build_network,
     findings_of,
-    private_subnets,
     run_check,
     task_params,
 )
@@ -118,28 +116,6 @@ def stub(monkeypatch):
 def described_nats(ec2, vpc):
     nats = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["NatGateways"]
     return [{key: value for key, value in nat.items() if key != "ResponseMetadata"} for nat in nats]
-
-
-@pytest.mark.parametrize("addresses", ["elastic_ip", "amazon_provided"])
-def test_regional_nat_is_recognised_not_called_misplaced_or_cross_az(aws, ec2, stub, addresses):
-    net = build_network(ec2, nats="single")
-    (nat,) = described_nats(ec2, net.vpc)
-    nat["AvailabilityMode"] = "regional"
-    del nat["SubnetId"]  # a regional NAT gateway belongs to the VPC, not to a subnet
-    if addresses == "amazon_provided":  # automatic mode: public IPs without Elastic IP allocations
-        nat["NatGatewayAddresses"] = [{"PublicIp": "198.51.100.7"}, {"PublicIp": "198.51.100.8"}]
-    stub("describe_nat_gateways", {"NatGateways": [nat]})
-
-    result = run_check(aws, **task_params(net))
-
-    assert_only(result, "NAT_REGIONAL")
-    (finding,) = findings_of(result, "NAT_REGIONAL")
-    assert (finding["severity"], finding["resource_id"]) == ("info", nat["NatGatewayId"])
-    assert sorted(finding["subnet_ids"]) == sorted(private_subnets(net))
-    for subnet in result["subnets"]:
-        assert subnet["reaches_internet"] is True
-        hops = [(hop["type"], hop["healthy"]) for hop in subnet["egress_path"]]
-        assert hops == [("subnet", True), ("route_table", True), ("nat_gateway", True), ("internet_gateway", True)]
 
 
 def test_nat_whose_elastic_ip_no_longer_exists(aws, ec2, stub):

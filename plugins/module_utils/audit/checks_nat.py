@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The NAT gateways task subnets route through: ready, placed in a public subnet, with an address, in the same AZ.
+"""The NAT gateways task subnets route through: ready, placed in a public subnet, with an address, in the same AZ;
+regional NAT gateways: a way out through their own route table, and an address in each task zone.
 
 A dead NAT (failed, deleting, deleted, unknown) is reported once, as ROUTE_DEAD_NAT, by checks_routes.
 """
@@ -63,6 +64,50 @@ def check_nats(ctx, findings):
                 subnet_ids,
             )
         _check_zone(ctx, findings, nat, views)
+        if routing.is_regional_nat(nat):
+            _check_regional(ctx, findings, nat, views)
+
+
+def _check_regional(ctx, findings, nat, views):
+    nat_id = nat["NatGatewayId"]
+    exit_problem = paths.regional_nat_exit_problem(ctx.snapshot, nat)
+    if exit_problem:
+        findings.add(
+            "NAT_REGIONAL_NO_INTERNET_ROUTE",
+            nat_id,
+            f"Regional NAT gateway {nat_id} cannot reach the internet: {exit_problem}.",
+            f"In route table {nat.get('RouteTableId')}, route 0.0.0.0/0 to the internet gateway of {nat.get('VpcId')}.",
+            [view.id for view in views],
+        )
+    uncovered = {}
+    for view in views:
+        if not paths.regional_nat_covers(nat, view.subnet):
+            uncovered.setdefault(view.az, []).append(view.id)
+    if not uncovered:
+        return
+    zones = ", ".join(sorted(uncovered, key=str))
+    subnet_ids = [subnet_id for zone in sorted(uncovered, key=str) for subnet_id in uncovered[zone]]
+    if paths.is_manual_regional_nat(nat):
+        findings.add(
+            "NAT_REGIONAL_ZONE_NOT_COVERED",
+            nat_id,
+            f"Regional NAT gateway {nat_id} is in manual mode and has no address in {zones}: tasks in "
+            f"{', '.join(subnet_ids)} have no way out (manual mode never expands to a new zone).",
+            f"Recreate {nat_id} with an AvailabilityZoneAddresses entry (an Elastic IP) for {zones}, or keep the "
+            "tasks in the zones it covers.",
+            subnet_ids,
+        )
+    else:
+        findings.add(
+            "NAT_REGIONAL_NEW_ZONE",
+            nat_id,
+            f"Regional NAT gateway {nat_id} (automatic mode) is not active in {zones} yet. When the first task "
+            "starts there, AWS expands the gateway to that zone by itself; until that is done (up to 60 minutes) the "
+            "zone's traffic goes out through a zone the gateway already covers, billed as cross-AZ data, and from "
+            "then on the zone is billed as an active zone.",
+            None,
+            subnet_ids,
+        )
 
 
 def _check_zone(ctx, findings, nat, views):

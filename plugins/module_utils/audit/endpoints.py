@@ -66,6 +66,19 @@ class EndpointIndex:
     def of(self, vpc_id, service):
         return self._by_vpc_service.get((vpc_id, service), [])
 
+    def gateway_endpoints_on(self, vpc_id, route_table_id):
+        """``[(service, endpoint id)]`` of the available gateway endpoints (S3, DynamoDB) on ``route_table_id``:
+        traffic to those services leaves through them, never through the NAT gateway (no data processing charge)."""
+        return sorted(
+            (service, endpoint["VpcEndpointId"])
+            for (endpoint_vpc, service), endpoints in self._by_vpc_service.items()
+            if endpoint_vpc == vpc_id and service in GATEWAY_SERVICES
+            for endpoint in endpoints
+            if endpoint_type(endpoint) == "gateway"
+            and is_available(endpoint)
+            and route_table_id in endpoint.get("RouteTableIds", [])
+        )
+
     def interface_problem(self, endpoint):
         """Why an interface endpoint does not answer for its service's usual name, or ``None``."""
         if not is_available(endpoint):

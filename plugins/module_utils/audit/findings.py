@@ -143,6 +143,35 @@ _TABLE = (
         "and needs no public subnet of its own.",
         "Nothing to fix.",
     ),
+    Code(
+        "NAT_REGIONAL_ZONE_NOT_COVERED",
+        ERROR,
+        "Task subnets route through a regional NAT gateway in manual mode (AvailabilityZoneAddresses given, "
+        "AutoProvisionZones disabled) that has no address in their availability zone: manual mode does not expand "
+        "to new zones, so tasks there have no way out.",
+        "Give the NAT gateway an Elastic IP in that zone (one AvailabilityZoneAddresses entry per task zone), or use "
+        "automatic mode, or run the tasks only in the zones it covers.",
+    ),
+    Code(
+        "NAT_REGIONAL_NEW_ZONE",
+        INFO,
+        "Task subnets route through a regional NAT gateway in automatic mode that is not active in their "
+        "availability zone yet. AWS expands the gateway to a zone by itself when a workload's network interface "
+        "appears there (the first task started in the zone); until the expansion is done (AWS: up to 60 minutes) "
+        "that zone's traffic goes through the gateway in a zone it already covers, as cross-AZ traffic, and the "
+        "new zone is billed as an active zone from then on (Amazon VPC User Guide, Regional NAT gateways for "
+        "automatic multi-AZ expansion).",
+        "Nothing to fix. To have the zone covered before tasks rely on it, start one task there ahead of time, or "
+        "use manual mode with an address per zone.",
+    ),
+    Code(
+        "NAT_REGIONAL_NO_INTERNET_ROUTE",
+        ERROR,
+        "A regional NAT gateway's own route table (its RouteTableId) does not send 0.0.0.0/0 to an internet "
+        "gateway attached to the VPC: AWS creates that route with the gateway, and without it the traffic of every "
+        "subnet behind the gateway goes nowhere.",
+        "In the NAT gateway's route table, route 0.0.0.0/0 to the VPC's internet gateway.",
+    ),
     # -- VPC endpoints -------------------------------------------------------------------------------------------
     Code(
         "ENDPOINTS_INCOMPLETE",

@@ -4,6 +4,7 @@
 """Each task subnet's way out: its effective route table, its kind, and its egress path as hops.
 
 A path is a list of hops (subnet -> route table -> NAT gateway -> NAT's subnet -> its route table -> internet
+gateway; for a regional NAT gateway, which sits in no subnet: -> NAT gateway -> its own route table -> internet
 gateway), each with its state and whether it is healthy. Subnets without a default route go to VPC endpoints
 instead (one hop per endpoint service the task needs).
 """
@@ -74,6 +75,7 @@ class SubnetView:
         self.reaches_internet = False
         self.can_pull_image = False
         self.endpoint_status = []  # [(service, endpoint, problem)] for subnets that rely on endpoints
+        self.gateway_endpoints = []  # [(service, endpoint id)]: gateway endpoints (S3...) on the subnet's table
         self.hops = []
 
     @property
@@ -128,25 +130,24 @@ def _subnet_hop(subnet, detail=None):
     )
 
 
+def _failure_detail(nat):
+    if nat.get("State") != "failed":
+        return None
+    return f"{nat.get('FailureCode')}: {nat.get('FailureMessage')}"
+
+
 def _nat_hops(ctx, view):
     """``(hops, healthy)`` after the route table, for a default route to a NAT gateway."""
     snapshot = ctx.snapshot
     nat = view.nat
     if nat is None:
         return [hop("nat_gateway", view.target_id, "not found", False, "the NAT gateway no longer exists")], False
+    if routing.is_regional_nat(nat):
+        return _regional_nat_hops(snapshot, view, nat)
     state = nat.get("State")
-    detail = "regional" if routing.is_regional_nat(nat) else None
-    if state == "failed":
-        detail = f"{nat.get('FailureCode')}: {nat.get('FailureMessage')}"
+    detail = _failure_detail(nat)
     hops = [hop("nat_gateway", nat["NatGatewayId"], state, state == "available", detail)]
     healthy = state == "available" and nat_has_address(snapshot, nat)
-    if routing.is_regional_nat(nat):
-        igw = snapshot.attached_igw(view.vpc_id)
-        if igw is None:
-            hops.append(hop("internet_gateway", None, "missing", False, "no internet gateway attached to the VPC"))
-            return hops, False
-        hops.append(_igw_hop(snapshot, igw["InternetGatewayId"], view.vpc_id))
-        return hops, healthy
     nat_subnet = snapshot.subnets.get(nat.get("SubnetId"))
     if nat_subnet is None:
         hops.append(hop("subnet", nat.get("SubnetId"), "not found", False, "the NAT gateway's subnet"))
@@ -166,6 +167,74 @@ def _nat_hops(ctx, view):
         hops.append(hop(kind, target, route.get("State", "unknown"), False, "not an internet gateway"))
     placement = routing.nat_placement_problem(nat, tables, snapshot.internet_gateways)
     return hops, healthy and placement is None
+
+
+def is_manual_regional_nat(nat):
+    """True for a regional NAT gateway in manual mode: it serves only the zones it was given addresses for (AWS turns
+    AutoProvisionZones off when AvailabilityZoneAddresses are given)."""
+    return routing.is_regional_nat(nat) and nat.get("AutoProvisionZones") == "disabled"
+
+
+def regional_nat_covers(nat, subnet):
+    """True when a regional NAT gateway has an address in ``subnet``'s availability zone (by name or by zone id)."""
+    zones = {subnet.get("AvailabilityZone"), subnet.get("AvailabilityZoneId")} - {None}
+    return any(
+        address.get("AvailabilityZone") in zones or address.get("AvailabilityZoneId") in zones
+        for address in nat.get("NatGatewayAddresses", [])
+    )
+
+
+def regional_nat_route_table(snapshot, nat):
+    """The regional NAT gateway's own route table (``RouteTableId``), or ``None`` when it is not in the VPC."""
+    table_id = nat.get("RouteTableId")
+    return next(
+        (
+            table
+            for table in snapshot.route_tables_by_vpc.get(nat.get("VpcId"), [])
+            if table["RouteTableId"] == table_id
+        ),
+        None,
+    )
+
+
+def regional_nat_exit_problem(snapshot, nat):
+    """Why a regional NAT gateway's own route table does not take traffic to the VPC's internet gateway, or ``None``.
+    AWS creates that table with 0.0.0.0/0 to the internet gateway; the NAT needs no public subnet."""
+    table = regional_nat_route_table(snapshot, nat)
+    if table is None:
+        return f"its route table {nat.get('RouteTableId') or '(none)'} is not in {nat.get('VpcId')}"
+    route = routing.default_route(table)
+    if route is None:
+        return f"its route table {table['RouteTableId']} has no 0.0.0.0/0 route"
+    kind, target = routing.route_target(route)
+    if kind != "internet_gateway":
+        return f"its route table {table['RouteTableId']} sends 0.0.0.0/0 to {target}, not to an internet gateway"
+    problem = routing.route_problem(route, nat.get("VpcId"), snapshot.internet_gateways, {})
+    return f"its route table {table['RouteTableId']}: {problem}" if problem else None
+
+
+def _regional_nat_hops(snapshot, view, nat):
+    """Regional NAT gateway -> its own route table -> internet gateway: no public subnet in between. In manual mode
+    a subnet in a zone the NAT has no address for has no way out."""
+    state = nat.get("State")
+    mode = "manual" if is_manual_regional_nat(nat) else "automatic"
+    covered = not is_manual_regional_nat(nat) or regional_nat_covers(nat, view.subnet)
+    detail = _failure_detail(nat) or (
+        f"regional, {mode} mode" if covered else f"regional, manual mode: no address in {view.az}"
+    )
+    hops = [hop("nat_gateway", nat["NatGatewayId"], state, state == "available" and covered, detail)]
+    healthy = state == "available" and covered and nat_has_address(snapshot, nat)
+    table = regional_nat_route_table(snapshot, nat)
+    route = routing.default_route(table)
+    hops.append(_table_hop(table, "the NAT gateway's route table", route))
+    if route is None:
+        return hops, False
+    kind, target = routing.route_target(route)
+    if kind == "internet_gateway":
+        hops.append(_igw_hop(snapshot, target, view.vpc_id))
+    else:
+        hops.append(hop(kind, target, route.get("State", "unknown"), False, "not an internet gateway"))
+    return hops, healthy and regional_nat_exit_problem(snapshot, nat) is None
 
 
 def nat_has_address(snapshot, nat):
@@ -208,6 +277,7 @@ def analyse(ctx, subnet):
     view.association = _association(view.id, view.route_table)
     view.default_route = routing.default_route(view.route_table)
     view.hops = [_subnet_hop(subnet), _table_hop(view.route_table, view.association, view.default_route)]
+    view.gateway_endpoints = ctx.endpoints.gateway_endpoints_on(view.vpc_id, view.route_table_id)
     route = view.default_route
     if route is not None:
         view.target_kind, view.target_id = routing.route_target(route)

@@ -101,12 +101,14 @@ class _Diagram:
         self.zone_of[nid] = (view.vpc_id, view.az)
         return nid
 
-    def add_path(self, hops):
+    def add_path(self, hops, gateway_endpoints=()):
+        """Draw one task subnet's path, and the gateway endpoints (S3...) that hang from its own route table."""
         table_node = None
         previous, previous_hop = None, None
         first = hops[0]["id"] if hops else None
+        task_table = node_id(hops[1]["id"]) if len(hops) >= 2 and hops[1]["id"] else None
         if self.compact and len(hops) >= 2 and first in self.ctx.views_by_id and first not in self.keep:
-            previous = table_node = self._group_node(hops)
+            previous = table_node = task_table = self._group_node(hops)
             previous_hop = hops[1]
             hops = hops[2:]
         for index, hop in enumerate(hops):
@@ -128,6 +130,11 @@ class _Diagram:
         if previous_hop and previous_hop["type"] == "internet_gateway":
             self.nodes["internet"] = ("internet", "Internet", True)
             self._edge(previous, "internet", "", False, not previous_hop["healthy"])
+        for endpoint in gateway_endpoints if task_table else ():
+            nid = node_id(endpoint["vpc_endpoint_id"])
+            label = f"{endpoint['vpc_endpoint_id']}<br/>{endpoint['service']} gateway"
+            self.nodes.setdefault(nid, ("vpc_endpoint", label, True))
+            self._edge(task_table, nid, endpoint["service"], False, False)
 
     def render(self):
         lines = ["flowchart LR"]
@@ -187,7 +194,7 @@ def mermaid(ctx, subnets):
     for compact in (False, True):
         diagram = _Diagram(ctx, compact=compact, keep=nat_subnets)
         for subnet in subnets:
-            diagram.add_path(subnet["egress_path"])
+            diagram.add_path(subnet["egress_path"], subnet.get("gateway_endpoints", ()))
         text = diagram.render()
         if len(diagram.edges) <= MAX_DETAILED_EDGES and len(text) <= MAX_DETAILED_CHARS:
             break
@@ -200,6 +207,25 @@ def _path_text(hops):
         name = hop["id"] or f"missing {hop.get('detail') or hop['type']}"
         parts.append(name if hop["healthy"] else f"**✗ {name} ({hop['state']})**")
     return " → ".join(parts)
+
+
+def _gateway_endpoint_lines(subnets):
+    """Which gateway endpoints (S3, DynamoDB) the task subnets' route tables carry: their traffic skips the NAT."""
+    by_table = {}
+    for subnet in subnets:
+        for endpoint in subnet.get("gateway_endpoints", ()):
+            key = (subnet["route_table_id"], endpoint["service"], endpoint["vpc_endpoint_id"])
+            by_table.setdefault(key, []).append(subnet["subnet_id"])
+    if not by_table:
+        return [
+            "No gateway endpoint on the task subnets' route tables: S3 traffic (image layers) goes through the NAT "
+            "gateway and is billed as NAT data processing."
+        ]
+    lines = ["| Route table | Service | Endpoint | Subnets |", "|---|---|---|---|"]
+    for (table_id, service, endpoint_id), subnet_ids in sorted(by_table.items()):
+        shown = ", ".join(subnet_ids) if len(subnet_ids) <= 3 else f"{len(subnet_ids)} subnets"
+        lines.append(f"| {table_id} | {service} | {endpoint_id} | {shown} |")
+    return lines
 
 
 def render(ctx, result, settings):
@@ -243,6 +269,8 @@ def render(ctx, result, settings):
             f"| {cell(_path_text(subnet['egress_path']))} | {'yes' if subnet['reaches_internet'] else 'no'} "
             f"| {'yes' if subnet['can_pull_image'] else 'no'} |"
         )
+    lines.extend(["", "## Gateway endpoints", ""])
+    lines.extend(_gateway_endpoint_lines(result["subnets"]))
     lines.extend(["", "## Network", "", "```mermaid", mermaid(ctx, result["subnets"]), "```", ""])
     cost = summary["monthly_cost"]
     lines.extend(
@@ -251,7 +279,8 @@ def render(ctx, result, settings):
             "",
             "| Item | Count | USD per month |",
             "|---|---|---|",
-            f"| NAT gateways | {cost['nat_gateways']} | {cost['nat_gateways_usd']:.2f} |",
+            f"| NAT gateways (zones billed) | {cost['nat_gateways']} ({cost['nat_gateway_zones']}) "
+            f"| {cost['nat_gateways_usd']:.2f} |",
             f"| Public IPv4 addresses | {cost['public_ipv4_addresses']} | {cost['public_ipv4_usd']:.2f} |",
             f"| Interface endpoint AZs | {cost['interface_endpoint_azs']} | {cost['interface_endpoints_usd']:.2f} |",
             f"| **Total** | | **{cost['total_usd']:.2f}** |",

@@ -105,6 +105,9 @@ def _subnet_result(ctx, view, codes):
         "reaches_internet": view.reaches_internet,
         "can_pull_image": view.can_pull_image,
         "egress_path": view.hops,
+        "gateway_endpoints": [
+            {"service": service, "vpc_endpoint_id": endpoint_id} for service, endpoint_id in view.gateway_endpoints
+        ],
         "finding_codes": sorted(codes.get(view.id, ())),
     }
 

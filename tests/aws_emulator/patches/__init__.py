@@ -15,14 +15,17 @@ from aws_emulator import PINNED_MOTO_VERSION
 
 from . import (
     eventual_consistency,
+    gateway_endpoint_routes,
     nat_client_token,
     nat_eip_release,
     nat_failure,
     nat_lifecycle,
+    nat_regional,
     natgateway_tag_type,
     not_found_errors,
     route_blackhole,
     route_state_filter,
+    vpc_endpoint_client_token,
 )
 
 #: Application order matters: the lifecycle replaces moto's NAT describe/delete, the others build on it.
@@ -36,6 +39,9 @@ PATCHES = (
     nat_client_token,
     not_found_errors,
     eventual_consistency,
+    nat_regional,
+    gateway_endpoint_routes,
+    vpc_endpoint_client_token,
 )
 
 _applied: set[str] = set()

@@ -1,0 +1,57 @@
+"""CreateVpcEndpoint is idempotent on ``ClientToken``: the same token returns the same endpoint (AWS).
+
+Why: ``ClientToken`` exists for CreateVpcEndpoint (botocore 1.44.8 model) so that a create whose answer was lost can
+be sent again without making a second endpoint; for a gateway endpoint a second one would also fight the first over
+the prefix-list route of every route table. Stock moto stores the token on the endpoint but ignores it: each call
+creates another endpoint.
+
+How: wraps the backend's ``create_vpc_endpoint``. It remembers ``token -> (endpoint id, request fingerprint)`` per
+account/region (cleared by /moto-api/reset); a repeated token returns the endpoint it made without creating anything,
+and a repeated token with different parameters fails with ``IdempotentParameterMismatch``, as for CreateNatGateway
+(``nat_client_token``).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from moto.ec2.models.vpcs import VPCBackend
+
+from .nat_client_token import IdempotentParameterMismatchError
+
+_PATCHED_FLAG = "_aws_emulator_vpc_endpoint_client_token_patched"
+_TOKENS_ATTR = "_aws_emulator_vpc_endpoint_client_tokens"
+#: The request parameters that make two creates the same create.
+_FINGERPRINT_KEYS = ("vpc_id", "service_name", "endpoint_type", "policy_document", "private_dns_enabled")
+_FINGERPRINT_LISTS = ("route_table_ids", "subnet_ids", "security_group_ids")
+
+
+def _fingerprint(kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(kwargs.get(key) for key in _FINGERPRINT_KEYS) + tuple(
+        tuple(sorted(kwargs.get(key) or [])) for key in _FINGERPRINT_LISTS
+    )
+
+
+def _wrap_create(original: Callable[..., Any]) -> Callable[..., Any]:
+    def create_vpc_endpoint(self: Any, **kwargs: Any) -> Any:
+        # moto's handler passes keywords only.
+        client_token = kwargs.get("client_token")
+        tokens: dict[str, tuple[str, tuple[Any, ...]]] = self.__dict__.setdefault(_TOKENS_ATTR, {})
+        fingerprint = _fingerprint(kwargs)
+        if client_token and client_token in tokens:
+            endpoint_id, known_fingerprint = tokens[client_token]
+            if known_fingerprint != fingerprint:
+                raise IdempotentParameterMismatchError(client_token)
+            return self.vpc_end_points[endpoint_id]
+        endpoint = original(self, **kwargs)
+        if client_token:
+            tokens[client_token] = (endpoint.id, fingerprint)
+        return endpoint
+
+    return create_vpc_endpoint
+
+
+def apply() -> None:
+    if getattr(VPCBackend, _PATCHED_FLAG, False):
+        return
+    VPCBackend.create_vpc_endpoint = _wrap_create(VPCBackend.create_vpc_endpoint)  # type: ignore[method-assign]
+    setattr(VPCBackend, _PATCHED_FLAG, True)
