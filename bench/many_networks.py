@@ -51,6 +51,7 @@ def _summary(phase, networks):
         "calls": calls,
         "calls_per_network": round(calls["total"] / networks, 1),
         "mutating_calls_per_network": round(calls["mutating"] / networks, 1),
+        "by_action": phase["by_action"],
     }
 
 
