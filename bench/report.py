@@ -219,7 +219,7 @@ def check_table(rows):
 def many_networks_table(many):
     """Wall time and API calls per network: one network alone, then N in one play (cold, no-op, teardown)."""
     count = many["networks"]
-    table = [("run", "networks", "forks", "wall (s)", "API calls", "per network (mutating)")]
+    table = [("run", "networks", "wall (s)", "API calls", "per network (mutating)")]
     rows = [
         ("cold build, one network", many["one_cold"], 1),
         ("cold build", many["cold"], count),
@@ -230,7 +230,6 @@ def many_networks_table(many):
         table.append(
             (
                 label,
-                networks,
                 networks,
                 _fmt(phase["wall_seconds"]),
                 phase["calls"]["total"],

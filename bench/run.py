@@ -104,7 +104,7 @@ def parse_args(argv):
         parser.error(f"--networks: from 0 to {many_networks.MAX_NETWORKS}")
     args.subjects = [key.strip() for key in args.subjects.split(",") if key.strip() not in ("", "none")]
     if set(args.subjects) - {"ours", "reference"}:
-        parser.error("--subjects: a comma-separated list of ours, reference (or none: network_check only)")
+        parser.error("--subjects: a comma-separated list of ours, reference (or none: no subject)")
     try:
         args.check_sizes = [int(size) for size in args.check_sizes.split(",") if size.strip()]
     except ValueError:
