@@ -37,16 +37,18 @@ class BenchError(RuntimeError):
 
 @dataclass(frozen=True)
 class Subject:
-    """One way of building the network: a playbook and the extra vars that give it its own name and VPC CIDR."""
+    """One way of building the network: a playbook, the extra vars that give it its own name and VPC CIDR, and any
+    further ansible-playbook arguments (an inventory, forks)."""
 
     key: str
     title: str
     playbook: str
     extra_vars: dict
+    arguments: tuple = ()
 
     def command(self):
         ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
-        return [str(ansible_playbook), self.playbook, "-e", json.dumps(self.extra_vars)]
+        return [str(ansible_playbook), self.playbook, "-e", json.dumps(self.extra_vars), *self.arguments]
 
 
 def subjects(azs, wait_timeout, index=0):

@@ -4,6 +4,7 @@ NOOP_CALL_LIMIT = 25
 CHECK_TARGET_SUBNETS = 300
 CHECK_TARGET_SECONDS = 3.0
 RATIO_TARGET = 0.5
+MANY_NETWORKS_RATIO_TARGET = 2.0
 NAT_MIN_JUDGED_SECONDS = 5
 SUBJECTS = ("ours", "reference")
 TASK_NAME_WIDTH = 64
@@ -116,6 +117,21 @@ def targets(results):
             nat_met,
         ),
         *_check_targets(results["network_check"]),
+        *_many_networks_targets(results["many_networks"]),
+    ]
+
+
+def _many_networks_targets(many):
+    if many is None:
+        return []
+    return [
+        _target(
+            "many_networks_ratio",
+            f"{many['networks']} networks in one play (forks {many['forks']}): wall <= "
+            f"{MANY_NETWORKS_RATIO_TARGET:g} x one network's (cold build)",
+            many["wall_ratio"],
+            many["wall_ratio"] <= MANY_NETWORKS_RATIO_TARGET,
+        )
     ]
 
 
@@ -200,6 +216,29 @@ def check_table(rows):
     return _format(table)
 
 
+def many_networks_table(many):
+    """Wall time and API calls per network: one network alone, then N in one play (cold, no-op, teardown)."""
+    count = many["networks"]
+    table = [("run", "networks", "wall (s)", "API calls", "per network (mutating)")]
+    rows = [
+        ("cold build, one network", many["one_cold"], 1),
+        ("cold build", many["cold"], count),
+        ("no-op rerun", many["noop"], count),
+        ("teardown", many["teardown"], count),
+    ]
+    for label, phase, networks in rows:
+        table.append(
+            (
+                label,
+                networks,
+                _fmt(phase["wall_seconds"]),
+                phase["calls"]["total"],
+                f"{phase['calls_per_network']:g} ({phase['mutating_calls_per_network']:g})",
+            )
+        )
+    return _format(table) + f"\ncold build wall, {count} networks / one network: {many['wall_ratio']:g}"
+
+
 def targets_table(items):
     table = [("target", "value", "met")]
     for item in items:
@@ -243,6 +282,10 @@ def render(results):
             "network_check (VPC-wide audit, healthy network, 3 zones):",
             check_table(results["network_check"]),
         ]
+    if results["many_networks"]:
+        many = results["many_networks"]
+        parts += ["", f"{many['networks']} networks in one play (bench/networks.yml, one host and fork each):"]
+        parts.append(many_networks_table(many))
     parts += ["", "Targets:", targets_table(results["targets"])]
     overhead = overhead_lines(results)
     if overhead:

@@ -3,7 +3,8 @@
 For each subject (playbooks/setup_network.yml with the fargate_network role, and bench/reference_amazon_aws.yml) it
 measures a cold converge and no-op reruns: wall time, API calls (read / mutating), and per task the time and calls.
 The emulator keeps every new NAT gateway ``pending`` for ``--nat-pending`` seconds (default 10), so waiting shows up
-as it would on AWS (where it takes minutes). Then it times network_check on VPCs of 6, 60 and 300 subnets.
+as it would on AWS (where it takes minutes). Then it builds 6 networks in one play (``--networks``, one inventory host
+and fork each) against one network alone, and times network_check on VPCs of 6, 60 and 300 subnets.
 
 Prints the tables on stdout and writes everything to ``--results`` (default bench/results/latest.json).
 Both subjects run in the same emulator, one after the other, each in its own VPC; compare their ratios, not the
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 from aws_emulator.client import Emulator
-from bench import REPO, report, scale
+from bench import REPO, many_networks, report, scale
 from bench.playbooks import CALIBRATION, BenchError, nat_step_seconds, overhead_model, run_phase, subjects
 
 DEFAULT_RESULTS = REPO / "bench" / "results" / "latest.json"
@@ -84,6 +85,13 @@ def parse_args(argv):
         metavar="ours,reference",
         help="which subjects to run: ours, reference, both (default; ratios need both) or none",
     )
+    parser.add_argument(
+        "--networks",
+        type=int,
+        default=6,
+        metavar="N",
+        help="networks built in one play (one host and fork each) against one network alone; 0 skips (default 6)",
+    )
     parser.add_argument("--wait-timeout", type=int, default=600, help="NAT wait timeout given to both subjects")
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help=f"JSON file (default {DEFAULT_RESULTS})")
     parser.add_argument("--workdir", type=Path, help="keep playbook logs and profiles here (default: a temp dir)")
@@ -92,9 +100,11 @@ def parse_args(argv):
         parser.error("--nat-pending must be >= 0; --azs, --cold-repeats, --noop-repeats and --check-repeats >= 1")
     if args.cold_repeats > MAX_COLD_REPEATS:
         parser.error(f"--cold-repeats: at most {MAX_COLD_REPEATS}")
+    if not 0 <= args.networks <= many_networks.MAX_NETWORKS:
+        parser.error(f"--networks: from 0 to {many_networks.MAX_NETWORKS}")
     args.subjects = [key.strip() for key in args.subjects.split(",") if key.strip() not in ("", "none")]
     if set(args.subjects) - {"ours", "reference"}:
-        parser.error("--subjects: a comma-separated list of ours, reference (or none: network_check only)")
+        parser.error("--subjects: a comma-separated list of ours, reference (or none: no subject)")
     try:
         args.check_sizes = [int(size) for size in args.check_sizes.split(",") if size.strip()]
     except ValueError:
@@ -217,6 +227,7 @@ def run(args, workdir):
             "check_sizes": args.check_sizes,
             "check_repeats": args.check_repeats,
             "wait_timeout": args.wait_timeout,
+            "networks": args.networks,
         },
         "environment": {**environment(), "loadavg_start": _loadavg()},
         "calibration": None,
@@ -226,6 +237,17 @@ def run(args, workdir):
         if not args.no_calibration:
             _progress("calibration: the cost of one task")
             results["calibration"] = calibrate(emulator, args, workdir)
+        results["many_networks"] = None
+        if args.networks:
+            _progress(f"{args.networks} networks in one play against one network")
+            results["many_networks"] = many_networks.measure(
+                emulator,
+                args.networks,
+                azs=args.azs,
+                wait_timeout=args.wait_timeout,
+                workdir=workdir,
+                timeout=args.playbook_timeout,
+            )
         latency = api_call_seconds(emulator)
         results["environment"]["api_call_ms"] = round(latency * 1000, 2)
         for entry in results["subjects"].values():

@@ -2,7 +2,8 @@
 
 Structural assertions only (the shape of the results JSON, call attribution, a no-op rerun without mutations):
 timings are measured and reported by ``make bench``, never asserted in tests. The smoke run builds only our network
-(one AZ, NAT pending 0 s, one cold converge and one no-op rerun) and audits one 6-subnet VPC. The amazon.aws reference
+(one AZ, NAT pending 0 s, one cold converge and one no-op rerun), builds, reruns and removes 2 networks in one play
+against one network alone, and audits one 6-subnet VPC. The amazon.aws reference
 playbook (whose modules sleep ~13 s per AZ) would double the test's time and the calibration playbook add ~15 s, so
 those two are only syntax-checked here.
 """
@@ -35,6 +36,7 @@ TARGET_KEYS = {
     "noop_calls",
     "nat_overlap",
     "check_calls_constant",
+    "many_networks_ratio",
 }
 
 
@@ -58,7 +60,7 @@ def test_bench_smoke_run(tmp_path):
     results_path = tmp_path / "results.json"
     command = [sys.executable, "-m", "bench", "--subjects", "ours", "--nat-pending", "0", "--azs", "1"]
     command += ["--cold-repeats", "1", "--noop-repeats", "1", "--no-calibration"]
-    command += ["--check-sizes", "6", "--check-repeats", "1", "--no-check-ansible"]
+    command += ["--check-sizes", "6", "--check-repeats", "1", "--no-check-ansible", "--networks", "2"]
     command += ["--playbook-timeout", "240", "--results", str(results_path)]
 
     process = subprocess.run(
@@ -67,6 +69,7 @@ def test_bench_smoke_run(tmp_path):
 
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
     assert "Targets:" in process.stdout and "Per-task profile" in process.stdout
+    assert "2 networks in one play" in process.stdout
     results = json.loads(results_path.read_text())
     assert {"settings", "environment", "subjects", "network_check", "ratios", "targets"} <= set(results)
     assert set(results["subjects"]) == {"ours"}
@@ -88,6 +91,13 @@ def test_bench_smoke_run(tmp_path):
     assert set(targets) >= TARGET_KEYS
     assert targets["noop_mutations"]["met"] is True
     assert targets["cold_wall_ratio"]["met"] is None and targets["nat_overlap"]["met"] is None
+    # Two networks in one play cost twice the calls of one alone; their rerun changes nothing; teardown removes.
+    many = results["many_networks"]
+    assert (many["networks"], many["forks"]) == (2, 2)
+    assert many["cold"]["calls"]["total"] == 2 * many["one_cold"]["calls"]["total"] > 0
+    assert many["noop"]["calls"]["mutating"] == 0 < many["noop"]["calls"]["read"]
+    assert many["teardown"]["calls"]["mutating"] > 0
+    assert many["wall_ratio"] > 0 and targets["many_networks_ratio"]["met"] in (True, False)
     (row,) = results["network_check"]
     assert (row["subnets"], row["audited_subnets"], row["mutating_calls"]) == (6, 6, 0)
     assert row["describe_calls"] == sum(row["by_action"].values()) > 0
