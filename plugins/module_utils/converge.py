@@ -23,13 +23,13 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import (
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import InternetGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils.layout import check_static
-from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import CHANGING_ACTIONS, NatGateways
+from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import NatGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils.network_layout import plan_network
-from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import manage_route_table
+from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import RouteTableManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils.security_group import (
+    SecurityGroupManager,
     check_ingress_rules,
-    ensure_security_group,
     refuse_taken_name,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils.subnets import SubnetManager, check_cidrs_kept
@@ -150,40 +150,41 @@ class NetworkConverge:
     def _vpc(self, layout):
         if self.params["vpc_id"]:
             return layout["vpc_id"]  # adopted: read, never changed
+        vpc = None
+        if layout["vpc_id"]:
+            vpc = self.client.describe_vpcs(VpcIds=[layout["vpc_id"]], aws_retry=True)["Vpcs"][0]
         manager = VpcManager(
             self.client,
             network=self.network,
+            vpc=vpc,
             cidr=layout["vpc_cidr"],
             user_tags=self.user_tags,
             check_mode=self.check_mode,
         )
-        vpc = None
-        if layout["vpc_id"]:
-            vpc = self.client.describe_vpcs(VpcIds=[layout["vpc_id"]], aws_retry=True)["Vpcs"][0]
-        vpc_id, action, diff = manager.present(vpc)
-        self._record("vpc", f"{action} VPC", action != "none", diff)
-        return vpc_id
+        return self._take("vpc", manager.present())["vpc_id"]
 
     def _subnets(self, vpc_id, layout, subnets_by_id):
         manager = SubnetManager(
-            self.client, vpc_id=vpc_id, network=self.network, user_tags=self.user_tags, check_mode=self.check_mode
+            self.client,
+            vpc_id=vpc_id,
+            network=self.network,
+            plan=layout["subnets"],
+            existing=subnets_by_id,
+            user_tags=self.user_tags,
+            check_mode=self.check_mode,
         )
-        ids, actions, diff = manager.present(layout["subnets"], subnets_by_id)
-        self.changes.extend(f"{action} subnet" for action in actions)
-        self.diff["before"]["subnets"] = diff["before"]
-        self.diff["after"]["subnets"] = diff["after"]
-        return ids
+        return self._take("subnets", manager.present())
 
     def _internet_gateway(self, vpc_id):
-        igw = InternetGatewayManager(
+        manager = InternetGatewayManager(
             self.client,
             vpc_id=vpc_id,
             network=self.network,
             user_tags=self.user_tags,
             check_mode=self.check_mode,
             warn=self.warn,
-        ).present()
-        self._record("internet_gateway", f"{igw['action']} internet gateway", igw["changed"], igw["diff"])
+        )
+        igw = self._take("internet_gateway", manager.present())
         return igw["internet_gateway_id"], igw["action"]
 
     def _private_side(self, vpc_id, layout, subnet_ids):
@@ -192,7 +193,7 @@ class NetworkConverge:
         nat_subnet_ids = public_ids if mode == "per_az" else public_ids[:1] if mode == "single" else []
         nat_ids = []
         if nat_subnet_ids:
-            nats = self._nat_gateways("present", nat_subnet_ids, self.params["nat_allocation_ids"])
+            nats = self._nat_gateways("nat_gateways", nat_subnet_ids, self.params["nat_allocation_ids"])
             nat_ids = [nat["nat_gateway_id"] for nat in nats["nat_gateways"]]
             if None in nat_ids:
                 # Check mode would create NAT gateways: the private routes would point at them.
@@ -206,57 +207,50 @@ class NetworkConverge:
         # Only now that the private routes use the NAT gateways that stay: remove the others of ours.
         unused = [subnet_id for subnet_id in public_ids if subnet_id not in nat_subnet_ids]
         if unused:
-            self._nat_gateways("absent", unused, [])
+            self._nat_gateways("unused_nat_gateways", unused, [])
         return nat_ids
 
-    def _nat_gateways(self, state, subnet_ids, allocation_ids):
-        params = {
-            "network_name": self.network,
-            "subnet_ids": subnet_ids,
-            "allocation_ids": allocation_ids,
-            "state": state,
-            "wait": True,
-            "wait_timeout": self.params["wait_timeout"],
-            "tags": self.user_tags,
-        }
+    def _nat_gateways(self, key, subnet_ids, allocation_ids):
+        """``present`` in ``subnet_ids`` when the user's ``allocation_ids`` (or none) are given for them; the
+        unused ones (``key`` ``unused_nat_gateways``) ``absent``."""
+        manager = NatGatewayManager(
+            self.client,
+            network=self.network,
+            subnet_ids=subnet_ids,
+            allocation_ids=allocation_ids,
+            wait_timeout=self.params["wait_timeout"],
+            user_tags=self.user_tags,
+            check_mode=self.check_mode,
+            warn=self.warn,
+        )
+        if key == "unused_nat_gateways":
+            return self._take(key, manager.absent())
         try:
-            result = NatGateways(self.client, params, self.check_mode, self.warn).run()
+            return self._take(key, manager.present())
         except InvalidInput as error:
             if error.option != "allocation_ids":
                 raise
             raise InvalidInput("nat_allocation_ids", error.reason) from error
-        self.changes.extend(
-            f"{nat['action']} NAT gateway in {nat['availability_zone']}"
-            for nat in result["nat_gateways"]
-            if nat.get("action") in CHANGING_ACTIONS
-        )
-        self.changes.extend(f"released Elastic IP {eip}" for eip in result.get("released_allocation_ids", []))
-        key = "nat_gateways" if state == "present" else "unused_nat_gateways"
-        self.diff["before"][key] = result["diff"]["before"]
-        self.diff["after"][key] = result["diff"]["after"]
-        return result
 
     def _route_table(self, vpc_id, name, subnet_ids, *, internet_gateway_id=None, nat_gateway_id=None):
-        params = {
-            "vpc_id": vpc_id,
-            "network_name": self.network,
-            "name": name,
-            "state": "present",
-            "internet_gateway_id": internet_gateway_id,
-            "nat_gateway_id": nat_gateway_id,
-            "subnet_ids": subnet_ids,
-            "purge_subnets": False,
-            "purge_routes": False,
-            "tags": self.user_tags,
-        }
-        result = manage_route_table(self.client, params, self.check_mode, self.warn)
-        for action in result["actions"]:
-            self.changes.append(f"route table {name}: {action}")
-        self.diff["before"][f"route_table_{name}"] = result["diff"]["before"]
-        self.diff["after"][f"route_table_{name}"] = result["diff"]["after"]
+        manager = RouteTableManager(
+            self.client,
+            vpc_id=vpc_id,
+            network=self.network,
+            name=name,
+            subnet_ids=subnet_ids,
+            internet_gateway_id=internet_gateway_id,
+            nat_gateway_id=nat_gateway_id,
+            user_tags=self.user_tags,
+            check_mode=self.check_mode,
+            warn=self.warn,
+        )
+        outcome = manager.present()
+        outcome.actions = [f"route table {name}: {action}" for action in outcome.actions]
+        self._take(f"route_table_{name}", outcome)
 
     def _security_group(self, vpc_id):
-        group = ensure_security_group(
+        manager = SecurityGroupManager(
             self.client,
             vpc_id=vpc_id,
             network=self.network,
@@ -266,11 +260,10 @@ class NetworkConverge:
             user_tags=self.user_tags,
             check_mode=self.check_mode,
         )
-        self._record("security_group", f"{group['action']} security group", group["changed"], group["diff"])
-        current_name = group["diff"]["after"]["name"]
-        if current_name != self.security_group_name:
+        group = self._take("security_group", manager.present())
+        if group["name"] != self.security_group_name:
             self.warn(
-                f"Security group {group['group_id']} of network {self.network} keeps its name {current_name!r}: EC2 "
+                f"Security group {group['group_id']} of network {self.network} keeps its name {group['name']!r}: EC2 "
                 f"cannot rename a group, so security_group_name {self.security_group_name!r} applies only to a new one."
             )
         return group["group_id"]
@@ -290,11 +283,12 @@ class NetworkConverge:
 
     # -- result ------------------------------------------------------------------------------------------------
 
-    def _record(self, key, change, changed, diff):
-        if changed:
-            self.changes.append(change)
-        self.diff["before"][key] = diff["before"]
-        self.diff["after"][key] = diff["after"]
+    def _take(self, key, outcome):
+        """Add a step's outcome to the run's changes and diff (under ``key``); returns its data."""
+        self.changes.extend(outcome.actions)
+        self.diff["before"][key] = outcome.diff["before"]
+        self.diff["after"][key] = outcome.diff["after"]
+        return outcome.data
 
     def _result(self, network, check):
         network["findings"] = check["result"]["findings"] if check else []

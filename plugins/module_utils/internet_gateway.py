@@ -18,6 +18,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import (
     vpc_internet_gateways,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     check_network_name,
@@ -61,7 +62,7 @@ def _state(igw_id, vpc_id):
 class InternetGatewayManager:
     """Brings the internet gateway of network ``network`` in VPC ``vpc_id`` to ``present`` or ``absent``."""
 
-    def __init__(self, client, *, vpc_id, network, user_tags, check_mode, warn):
+    def __init__(self, client, *, vpc_id, network, user_tags=None, check_mode=False, warn):
         self.client = model_of(client)
         self.vpc_id = vpc_id
         self.network = network
@@ -167,9 +168,11 @@ class InternetGatewayManager:
                 self.client.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], aws_retry=True)
                 self.client.record_deleted("describe_internet_gateways", igw["InternetGatewayId"])
         remaining = foreign[0]["InternetGatewayId"] if foreign else None
-        result = self._result("deleted", remaining, True, before, _state(remaining, self.vpc_id))
-        result["deleted_internet_gateway_ids"] = sorted(igw["InternetGatewayId"] for igw in doomed)
-        return result
+        deleted = sorted(igw["InternetGatewayId"] for igw in doomed)
+        outcome = self._result("deleted", remaining, True, before, _state(remaining, self.vpc_id))
+        outcome.actions = [f"deleted internet gateway {igw_id}" for igw_id in deleted]
+        outcome.data["deleted_internet_gateway_ids"] = deleted
+        return outcome
 
     def _detach(self, igw_id):
         try:
@@ -185,25 +188,15 @@ class InternetGatewayManager:
 
     @staticmethod
     def _result(action, igw_id, changed, before, after):
-        return {
-            "internet_gateway_id": igw_id,
-            "action": action,
-            "changed": changed,
-            "diff": {"before": before, "after": after},
-            "deleted_internet_gateway_ids": [],
-        }
+        return Outcome(
+            changed=changed,
+            actions=[f"{action} internet gateway"] if changed else [],
+            diff={"before": before, "after": after},
+            data={"internet_gateway_id": igw_id, "action": action, "deleted_internet_gateway_ids": []},
+        )
 
 
-def manage_internet_gateway(client, params, check_mode, warn):
-    """Run the module's work; returns the result (``diff`` included: the module drops it unless diff mode)."""
+def check_options(params):
+    """The module's checks that need no AWS call."""
     check_id_format("vpc_id", params["vpc_id"], "vpc")
     check_network_name(params["network_name"])
-    manager = InternetGatewayManager(
-        client,
-        vpc_id=params["vpc_id"],
-        network=params["network_name"],
-        user_tags=params["tags"],
-        check_mode=check_mode,
-        warn=warn,
-    )
-    return manager.present() if params["state"] == "present" else manager.absent()

@@ -20,6 +20,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils import describe, elastic_ip, routing
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, ResourceFailed
+from ansible_collections.cloudreactor.aws.plugins.module_utils.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils.read_cache import uncached
 from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import PROPAGATION_TIMEOUT
 from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
@@ -240,24 +241,33 @@ class SubnetPlan:
 # -- the run -----------------------------------------------------------------------------------------------------
 
 
-class NatGateways:
-    """One run of the nat_gateway module against one network."""
+class NatGatewayManager:
+    """The NAT gateways of network ``network`` in ``subnet_ids`` (public subnets of one VPC; for ``absent()``, none
+    means every subnet). ``allocation_ids``: the user's addresses, one per subnet in the same order, never released.
+    The lists are those :func:`validate_options` returns."""
 
-    def __init__(self, client, params, check_mode, warn):
+    def __init__(
+        self,
+        client,
+        *,
+        network,
+        subnet_ids=(),
+        allocation_ids=(),
+        wait=True,
+        wait_timeout=600,
+        user_tags=None,
+        check_mode=False,
+        warn,
+    ):
         self.client = model_of(client)
         self.check_mode = check_mode
         self.warn = warn
-        self.network = params["network_name"]
-        self.user_tags = {str(key): str(value) for key, value in (params["tags"] or {}).items()}
-        self.wait = params["wait"]
-        self.wait_timeout = params["wait_timeout"]
-        self.state = params["state"]
-        self.subnet_ids, self.allocation_ids = validate_options(params)
-
-    def run(self):
-        if self.state == "present":
-            return self.present()
-        return self.absent()
+        self.network = network
+        self.user_tags = {str(key): str(value) for key, value in (user_tags or {}).items()}
+        self.wait = wait
+        self.wait_timeout = wait_timeout
+        self.subnet_ids = list(subnet_ids)
+        self.allocation_ids = list(allocation_ids)
 
     def is_ours(self, nat):
         return is_ours(nat, self.network, COMPONENT)
@@ -309,14 +319,15 @@ class NatGateways:
             if self.wait and waiting:
                 self._wait_available(waiting)
 
-        return {
-            "changed": any(plan.action in CHANGING_ACTIONS for plan in plans),
-            "nat_gateways": [plan.result(self.check_mode) for plan in plans],
-            "diff": {
+        return Outcome(
+            changed=any(plan.action in CHANGING_ACTIONS for plan in plans),
+            actions=[f"{plan.action} NAT gateway in {plan.az}" for plan in plans if plan.action in CHANGING_ACTIONS],
+            diff={
                 "before": {plan.subnet_id: _summary(plan.before) for plan in plans},
                 "after": {plan.subnet_id: plan.after(self.check_mode) for plan in plans},
             },
-        }
+            data={"nat_gateways": [plan.result(self.check_mode) for plan in plans]},
+        )
 
     def _deleting_with_our_addresses(self, nats, our_eips):
         """Our NAT gateways being deleted, in subnets left without a usable one, that hold one of our addresses."""
@@ -602,12 +613,13 @@ class NatGateways:
             }
             for nat in nats
         ]
-        return {
-            "changed": bool(to_delete or released),
-            "nat_gateways": entries,
-            "released_allocation_ids": released,
-            "diff": {"before": before, "after": dict.fromkeys(before)},
-        }
+        return Outcome(
+            changed=bool(to_delete or released),
+            actions=[f"deleted NAT gateway {nat['NatGatewayId']}" for nat in to_delete]
+            + [f"released Elastic IP {allocation_id}" for allocation_id in released],
+            diff={"before": before, "after": dict.fromkeys(before)},
+            data={"nat_gateways": entries, "released_allocation_ids": released},
+        )
 
     def _note_releases(self, nats):
         for nat in nats:
@@ -651,4 +663,18 @@ class NatGateways:
 
 def run(client, module):
     """The module's work: ensure (or remove) the NAT gateways; returns the result for ``exit_json``."""
-    return NatGateways(client, module.params, module.check_mode, module.warn).run()
+    params = module.params
+    subnet_ids, allocation_ids = validate_options(params)
+    manager = NatGatewayManager(
+        client,
+        network=params["network_name"],
+        subnet_ids=subnet_ids,
+        allocation_ids=allocation_ids,
+        wait=params["wait"],
+        wait_timeout=params["wait_timeout"],
+        user_tags=params["tags"],
+        check_mode=module.check_mode,
+        warn=module.warn,
+    )
+    outcome = manager.present() if params["state"] == "present" else manager.absent()
+    return outcome.result()

@@ -25,6 +25,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import (
     vpc_route_tables,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils.routing import (
     DEFAULT_ROUTE_CIDR,
     NAT_DEAD_STATES,
@@ -136,23 +137,39 @@ def default_route_problem(route, vpc_id, igws_by_id, nats_by_id):
 
 
 class RouteTableManager:
-    """Brings route table ``name`` of network ``network`` in ``vpc_id`` to the state the module's options ask."""
+    """Brings route table ``name`` of network ``network`` in ``vpc_id`` to the state the route_table module's options
+    of the same names describe (see its documentation)."""
 
-    def __init__(self, client, params, check_mode, warn):
+    def __init__(
+        self,
+        client,
+        *,
+        vpc_id,
+        network,
+        name,
+        subnet_ids=(),
+        internet_gateway_id=None,
+        nat_gateway_id=None,
+        purge_subnets=False,
+        purge_routes=False,
+        user_tags=None,
+        check_mode=False,
+        warn,
+    ):
         self.client = model_of(client)
         self.check_mode = check_mode
         self.warn = warn
-        self.vpc_id = params["vpc_id"]
-        self.network = params["network_name"]
-        self.name = params["name"]
-        self.user_tags = params["tags"] or {}
-        self.subnet_ids = list(dict.fromkeys(params["subnet_ids"] or []))
-        self.purge_subnets = params["purge_subnets"]
-        self.purge_routes = params["purge_routes"]
-        if params["internet_gateway_id"]:
-            self.target = ("internet_gateway", params["internet_gateway_id"])
-        elif params["nat_gateway_id"]:
-            self.target = ("nat_gateway", params["nat_gateway_id"])
+        self.vpc_id = vpc_id
+        self.network = network
+        self.name = name
+        self.user_tags = user_tags or {}
+        self.subnet_ids = list(dict.fromkeys(subnet_ids or []))
+        self.purge_subnets = purge_subnets
+        self.purge_routes = purge_routes
+        if internet_gateway_id:
+            self.target = ("internet_gateway", internet_gateway_id)
+        elif nat_gateway_id:
+            self.target = ("nat_gateway", nat_gateway_id)
         else:
             self.target = None
         self.actions = []
@@ -408,14 +425,16 @@ class RouteTableManager:
 
     def _result(self, before):
         after = table_summary(self.table)
-        return {
-            "changed": bool(self.actions),
-            "route_table_id": self.table_id,
-            "routes": after["routes"],
-            "associations": subnet_associations(self.table),
-            "actions": self.actions,
-            "diff": {"before": before, "after": after},
-        }
+        return Outcome(
+            changed=bool(self.actions),
+            actions=self.actions,
+            diff={"before": before, "after": after},
+            data={
+                "route_table_id": self.table_id,
+                "routes": after["routes"],
+                "associations": subnet_associations(self.table),
+            },
+        )
 
     # -- absent ------------------------------------------------------------------------------------------------
 
@@ -447,14 +466,12 @@ class RouteTableManager:
         return self._absent_result(before, table_id)
 
     def _absent_result(self, before, table_id):
-        return {
-            "changed": bool(self.actions),
-            "route_table_id": table_id,
-            "routes": [],
-            "associations": {},
-            "actions": self.actions,
-            "diff": {"before": before, "after": table_summary(None)},
-        }
+        return Outcome(
+            changed=bool(self.actions),
+            actions=self.actions,
+            diff={"before": before, "after": table_summary(None)},
+            data={"route_table_id": table_id, "routes": [], "associations": {}},
+        )
 
 
 def _validate_formats(params):
@@ -472,7 +489,21 @@ def _validate_formats(params):
 
 
 def manage_route_table(client, params, check_mode, warn):
-    """Run the module's work; returns the result (``diff`` included: the module drops it unless diff mode)."""
+    """The route_table module's work; returns its result (``diff`` included: the module drops it unless diff mode)."""
     _validate_formats(params)
-    manager = RouteTableManager(client, params, check_mode, warn)
-    return manager.present() if params["state"] == "present" else manager.absent()
+    manager = RouteTableManager(
+        client,
+        vpc_id=params["vpc_id"],
+        network=params["network_name"],
+        name=params["name"],
+        subnet_ids=params["subnet_ids"],
+        internet_gateway_id=params["internet_gateway_id"],
+        nat_gateway_id=params["nat_gateway_id"],
+        purge_subnets=params["purge_subnets"],
+        purge_routes=params["purge_routes"],
+        user_tags=params["tags"],
+        check_mode=check_mode,
+        warn=warn,
+    )
+    outcome = manager.present() if params["state"] == "present" else manager.absent()
+    return outcome.result(actions=outcome.actions)

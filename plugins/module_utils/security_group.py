@@ -17,6 +17,7 @@ import re
 from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_id_format, vpc_filter
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     desired_tags,
@@ -356,9 +357,17 @@ ABSENT = _state(None, None, [], [], {})
 
 
 class SecurityGroupManager:
-    """Brings the tasks' security group of network ``network`` in VPC ``vpc_id`` to the desired rules and tags."""
+    """Brings the tasks' security group of network ``network`` in VPC ``vpc_id`` to the desired rules and tags, or
+    removes the network's groups.
 
-    def __init__(self, client, *, vpc_id, network, name, description, ingress, user_tags, check_mode):
+    ``ingress`` is in amazon.aws.ec2_security_group's ``rules`` format and is validated here, before any call. Egress
+    is always exactly :data:`TASK_EGRESS_RULE`. ``name`` and ``description`` apply when the group is created; EC2
+    cannot change them afterwards.
+    """
+
+    def __init__(
+        self, client, *, vpc_id, network, name=None, description="", ingress=None, user_tags=None, check_mode=False
+    ):
         self.client = model_of(client)
         self.vpc_id = vpc_id
         self.network = network
@@ -393,6 +402,19 @@ class SecurityGroupManager:
                 "this network's.",
                 security_group_id=group_id,
             )
+
+    def absent(self):
+        """Delete every security group of the VPC that carries the network's identity tags."""
+        filters = vpc_filter(self.vpc_id) + identity_filters(self.network)
+        groups = self.client.describe_security_groups(Filters=filters, aws_retry=True)["SecurityGroups"]
+        actions = []
+        for group in sorted(groups, key=lambda group: group["GroupId"]):
+            if not self.check_mode:
+                self.client.delete_security_group(GroupId=group["GroupId"], aws_retry=True)
+                self.client.record_deleted("describe_security_groups", group["GroupId"])
+            actions.append(f"deleted security group {group['GroupId']}")
+        before = {group["GroupId"]: group["GroupName"] for group in groups}
+        return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": {}})
 
     def present(self):
         group = self.find_ours()
@@ -490,56 +512,19 @@ class SecurityGroupManager:
 
 
 def _result(group_id, action, changed, before, after):
-    return {"group_id": group_id, "changed": changed, "action": action, "diff": {"before": before, "after": after}}
-
-
-def ensure_security_group(client, *, vpc_id, network, name, description, ingress, user_tags, check_mode):
-    """Create or converge the tasks' security group of ``network`` in ``vpc_id``.
-
-    ``ingress`` is in amazon.aws.ec2_security_group's ``rules`` format and is validated before any call. Egress
-    is always exactly :data:`TASK_EGRESS_RULE`. ``name`` and ``description`` apply when the group is created; EC2
-    cannot change them afterwards. Returns ``group_id`` (``None`` when check mode would create it), ``changed``,
-    ``action`` (``created``, ``updated`` or ``none``) and ``diff``.
-    """
-    manager = SecurityGroupManager(
-        client,
-        vpc_id=vpc_id,
-        network=network,
-        name=name,
-        description=description,
-        ingress=ingress,
-        user_tags=user_tags,
-        check_mode=check_mode,
+    """``data``: ``group_id`` (``None`` when check mode would create it), ``action`` (``created``, ``updated`` or
+    ``none``) and the group's ``name`` (EC2 cannot rename: an existing group keeps its own)."""
+    return Outcome(
+        changed=changed,
+        actions=[f"{action} security group"] if changed else [],
+        diff={"before": before, "after": after},
+        data={"group_id": group_id, "action": action, "name": after["name"]},
     )
-    return manager.present()
 
 
 def refuse_taken_name(client, *, vpc_id, network, name):
     """Raise :class:`InvalidInput` when ``name`` is held in ``vpc_id`` by a group ``network`` did not create: run it
     before the first change, so a converge does not stop half-way at its last step. No ingress is checked here."""
-    manager = SecurityGroupManager(
-        client,
-        vpc_id=vpc_id,
-        network=network,
-        name=name,
-        description="",
-        ingress=[],
-        user_tags=None,
-        check_mode=True,
-    )
+    manager = SecurityGroupManager(client, vpc_id=vpc_id, network=network, name=name, check_mode=True)
     if manager.find_ours() is None:
         manager.refuse_foreign_namesake()
-
-
-def remove_groups(client, vpc_id, network, check_mode):
-    """Delete every security group of ``vpc_id`` that carries ``network``'s identity tags; returns what was done."""
-    groups = client.describe_security_groups(Filters=vpc_filter(vpc_id) + identity_filters(network), aws_retry=True)[
-        "SecurityGroups"
-    ]
-    changes = []
-    for group in sorted(groups, key=lambda group: group["GroupId"]):
-        if not check_mode:
-            client.delete_security_group(GroupId=group["GroupId"], aws_retry=True)
-            client.record_deleted("describe_security_groups", group["GroupId"])
-        changes.append(f"deleted security group {group['GroupId']}")
-    return changes

@@ -10,6 +10,7 @@ give tasks a public IP on launch, private ones never do.
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     desired_tags,
@@ -42,12 +43,18 @@ def check_cidrs_kept(plan, subnets_by_id, option_prefix=""):
 
 
 class SubnetManager:
-    """Creates the missing subnets of a plan and keeps the existing ones tagged and set up for their tier."""
+    """Creates the missing subnets of a plan and keeps the existing ones tagged and set up for their tier; or removes
+    the network's subnets.
 
-    def __init__(self, client, *, vpc_id, network, user_tags, check_mode):
+    ``plan``: layout pairs with their existing ids (layout.py); ``existing``: those subnets as described, by id.
+    """
+
+    def __init__(self, client, *, vpc_id, network, plan=(), existing=None, user_tags=None, check_mode=False):
         self.client = model_of(client)
         self.vpc_id = vpc_id
         self.network = network
+        self.plan = plan
+        self.existing = existing or {}
         self.user_tags = user_tags or {}
         self.check_mode = check_mode
 
@@ -56,31 +63,45 @@ class SubnetManager:
             self.network, TIERS[tier], self.user_tags, name=subnet_name(self.network, tier, zone), az=zone
         )
 
-    def present(self, plan, subnets_by_id):
-        """Ensure every subnet of ``plan`` (layout pairs with their existing ids). Returns
-        ``({"public": [ids], "private": [ids]}, actions, diff)``, ids in plan order (``None`` for a subnet that
-        check mode would create); ``actions`` lists what changed, e.g. ``"created public us-east-1a"``."""
+    def present(self):
+        """Ensure every subnet of the plan. ``data``: ``{"public": [ids], "private": [ids]}`` in plan order (``None``
+        for a subnet that check mode would create); ``actions`` such as ``"created public us-east-1a subnet"``."""
         ids = {"public": [], "private": []}
         actions = []
         before, after = {}, {}
-        for pair in plan:
+        for pair in self.plan:
             for tier in TIERS:
                 cidr = pair[f"{tier}_cidr"]
                 if not cidr:
                     continue
-                subnet = subnets_by_id.get(pair[f"{tier}_subnet_id"])
+                subnet = self.existing.get(pair[f"{tier}_subnet_id"])
                 label = f"{tier} {pair['zone']}"
                 if subnet is None:
                     subnet_id = self._create(tier, pair["zone"], cidr)
-                    actions.append(f"created {label}")
+                    actions.append(f"created {label} subnet")
                 else:
                     subnet_id = subnet["SubnetId"]
                     before[label] = {"subnet_id": subnet_id, "cidr": cidr, **_settings(subnet)}
                     if self._update(tier, pair["zone"], subnet):
-                        actions.append(f"updated {label}")
+                        actions.append(f"updated {label} subnet")
                 ids[tier].append(subnet_id)
                 after[label] = {"subnet_id": subnet_id, "cidr": cidr, "map_public_ip_on_launch": tier == "public"}
-        return ids, actions, {"before": before, "after": after}
+        return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": after}, data=ids)
+
+    def absent(self):
+        """Delete every subnet of the VPC that carries the network's identity tags. While AWS releases a deleted NAT
+        gateway's interface, the run's model retries the DependencyViolation this answers."""
+        subnets = self.client.describe_subnets(
+            Filters=[{"Name": "vpc-id", "Values": [self.vpc_id]}] + identity_filters(self.network), aws_retry=True
+        )["Subnets"]
+        actions = []
+        for subnet in sorted(subnets, key=lambda subnet: subnet["SubnetId"]):
+            if not self.check_mode:
+                self.client.delete_subnet(SubnetId=subnet["SubnetId"], aws_retry=True)
+                self.client.record_deleted("describe_subnets", subnet["SubnetId"])
+            actions.append(f"deleted subnet {subnet['SubnetId']}")
+        before = {subnet["SubnetId"]: {"cidr": subnet["CidrBlock"]} for subnet in subnets}
+        return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": {}})
 
     def _create(self, tier, zone, cidr):
         if self.check_mode:
@@ -124,18 +145,3 @@ class SubnetManager:
 
 def _settings(subnet):
     return {"map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch"))}
-
-
-def remove_subnets(client, vpc_id, network, check_mode):
-    """Delete every subnet of ``vpc_id`` that carries ``network``'s identity tags; returns what was done. While AWS
-    releases a deleted NAT gateway's interface, the run's model retries the DependencyViolation this answers."""
-    subnets = client.describe_subnets(
-        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}] + identity_filters(network), aws_retry=True
-    )["Subnets"]
-    changes = []
-    for subnet in sorted(subnets, key=lambda subnet: subnet["SubnetId"]):
-        if not check_mode:
-            client.delete_subnet(SubnetId=subnet["SubnetId"], aws_retry=True)
-            client.record_deleted("describe_subnets", subnet["SubnetId"])
-        changes.append(f"deleted subnet {subnet['SubnetId']}")
-    return changes

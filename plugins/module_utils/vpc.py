@@ -7,6 +7,7 @@ An adopted VPC (one the user names by id) is not ours: it is read, never changed
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once
+from ansible_collections.cloudreactor.aws.plugins.module_utils.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     desired_tags,
@@ -42,11 +43,15 @@ def dns_attributes(client, vpc_id):
 
 
 class VpcManager:
-    """Brings network ``network``'s own VPC to: tagged, DNS support and hostnames on."""
+    """Brings network ``network``'s own VPC to: tagged, DNS support and hostnames on; or removes it.
 
-    def __init__(self, client, *, network, cidr, user_tags, check_mode):
+    ``vpc``: the network's VPC as described, or ``None`` when it has none yet (``present()`` creates it).
+    """
+
+    def __init__(self, client, *, network, vpc, cidr=None, user_tags=None, check_mode=False):
         self.client = model_of(client)
         self.network = network
+        self.vpc = vpc
         self.cidr = cidr
         self.user_tags = user_tags or {}
         self.check_mode = check_mode
@@ -55,9 +60,9 @@ class VpcManager:
     def desired_tags(self):
         return desired_tags(self.network, COMPONENT, self.user_tags, name=self.network)
 
-    def present(self, vpc):
-        """``vpc``: the network's VPC as described, or ``None`` to create it. Returns ``(vpc_id, action, diff)``;
-        ``vpc_id`` is ``None`` when check mode would create it."""
+    def present(self):
+        """The VPC created or brought up to date; ``data["vpc_id"]`` is ``None`` when check mode would create it."""
+        vpc = self.vpc
         if vpc is None:
             return self._create()
         vpc_id = vpc["VpcId"]
@@ -67,15 +72,20 @@ class VpcManager:
             for attribute in turned_on:
                 self._turn_on(vpc_id, attribute)
         tagged = ensure_tags(self.client, vpc_id, tags_of(vpc), self.desired_tags, self.check_mode)
-        action = "updated" if turned_on or tagged else "none"
+        changed = bool(turned_on or tagged)
         after = {attribute: True for attribute in before}
-        return vpc_id, action, {"before": {"vpc_id": vpc_id, **before}, "after": {"vpc_id": vpc_id, **after}}
+        return Outcome(
+            changed=changed,
+            actions=["updated VPC"] if changed else [],
+            diff={"before": {"vpc_id": vpc_id, **before}, "after": {"vpc_id": vpc_id, **after}},
+            data={"vpc_id": vpc_id},
+        )
 
     def _create(self):
         after = {"cidr": self.cidr, **{attribute: True for attribute in DNS_ATTRIBUTES}}
         diff = {"before": {}, "after": after}
         if self.check_mode:
-            return None, "created", diff
+            return Outcome(changed=True, actions=["created VPC"], diff=diff, data={"vpc_id": None})
         vpc = create_once(
             self.client,
             "create_vpc",
@@ -93,7 +103,23 @@ class VpcManager:
             if not value:
                 self._turn_on(vpc_id, attribute)
         diff["after"]["vpc_id"] = vpc_id
-        return vpc_id, "created", diff
+        return Outcome(changed=True, actions=["created VPC"], diff=diff, data={"vpc_id": vpc_id})
+
+    def absent(self):
+        """Delete the VPC (the network's own: an adopted VPC is never given to this manager). Its dependencies must
+        be gone; while AWS releases a deleted NAT gateway's address, the run's model retries the delete."""
+        if self.vpc is None:
+            return Outcome(data={"vpc_id": None})
+        vpc_id = self.vpc["VpcId"]
+        if not self.check_mode:
+            self.client.delete_vpc(VpcId=vpc_id, aws_retry=True)
+            self.client.record_deleted("describe_vpcs", vpc_id)
+        return Outcome(
+            changed=True,
+            actions=[f"deleted VPC {vpc_id}"],
+            diff={"before": {"vpc_id": vpc_id}, "after": {}},
+            data={"vpc_id": vpc_id},
+        )
 
     def _turn_on(self, vpc_id, attribute):
         # ModifyVpcAttribute takes one attribute per call.

@@ -100,7 +100,10 @@ deleted_internet_gateway_ids:
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import manage_internet_gateway
+from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import (
+    InternetGatewayManager,
+    check_options,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
 
 
@@ -112,9 +115,19 @@ def main():
         tags=dict(type="dict", default={}),
     )
     module = network_module(argument_spec)
+    params = module.params
     with reported_errors(module):
-        result = manage_internet_gateway(ec2_client(module), module.params, module.check_mode, module.warn)
-        exit_with(module, result)
+        check_options(params)
+        manager = InternetGatewayManager(
+            ec2_client(module),
+            vpc_id=params["vpc_id"],
+            network=params["network_name"],
+            user_tags=params["tags"],
+            check_mode=module.check_mode,
+            warn=module.warn,
+        )
+        outcome = manager.present() if params["state"] == "present" else manager.absent()
+        exit_with(module, outcome.result())
 
 
 if __name__ == "__main__":

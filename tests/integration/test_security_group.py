@@ -1,4 +1,4 @@
-"""security_group.ensure_security_group against the emulator: one TCP egress rule, ingress exactly as given, never a
+"""security_group.SecurityGroupManager against the emulator: one TCP egress rule, ingress exactly as given, never a
 foreign group taken over; and check_ingress_rules' validation of the ``rules`` format."""
 
 import pytest
@@ -8,8 +8,8 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import Inv
 from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import AWS_RETRY
 from ansible_collections.cloudreactor.aws.plugins.module_utils.security_group import (
     NEW_GROUP,
+    SecurityGroupManager,
     check_ingress_rules,
-    ensure_security_group,
 )
 
 NETWORK = "tasks-test"
@@ -41,7 +41,7 @@ def ensure(client, vpc_id, **overrides):
         check_mode=False,
     )
     kwargs.update(overrides)
-    return ensure_security_group(client, **kwargs)
+    return SecurityGroupManager(client, **kwargs).present().result()
 
 
 def described(ec2, group_id):

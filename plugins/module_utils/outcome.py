@@ -1,0 +1,30 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a reconciler did: every resource's reconciler (vpc.py, subnets.py, internet_gateway.py, nat_gateway.py,
+route_table.py, security_group.py) has ``present()`` and ``absent()``, and both return an :class:`Outcome`.
+
+The network's converge and teardown chain outcomes into one change list and one diff; a fine-grained module
+returns its outcome as its result.
+"""
+
+from dataclasses import dataclass, field
+
+
+def _empty_diff():
+    return {"before": {}, "after": {}}
+
+
+@dataclass
+class Outcome:
+    """``changed``: whether anything changed (in check mode: would change). ``actions``: what, one sentence each.
+    ``diff``: the resource before and after. ``data``: the resource's ids and details, as its module returns them."""
+
+    changed: bool = False
+    actions: list = field(default_factory=list)
+    diff: dict = field(default_factory=_empty_diff)
+    data: dict = field(default_factory=dict)
+
+    def result(self, **extra):
+        """The outcome as a module's result (``exit_with`` returns ``diff`` only in diff mode)."""
+        return {"changed": self.changed, **self.data, **extra, "diff": self.diff}
