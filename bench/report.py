@@ -1,5 +1,7 @@
 """Ratios, targets and the text tables of a benchmark run (the JSON holds everything the tables show)."""
 
+from bench import propagation
+
 NOOP_CALL_LIMIT = 25
 CHECK_TARGET_SUBNETS = 300
 CHECK_TARGET_SECONDS = 3.0
@@ -118,6 +120,22 @@ def targets(results):
         ),
         *_check_targets(results["network_check"]),
         *_many_networks_targets(results["many_networks"]),
+        *_propagation_targets(results.get("propagation")),
+    ]
+
+
+def _propagation_targets(measured):
+    if measured is None:
+        return []
+    factor = propagation.ADDED_TARGET_FACTOR
+    delay = measured["delay_seconds"]
+    return [
+        _target(
+            "propagation_added",
+            f"cold build with a {delay:g} s propagation delay: adds < {factor} x the delay (s added)",
+            measured["added_seconds"],
+            measured["added_seconds"] < factor * delay,
+        )
     ]
 
 
@@ -239,6 +257,14 @@ def many_networks_table(many):
     return _format(table) + f"\ncold build wall, {count} networks / one network: {many['wall_ratio']:g}"
 
 
+def propagation_table(measured):
+    table = [("propagation delay", "wall (s)", "API calls")]
+    for label, phase in (("0 s", measured["consistent"]), (f"{measured['delay_seconds']:g} s", measured["delayed"])):
+        table.append((label, _fmt(phase["wall_seconds"]), _calls(phase)))
+    added = f"added {measured['added_seconds']:g} s = {measured['added_per_delay']:g} x the delay"
+    return _format(table) + "\n" + added
+
+
 def targets_table(items):
     table = [("target", "value", "met")]
     for item in items:
@@ -286,6 +312,13 @@ def render(results):
         many = results["many_networks"]
         parts += ["", f"{many['networks']} networks in one play (bench/networks.yml, one host and fork each):"]
         parts.append(many_networks_table(many))
+    if results.get("propagation"):
+        measured = results["propagation"]
+        parts += [
+            "",
+            f"Cold build (ours) through EC2 eventual consistency, new ids invisible {measured['delay_seconds']:g} s:",
+            propagation_table(measured),
+        ]
     parts += ["", "Targets:", targets_table(results["targets"])]
     overhead = overhead_lines(results)
     if overhead:

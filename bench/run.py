@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from aws_emulator.client import Emulator
-from bench import REPO, many_networks, report, scale
+from bench import REPO, many_networks, propagation, report, scale
 from bench.playbooks import CALIBRATION, BenchError, nat_step_seconds, overhead_model, run_phase, subjects
 
 DEFAULT_RESULTS = REPO / "bench" / "results" / "latest.json"
@@ -92,10 +92,20 @@ def parse_args(argv):
         metavar="N",
         help="networks built in one play (one host and fork each) against one network alone; 0 skips (default 6)",
     )
+    parser.add_argument(
+        "--propagation-delay",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="our cold build again with every new id invisible this long (EC2 eventual consistency); 0 skips "
+        "(default 1)",
+    )
     parser.add_argument("--wait-timeout", type=int, default=600, help="NAT wait timeout given to both subjects")
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help=f"JSON file (default {DEFAULT_RESULTS})")
     parser.add_argument("--workdir", type=Path, help="keep playbook logs and profiles here (default: a temp dir)")
     args = parser.parse_args(argv)
+    if args.propagation_delay < 0:
+        parser.error("--propagation-delay must be >= 0")
     if args.nat_pending < 0 or min(args.azs, args.cold_repeats, args.noop_repeats, args.check_repeats) < 1:
         parser.error("--nat-pending must be >= 0; --azs, --cold-repeats, --noop-repeats and --check-repeats >= 1")
     if args.cold_repeats > MAX_COLD_REPEATS:
@@ -228,6 +238,7 @@ def run(args, workdir):
             "check_repeats": args.check_repeats,
             "wait_timeout": args.wait_timeout,
             "networks": args.networks,
+            "propagation_delay": args.propagation_delay,
         },
         "environment": {**environment(), "loadavg_start": _loadavg()},
         "calibration": None,
@@ -243,6 +254,17 @@ def run(args, workdir):
             results["many_networks"] = many_networks.measure(
                 emulator,
                 args.networks,
+                azs=args.azs,
+                wait_timeout=args.wait_timeout,
+                workdir=workdir,
+                timeout=args.playbook_timeout,
+            )
+        results["propagation"] = None
+        if args.propagation_delay:
+            _progress(f"our cold build with a {args.propagation_delay:g} s propagation delay")
+            results["propagation"] = propagation.measure(
+                emulator,
+                args.propagation_delay,
                 azs=args.azs,
                 wait_timeout=args.wait_timeout,
                 workdir=workdir,

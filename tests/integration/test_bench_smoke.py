@@ -37,6 +37,7 @@ TARGET_KEYS = {
     "nat_overlap",
     "check_calls_constant",
     "many_networks_ratio",
+    "propagation_added",
 }
 
 
@@ -61,6 +62,7 @@ def test_bench_smoke_run(tmp_path):
     command = [sys.executable, "-m", "bench", "--subjects", "ours", "--nat-pending", "0", "--azs", "1"]
     command += ["--cold-repeats", "1", "--noop-repeats", "1", "--no-calibration"]
     command += ["--check-sizes", "6", "--check-repeats", "1", "--no-check-ansible", "--networks", "2"]
+    command += ["--propagation-delay", "0.5"]
     command += ["--playbook-timeout", "240", "--results", str(results_path)]
 
     process = subprocess.run(
@@ -98,6 +100,14 @@ def test_bench_smoke_run(tmp_path):
     assert many["noop"]["calls"]["mutating"] == 0 < many["noop"]["calls"]["read"]
     assert many["teardown"]["calls"]["mutating"] > 0
     assert many["wall_ratio"] > 0 and targets["many_networks_ratio"]["met"] in (True, False)
+    # The same build through a propagation delay: the same kinds of change (a call retried while its new id
+    # propagates is recorded each time it is sent).
+    measured = results["propagation"]
+    _assert_phase(measured["consistent"])
+    _assert_phase(measured["delayed"])
+    assert set(measured["delayed"]["mutating_actions"]) == set(measured["consistent"]["mutating_actions"])
+    assert measured["added_per_delay"] == pytest.approx(measured["added_seconds"] / 0.5, abs=0.01)
+    assert targets["propagation_added"]["met"] in (True, False)
     (row,) = results["network_check"]
     assert (row["subnets"], row["audited_subnets"], row["mutating_calls"]) == (6, 6, 0)
     assert row["describe_calls"] == sum(row["by_action"].values()) > 0
