@@ -71,13 +71,17 @@ def outcome_unknown(error):
     return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in OUTCOME_UNKNOWN_CODES
 
 
-def create_once(client, operation, find_created, *, result_key=None, **kwargs):
+def create_once(client, operation, find_created, *, result_key=None, taken_codes=(), **kwargs):
     """Call EC2 ``operation`` (``"create_internet_gateway"``...) with ``kwargs``; return the resource it created.
 
     ``find_created()`` returns the resource this call created, selected by the identity tags ``kwargs`` give it in
     ``TagSpecifications`` (or ``None``); it is asked only when a call's outcome is unknown. ``result_key`` picks the
     resource out of the response (``"InternetGateway"``); ``None`` returns the whole response (AllocateAddress
     answers with the address itself). After ``MAX_CREATE_ATTEMPTS`` unknown outcomes, the last error is raised.
+
+    ``taken_codes``: AWS's answers that the resource exists already (a security group's name, a subnet's CIDR is
+    taken). Made by an earlier run that AWS does not list yet, it is looked for like a lost answer's resource and
+    returned as described; not found, the error is raised.
     """
     for _attempt in range(MAX_CREATE_ATTEMPTS):
         # getattr, not isinstance: a wrapper around the module's client (the run's model) delegates ``no_resend``.
@@ -87,24 +91,37 @@ def create_once(client, operation, find_created, *, result_key=None, **kwargs):
         try:
             response = create(aws_retry=True, **kwargs)
         except (BotoCoreError, ClientError) as error:
+            if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in taken_codes:
+                return _existing(client, find_created, error)
             if not outcome_unknown(error):
                 raise
             unknown = error
         else:
             return response if result_key is None else response[result_key]
-        found = look_for(find_created)
+        found = look_for(client, find_created)
         if found is not None:
             return found
     raise unknown
 
 
-def look_for(find_created):
+def _existing(client, find_created, taken):
+    found = look_for(client, find_created)
+    if found is None:
+        raise taken
+    return found
+
+
+def look_for(client, find_created):
     """``find_created()``'s first answer that is not ``None``, asked after pauses growing like the propagation
-    retries' (a quarter of a second first) until :data:`LOOK_TIMEOUT` has passed; then ``None``."""
+    retries' (a quarter of a second first) until :data:`LOOK_TIMEOUT` has passed; then ``None``. Each look asks AWS:
+    a client that remembers what it read (the run's model) forgets it first."""
     deadline = time.monotonic() + LOOK_TIMEOUT
     pause = PROPAGATION_BACKOFF["delay"]
+    forget = getattr(client, "forget", None)
     while True:
         time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        if forget is not None:
+            forget()
         found = find_created()
         if found is not None or time.monotonic() >= deadline:
             return found

@@ -428,7 +428,7 @@ class SecurityGroupManager:
         if self.check_mode:
             after = _state(NEW_GROUP, self.name, self.ingress, self.egress, tags)
             return _result(None, "created", True, ABSENT, after)
-        group_id = create_once(
+        created = create_once(
             self.client,
             "create_security_group",
             self.find_ours,
@@ -436,8 +436,14 @@ class SecurityGroupManager:
             Description=self.description,
             VpcId=self.vpc_id,
             TagSpecifications=tag_specifications("security-group", tags),
-        )["GroupId"]
+            taken_codes=("InvalidGroup.Duplicate",),
+        )
+        group_id = created["GroupId"]
         self.client.record_created_id(group_id)
+        if "IpPermissionsEgress" in created:
+            # Found as described, not made by this call's answer: a lost answer's group, or one an earlier run made
+            # that AWS did not list yet. Its rules are read, not assumed.
+            return self._converge(created)
         group = {
             "GroupId": group_id,
             "GroupName": self.name,

@@ -69,6 +69,7 @@ class SubnetManager:
         ids = {"public": [], "private": []}
         actions = []
         before, after = {}, {}
+        created_public = []
         for pair in self.plan:
             for tier in TIERS:
                 cidr = pair[f"{tier}_cidr"]
@@ -79,6 +80,8 @@ class SubnetManager:
                 if subnet is None:
                     subnet_id = self._create(tier, pair["zone"], cidr)
                     actions.append(f"created {label} subnet")
+                    if tier == "public" and subnet_id:
+                        created_public.append(subnet_id)
                 else:
                     subnet_id = subnet["SubnetId"]
                     before[label] = {"subnet_id": subnet_id, "cidr": cidr, **_settings(subnet)}
@@ -86,6 +89,9 @@ class SubnetManager:
                         actions.append(f"updated {label} subnet")
                 ids[tier].append(subnet_id)
                 after[label] = {"subnet_id": subnet_id, "cidr": cidr, "map_public_ip_on_launch": tier == "public"}
+        # Only once every subnet is created: the first ones have propagated meanwhile (the call names a new id).
+        for subnet_id in created_public:
+            self.client.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True}, aws_retry=True)
         return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": after}, data=ids)
 
     def absent(self):
@@ -116,12 +122,10 @@ class SubnetManager:
             CidrBlock=cidr,
             AvailabilityZone=zone,
             TagSpecifications=tag_specifications("subnet", tags),
+            taken_codes=("InvalidSubnet.Conflict",),
         )
+        # Recorded with the public-IP setting present() gives it once every subnet is created.
         self.client.record("describe_subnets", dict(subnet, MapPublicIpOnLaunch=tier == "public"), created=True)
-        if tier == "public":
-            self.client.modify_subnet_attribute(
-                SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True}, aws_retry=True
-            )
         return subnet["SubnetId"]
 
     def _find(self, tier, zone):

@@ -133,6 +133,13 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - Check mode and diff mode are supported.
+  - EC2 is eventually consistent. The module reads the network once and keeps what its own calls answered, so it
+    never needs AWS to list what it has just created; calls naming an id it created retry EC2's propagation errors
+    (first retry within a quarter of a second, up to 300 seconds); with O(state=absent), deleting a subnet, detaching
+    the internet gateway and deleting the VPC are retried while AWS releases the addresses of deleted NAT gateways.
+  - A run started within seconds of another run's last change may not see what that run made (AWS does not list it
+    yet). NAT gateways (ClientToken) and security groups (unique names) are never made twice; a second VPC, internet
+    gateway or Elastic IP can be. Let a run that was interrupted settle for a minute before running again.
 """
 
 EXAMPLES = r"""

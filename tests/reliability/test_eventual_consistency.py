@@ -8,8 +8,15 @@ of everything and the audit is clean; a rerun changes nothing; a teardown leaves
 """
 
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from module_runner import run_module
 from network_shape import one_network_counts, region_counts, wait_until_listed
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import AWS_RETRY
+from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
+from ansible_collections.cloudreactor.aws.plugins.module_utils.security_group import SecurityGroupManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils.subnets import SubnetManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils.waiters import poll_until
 
 NETWORK = "eventual"
 ZONES = 2
@@ -72,3 +79,57 @@ def test_grow_a_zone_and_switch_to_single_through_a_propagation_delay(aws, propa
     assert len(set(single["network"]["nat_gateway_ids"])) == 1
     counts = settled_counts(aws, propagation_delay)
     assert (counts["vpcs"], counts["nat_gateways_usable"], counts["elastic_ips"]) == (1, 1, 1)
+
+
+def _our_tags(component, **qualifiers):
+    tags = {"cloudreactor:network": NETWORK, "cloudreactor:component": component}
+    tags.update({f"cloudreactor:{key}": value for key, value in qualifiers.items()})
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+@pytest.mark.parametrize("propagation_delay", [1.0], indirect=True)
+def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_used_not_duplicated(
+    aws, ec2, propagation_delay
+):
+    """A run that starts right after another one cannot list what that run made last. Where AWS refuses a second
+    one (a security group's name, a subnet's CIDR), the run looks for the first until AWS lists it and uses it."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    client = RunModel(RetryingBotoClientWrapper(aws.boto3_client("ec2"), AWS_RETRY))
+    poll_until(
+        lambda: (bool(ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"]), vpc_id),
+        timeout=60,
+        what="the VPC to be listed",
+    )
+    earlier_group = ec2.create_security_group(
+        GroupName=f"{NETWORK}-tasks",
+        Description="an earlier run's",
+        VpcId=vpc_id,
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": _our_tags("security-group")}],
+    )["GroupId"]
+    earlier_subnet = ec2.create_subnet(
+        VpcId=vpc_id,
+        CidrBlock="10.0.0.0/20",
+        AvailabilityZone="us-east-1a",
+        TagSpecifications=[{"ResourceType": "subnet", "Tags": _our_tags("subnet-public", az="us-east-1a")}],
+    )["Subnet"]["SubnetId"]
+
+    group = SecurityGroupManager(
+        client, vpc_id=vpc_id, network=NETWORK, name=f"{NETWORK}-tasks", description="this run's"
+    ).present()
+    plan = [
+        {
+            "zone": "us-east-1a",
+            "public_subnet_id": None,
+            "public_cidr": "10.0.0.0/20",
+            "private_subnet_id": None,
+            "private_cidr": None,
+        }
+    ]
+    subnets = SubnetManager(client, vpc_id=vpc_id, network=NETWORK, plan=plan).present()
+
+    assert group.data["group_id"] == earlier_group
+    assert subnets.data["public"] == [earlier_subnet]
+    aws.set_propagation_delay(0)
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+    assert sorted(group["GroupName"] for group in groups) == ["default", f"{NETWORK}-tasks"]
+    assert len(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]) == 1
