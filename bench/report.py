@@ -83,6 +83,7 @@ def targets(results):
     azs = results["settings"]["azs"]
     noop_calls = _value(results, "ours", "noop", "calls")
     nat_seconds = _value(results, "ours", "nat_step_seconds")
+    noop_wait = _value(results, "ours", "nat_wait", "noop")
     # Serial waits take at least azs * T; overlapping ones about T, plus the poll granularity and one module run
     # (~2 s), which only a T of several seconds makes small enough to judge.
     judged = pending >= NAT_MIN_JUDGED_SECONDS and azs > 1 and nat_seconds is not None
@@ -111,6 +112,12 @@ def targets(results):
             f"no-op rerun (ours): <= {NOOP_CALL_LIMIT} API calls in total",
             noop_calls and noop_calls["total"],
             _at_most(noop_calls and noop_calls["total"], NOOP_CALL_LIMIT),
+        ),
+        _target(
+            "noop_no_nat_wait",
+            "no-op rerun (ours): no module run or call for the NAT wait",
+            noop_wait and noop_wait["extra_module_runs"] + noop_wait["extra_calls"],
+            noop_wait and noop_wait["extra_module_runs"] + noop_wait["extra_calls"] == 0,
         ),
         _target(
             "nat_overlap",
@@ -265,6 +272,18 @@ def propagation_table(measured):
     return _format(table) + "\n" + added
 
 
+def nat_wait_lines(nat_wait):
+    """What our role's progress while NAT gateways are pending costs: a cold converge waits, a no-op never does."""
+    lines = []
+    for label, cost in (("cold converge", nat_wait["cold"]), ("no-op rerun", nat_wait["noop"])):
+        lines.append(
+            f"{label}: {cost['polls']} rounds of nat_gateway_wait ({cost['poll_calls']} calls),"
+            f" {cost['progress_lines']} progress lines; beyond the first converge +{cost['extra_module_runs']} module"
+            f" runs, +{cost['extra_calls']} API calls, {cost['extra_seconds']:g} s (the rounds and the audit converge)"
+        )
+    return lines
+
+
 def targets_table(items):
     table = [("target", "value", "met")]
     for item in items:
@@ -319,6 +338,9 @@ def render(results):
             f"Cold build (ours) through EC2 eventual consistency, new ids invisible {measured['delay_seconds']:g} s:",
             propagation_table(measured),
         ]
+    nat_wait = _value(results, "ours", "nat_wait")
+    if nat_wait:
+        parts += ["", "Progress while NAT gateways are pending (ours):", *nat_wait_lines(nat_wait)]
     parts += ["", "Targets:", targets_table(results["targets"])]
     overhead = overhead_lines(results)
     if overhead:

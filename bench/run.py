@@ -26,7 +26,15 @@ from pathlib import Path
 
 from aws_emulator.client import Emulator
 from bench import REPO, many_networks, propagation, report, scale
-from bench.playbooks import CALIBRATION, BenchError, nat_step_seconds, overhead_model, run_phase, subjects
+from bench.playbooks import (
+    CALIBRATION,
+    BenchError,
+    nat_step_seconds,
+    nat_wait_cost,
+    overhead_model,
+    run_phase,
+    subjects,
+)
 
 DEFAULT_RESULTS = REPO / "bench" / "results" / "latest.json"
 API_LATENCY_SAMPLES = 40
@@ -208,6 +216,9 @@ def measure_subjects(emulator, args, workdir):
         entry["cold"] = _summary(runs[key]["cold"])
         entry["noop"] = _summary(runs[key]["noop"])
         entry["nat_step_seconds"] = round(statistics.median(nat_step_seconds(run) for run in runs[key]["cold"]), 3)
+    if "ours" in results:
+        ours = results["ours"]
+        ours["nat_wait"] = {"cold": nat_wait_cost(ours["cold"]), "noop": nat_wait_cost(ours["noop"])}
     return results
 
 

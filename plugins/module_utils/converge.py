@@ -24,6 +24,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import Inv
 from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import InternetGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils.layout import check_static
 from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import NatGatewayManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway_wait import pending_nat_gateways
 from ansible_collections.cloudreactor.aws.plugins.module_utils.network_layout import plan_network
 from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import RouteTableManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
@@ -95,6 +96,7 @@ class NetworkConverge:
         self.private = params["nat_gateways"] != "none"
         self.security_group_name = params["security_group_name"] or f"{self.network}-tasks"
         self.changes = []  # what this run changed (or would change), in order, e.g. "created VPC"
+        self.pending_nat_gateways = []  # left pending (wait_for_nat_gateways false): the caller waits, then audits
         self.diff = {"before": {}, "after": {}}
 
     def run(self):
@@ -135,7 +137,8 @@ class NetworkConverge:
         self._route_table(vpc_id, "public", subnet_ids["public"], internet_gateway_id=network["internet_gateway_id"])
         network["nat_gateway_ids"] = self._private_side(vpc_id, layout, subnet_ids)
         network["security_group_id"] = self._security_group(vpc_id)
-        check = self._audit(network) if self.params["check"] and not (self.check_mode and self.changes) else None
+        audits = self.params["check"] and not (self.check_mode and self.changes) and not self.pending_nat_gateways
+        check = self._audit(network) if audits else None
         return self._result(network, check)
 
     # -- steps -------------------------------------------------------------------------------------------------
@@ -195,6 +198,8 @@ class NetworkConverge:
         if nat_subnet_ids:
             nats = self._nat_gateways("nat_gateways", nat_subnet_ids, self.params["nat_allocation_ids"])
             nat_ids = [nat["nat_gateway_id"] for nat in nats["nat_gateways"]]
+            if not self.params["wait_for_nat_gateways"]:
+                self.pending_nat_gateways = pending_nat_gateways(nats)
             if None in nat_ids:
                 # Check mode would create NAT gateways: the private routes would point at them.
                 self.changes.append("then point the private route tables at the new NAT gateways")
@@ -218,6 +223,7 @@ class NetworkConverge:
             network=self.network,
             subnet_ids=subnet_ids,
             allocation_ids=allocation_ids,
+            wait=key == "unused_nat_gateways" or self.params["wait_for_nat_gateways"],
             wait_timeout=self.params["wait_timeout"],
             user_tags=self.user_tags,
             check_mode=self.check_mode,
@@ -296,6 +302,7 @@ class NetworkConverge:
             "changed": bool(self.changes),
             "changes": self.changes,
             "network": network,
+            "pending_nat_gateways": self.pending_nat_gateways,
             "diff": self.diff,
         }
         if check:

@@ -20,6 +20,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils import describe, elastic_ip, routing
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, ResourceFailed
+from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway_wait import refuse_dead
 from ansible_collections.cloudreactor.aws.plugins.module_utils.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils.read_cache import uncached
 from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import PROPAGATION_TIMEOUT
@@ -520,24 +521,8 @@ class NatGatewayManager:
                     not_ready.append(f"{nat_id} in {plan.subnet_id} (not visible yet)")
                     continue
                 plan.nat = nat
+                refuse_dead(nat, plan.subnet_id, changed=any(other.creates for other in plans))
                 state = nat.get("State")
-                if state == "failed":
-                    raise ResourceFailed(
-                        f"NAT gateway {nat_id} in subnet {plan.subnet_id} failed: "
-                        f"{nat.get('FailureCode', 'no code')}: {nat.get('FailureMessage', 'no message')}",
-                        subnet_id=plan.subnet_id,
-                        nat_gateway_id=nat_id,
-                        failure_code=nat.get("FailureCode"),
-                        failure_message=nat.get("FailureMessage"),
-                        changed=any(other.creates for other in plans),
-                    )
-                if state in ("deleting", "deleted"):
-                    raise ResourceFailed(
-                        f"NAT gateway {nat_id} in subnet {plan.subnet_id} is {state} (deleted by someone else?)",
-                        subnet_id=plan.subnet_id,
-                        nat_gateway_id=nat_id,
-                        changed=any(other.creates for other in plans),
-                    )
                 if state != "available":
                     not_ready.append(f"{nat_id} in {plan.subnet_id} ({state})")
             return not not_ready, ", ".join(not_ready)

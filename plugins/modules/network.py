@@ -108,6 +108,15 @@ options:
     description: Seconds to wait for NAT gateways to become available or be deleted.
     type: int
     default: 600
+  wait_for_nat_gateways:
+    description:
+      - Wait until new (or still pending) NAT gateways are available before the audit.
+      - With V(false), the private routes already point at them, the result lists them in RV(pending_nat_gateways)
+        and the audit is skipped; wait with M(cloudreactor.aws.nat_gateway_wait), which can print progress, then
+        run this module again to audit. The C(cloudreactor.aws.fargate_network) role does so.
+      - Removed NAT gateways are always waited for (their Elastic IPs are released once they are deleted).
+    type: bool
+    default: true
   check:
     description: Audit the network after building it (the checks of M(cloudreactor.aws.network_check)).
     type: bool
@@ -232,6 +241,29 @@ network:
       description: The audit's findings (see RV(check)); empty when the audit did not run.
       type: list
       elements: dict
+pending_nat_gateways:
+  description:
+    - The NAT gateways that are not available yet, in zone order; empty unless O(wait_for_nat_gateways=false).
+    - The audit did not run when this list is not empty.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    nat_gateway_id:
+      description: The NAT gateway.
+      type: str
+      sample: nat-0123456789abcdef0
+    availability_zone:
+      description: Its zone.
+      type: str
+      sample: us-east-1a
+    subnet_id:
+      description: The public subnet it is in.
+      type: str
+    state:
+      description: Its state (V(pending) while AWS brings it up).
+      type: str
+      sample: pending
 check:
   description: The audit's result, as M(cloudreactor.aws.network_check) returns it (subnets, findings, summary).
   returned: when O(check) is true and the audit ran (not in check mode when something would change)
@@ -262,6 +294,7 @@ ARGUMENT_SPEC = dict(
     security_group_ingress=dict(type="list", elements="dict", default=[]),
     tags=dict(type="dict", default={}),
     wait_timeout=dict(type="int", default=600),
+    wait_for_nat_gateways=dict(type="bool", default=True),
     check=dict(type="bool", default=True),
     check_fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
     report_path=dict(type="path"),

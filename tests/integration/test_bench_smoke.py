@@ -35,6 +35,7 @@ TARGET_KEYS = {
     "noop_mutations",
     "noop_calls",
     "nat_overlap",
+    "noop_no_nat_wait",
     "check_calls_constant",
     "many_networks_ratio",
     "propagation_added",
@@ -55,6 +56,25 @@ def _assert_phase(phase):
     # Every API call is attributed to the task that made it.
     assert phase["unattributed_calls"] == 0
     assert sum(task["reads"] + task["mutations"] for task in phase["tasks"]) == calls["total"]
+
+
+def _assert_nat_wait(ours):
+    # The cold converge built the one-AZ network: one NAT gateway, made by the role's first converge task; the role
+    # then waited for it in rounds, printing a line each, and ran the converge again to audit.
+    assert ours["cold"]["by_action"].get("CreateNatGateway") == 1
+    converge, audit = [task for task in ours["cold"]["tasks"] if task["action"] == "cloudreactor.aws.network"]
+    assert converge["actions"].get("CreateNatGateway") == 1
+    assert audit["mutations"] == 0
+    polls = [task for task in ours["cold"]["tasks"] if task["action"] == "cloudreactor.aws.nat_gateway_wait"]
+    assert polls and all(set(task["actions"]) == {"DescribeNatGateways"} for task in polls)
+    nat_seconds = sum(task["seconds"] for task in [converge, audit, *polls])
+    assert ours["nat_step_seconds"] == pytest.approx(nat_seconds, abs=0.005)
+    cold_wait = ours["nat_wait"]["cold"]
+    assert (cold_wait["polls"], cold_wait["progress_lines"]) == (len(polls), len(polls))
+    assert cold_wait["extra_module_runs"] == len(polls) + 1
+    assert cold_wait["extra_calls"] == sum(task["reads"] for task in [audit, *polls])
+    # A no-op never waits: no round, no progress line, no second converge.
+    assert ours["nat_wait"]["noop"]["extra_module_runs"] == ours["nat_wait"]["noop"]["extra_calls"] == 0
 
 
 def test_bench_smoke_run(tmp_path):
@@ -78,11 +98,7 @@ def test_bench_smoke_run(tmp_path):
     ours = results["subjects"]["ours"]
     _assert_phase(ours["cold"])
     _assert_phase(ours["noop"])
-    # The cold converge built the one-AZ network: one NAT gateway, made by the role's one converge task.
-    assert ours["cold"]["by_action"].get("CreateNatGateway") == 1
-    (converge,) = [task for task in ours["cold"]["tasks"] if task["action"] == "cloudreactor.aws.network"]
-    assert converge["actions"].get("CreateNatGateway") == 1
-    assert ours["nat_step_seconds"] == pytest.approx(converge["seconds"], abs=0.002)
+    _assert_nat_wait(ours)
     # The no-op rerun changes nothing and makes no mutating call.
     assert ours["noop"]["calls"]["mutating"] == 0 and ours["noop"]["mutating_actions"] == {}
     assert ours["noop"]["changed_tasks"] == 0
@@ -92,6 +108,7 @@ def test_bench_smoke_run(tmp_path):
     targets = {target["key"]: target for target in results["targets"]}
     assert set(targets) >= TARGET_KEYS
     assert targets["noop_mutations"]["met"] is True
+    assert targets["noop_no_nat_wait"]["met"] is True
     assert targets["cold_wall_ratio"]["met"] is None and targets["nat_overlap"]["met"] is None
     # Two networks in one play cost twice the calls of one alone; their rerun changes nothing; teardown removes.
     many = results["many_networks"]
