@@ -19,10 +19,14 @@ class NetworkModule(AnsibleAWSModule):
 
     amazon.aws 10 also copies warnings into the result for ansible-core 2.19, which already reports them and flags
     the copy as a deprecated way to warn; every warning of ours would come with that deprecation notice.
+    ``_should_inject_warnings`` is private to amazon.aws: it is overridden only where amazon.aws defines it, so an
+    amazon.aws without it is used exactly as it is.
     """
 
-    def _should_inject_warnings(self):
-        return False
+    if hasattr(AnsibleAWSModule, "_should_inject_warnings"):
+
+        def _should_inject_warnings(self):
+            return False
 
 
 def network_module(argument_spec, **kwargs):
