@@ -22,8 +22,7 @@ description:
     an alias repeats elsewhere).
   - Writes atomically (a temporary file renamed over the original), keeping the file's permissions. Creates
     C(vars/<env>.yml) from a minimal skeleton when it does not exist.
-  - Idempotent - lists already holding the same ids (in any order) are left alone. Supports check mode, and diff
-    mode shows the file's change (for a vault-encrypted file only the network is shown, never the rest).
+  - Idempotent - lists already holding the same ids (in any order) are left alone.
   - An action plugin - it runs on the controller, where deploy_config is. A vault-encrypted environment file is
     decrypted with the play's vault secrets (C(--vault-id), C(--vault-password-file), C(--ask-vault-pass),
     C(ANSIBLE_VAULT_PASSWORD_FILE)) and encrypted again with the secret that opened it and the vault id of its
@@ -32,7 +31,32 @@ description:
     M(cloudreactor.aws.deploy_config_network_info)), and returns them in RV(overridden).
 author:
   - CloudReactor (@CloudReactor)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - Shows the file's change; for a vault-encrypted file only the network, never the rest.
+seealso:
+  - name: deploy_config
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/docs/deploy-config.md
+    description: How the network of a deploy_config is resolved and written.
+  - name: The cloudreactor.aws.fargate_network role
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/roles/fargate_network/README.md
+    description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
+  - name: The cloudreactor.aws.check_deploy_config playbook
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/playbooks/check_deploy_config.yml
+    description: Resolves every task's network in a deploy_config and audits it.
+  - module: cloudreactor.aws.deploy_config_network_info
+    description: Reads back each task's network and where each value comes from.
+  - module: cloudreactor.aws.network
+    description: Builds the network whose subnets and security group this module writes.
+  - module: cloudreactor.aws.run_environment
+    description: Sets the network in a CloudReactor Run Environment instead.
 extends_documentation_fragment:
+  - cloudreactor.aws.attributes
+  - cloudreactor.aws.attributes.action_plugin
   - cloudreactor.aws.deploy_config
 options:
   subnets:

@@ -45,7 +45,21 @@ description:
     its verdict and returns the Markdown report of C(playbooks/check_deploy_config.yml).
 author:
   - CloudReactor (@CloudReactor)
+seealso:
+  - name: deploy_config
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/docs/deploy-config.md
+    description: How the network of a deploy_config is resolved and written.
+  - name: The cloudreactor.aws.check_deploy_config playbook
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/playbooks/check_deploy_config.yml
+    description: Resolves every task's network in a deploy_config and audits it.
+  - module: cloudreactor.aws.network_check
+    description: Audits the networks this module returns.
+  - module: cloudreactor.aws.deploy_config_network
+    description: Writes a network into the deploy_config.
 extends_documentation_fragment:
+  - cloudreactor.aws.attributes
+  - cloudreactor.aws.attributes.action_plugin
+  - cloudreactor.aws.attributes.info_module
   - cloudreactor.aws.deploy_config
 options:
   tasks:
@@ -82,7 +96,6 @@ notes:
   - Without a vault secret that opens it, an encrypted environment file is reported as V(encrypted) in
     RV(env_file_status) and a warning, the resolution ignores it, and RV(complete) is V(false).
   - The option C(vault_password) of earlier versions is gone; give ansible-playbook the vault secret instead.
-  - Check mode is supported; nothing is ever changed.
 """
 
 EXAMPLES = r"""

@@ -48,10 +48,29 @@ options:
     type: dict
     default: {}
 notes:
-  - Check mode is supported and reports what would change; diff mode shows the gateway attached to the VPC before
-    and after.
   - Detaching fails while the VPC still has public addresses mapped (NAT gateways, Elastic IPs); remove those first.
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports what would change.
+  diff_mode:
+    support: full
+    details:
+      - Shows the gateway attached to the VPC before and after.
+seealso:
+  - module: cloudreactor.aws.route_table
+    description: Routes a table's default route to this gateway.
+  - module: cloudreactor.aws.nat_gateway
+    description: NAT gateways in public subnets, which need this gateway.
+  - module: cloudreactor.aws.network
+    description: Builds the whole network, this gateway included.
+  - name: The cloudreactor.aws.fargate_network role
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/roles/fargate_network/README.md
+    description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
+  - cloudreactor.aws.attributes
+  - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -74,10 +74,30 @@ options:
       - A NAT gateway or Elastic IP without this network's identity tags is never tagged.
     type: dict
 notes:
-  - Supports check mode (the result describes what would be created, replaced or deleted) and diff mode.
   - A NAT gateway's address cannot be changed. When a subnet keeps its NAT gateway, a different address given in
     O(allocation_ids) is reported in a warning and not used.
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The result describes what would be created, replaced or deleted.
+  diff_mode:
+    support: full
+seealso:
+  - module: cloudreactor.aws.nat_gateway_wait
+    description: Waits for the NAT gateways in short rounds, reporting their states.
+  - module: cloudreactor.aws.route_table
+    description: Routes the private subnets' default route to a NAT gateway.
+  - module: cloudreactor.aws.internet_gateway
+    description: The internet gateway the public subnets need.
+  - module: cloudreactor.aws.network
+    description: Builds the whole network, NAT gateways and routes included.
+  - name: The cloudreactor.aws.fargate_network role
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/roles/fargate_network/README.md
+    description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
+  - cloudreactor.aws.attributes
+  - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

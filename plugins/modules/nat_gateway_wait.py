@@ -31,12 +31,21 @@ options:
       - The most seconds to wait before returning the states. V(0) describes the NAT gateways once.
     type: int
     default: 20
+seealso:
+  - module: cloudreactor.aws.nat_gateway
+    description: Creates the NAT gateways this module waits for.
+  - module: cloudreactor.aws.network
+    description: Builds the whole network; the role waits for its NAT gateways with this module.
+  - name: The cloudreactor.aws.fargate_network role
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/roles/fargate_network/README.md
+    description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
+  - cloudreactor.aws.attributes
+  - cloudreactor.aws.attributes.action_group
+  - cloudreactor.aws.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-notes:
-  - Supports check mode (it only reads).
 """
 
 EXAMPLES = r"""

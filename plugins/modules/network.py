@@ -26,8 +26,6 @@ description:
     gateways no longer used are removed after the routes stop using them, and the addresses this collection
     allocated for them are released.
   - Every input that can be checked without AWS is checked before the first call; error messages name the option.
-  - In check mode, nothing changes. When the VPC or a subnet is missing, the result lists what would be created up
-    to that point (later steps need their ids).
   - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order (security
     groups, route tables, NAT gateways and then the Elastic IPs allocated for them, the internet gateway, subnets,
     and the VPC when this network created it). An adopted VPC stays, and so does everything in it that is not this
@@ -136,12 +134,51 @@ options:
         C(network_name) into C(fargate_network_name)).
     type: str
     default: ""
+attributes:
+  check_mode:
+    support: full
+    details:
+      - When the VPC or a subnet is missing, or the internet gateway must be created or attached, the result lists
+        what would change up to that point and says what follows (later steps need the new ids).
+  diff_mode:
+    support: partial
+    details:
+      - A real run's diff shows every step's resources before and after. In check mode the diff stops where the
+        result does (a missing VPC or subnet, an internet gateway to create or attach).
+seealso:
+  - name: The cloudreactor.aws.fargate_network role
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/roles/fargate_network/README.md
+    description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
+  - name: The cloudreactor.aws.setup_network playbook
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/playbooks/setup_network.yml
+    description: Runs the fargate_network role against one network, from the command line.
+  - name: The cloudreactor.aws.teardown_network playbook
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/playbooks/teardown_network.yml
+    description: Removes a network built by this collection.
+  - name: The cloudreactor.aws.check_network playbook
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/playbooks/check_network.yml
+    description: Audits the subnets and security groups tasks use, read-only.
+  - module: cloudreactor.aws.network_layout
+    description: The zones and CIDRs this module would use, without changing anything.
+  - module: cloudreactor.aws.network_check
+    description: The audit this module can run after building, on its own.
+  - module: cloudreactor.aws.internet_gateway
+    description: One step of this module, on its own.
+  - module: cloudreactor.aws.nat_gateway
+    description: One step of this module, on its own.
+  - module: cloudreactor.aws.route_table
+    description: One step of this module, on its own.
+  - module: cloudreactor.aws.run_environment
+    description: Gives the network's subnets and security group to a CloudReactor Run Environment.
+  - module: cloudreactor.aws.deploy_config_network
+    description: Writes the network into a CloudReactor deploy_config.
 extends_documentation_fragment:
+  - cloudreactor.aws.attributes
+  - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
-  - Check mode and diff mode are supported.
   - EC2 is eventually consistent. The module reads the network once and keeps what its own calls answered, so it
     never needs AWS to list what it has just created; calls naming an id it created retry EC2's propagation errors
     (first retry within a quarter of a second, up to 300 seconds); with O(state=absent), deleting a subnet, detaching

@@ -95,11 +95,38 @@ options:
       - Its directory must exist. The report is written in check mode too, as the audit's output rather than a change.
     type: path
 notes:
-  - Read-only; check mode is supported and behaves exactly like a normal run.
   - The audit decides from describe calls only; targets it cannot follow (transit gateways, peering, private NAT
     gateways) are reported as C(ROUTE_UNVERIFIABLE) rather than guessed.
   - Costs in RV(summary.monthly_cost) are us-east-1 list prices, hourly charges only.
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Read-only; a check mode run is exactly a normal run, and writes O(report_path) too.
+  diff_mode:
+    support: N/A
+    details:
+      - This action does not modify state.
+seealso:
+  - name: Network audit findings
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/docs/network-check-findings.md
+    description: Every finding code, its severity, meaning and fix.
+  - name: The cloudreactor.aws.check_network playbook
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/playbooks/check_network.yml
+    description: Audits the subnets and security groups tasks use, read-only.
+  - name: The cloudreactor.aws.check_deploy_config playbook
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/playbooks/check_deploy_config.yml
+    description: Resolves every task's network in a deploy_config and audits it.
+  - name: The cloudreactor.aws.fargate_network role
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/roles/fargate_network/README.md
+    description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
+  - module: cloudreactor.aws.network
+    description: Builds and repairs a network, and runs this audit on it.
+  - module: cloudreactor.aws.deploy_config_network_info
+    description: The networks of a deploy_config's tasks, to audit with this module.
 extends_documentation_fragment:
+  - cloudreactor.aws.attributes
+  - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

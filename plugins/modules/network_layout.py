@@ -60,7 +60,16 @@ options:
         (for example C(fargate_network_) turns C(az_count) into C(fargate_network_az_count)).
     type: str
     default: ""
+seealso:
+  - module: cloudreactor.aws.network
+    description: Builds the network where this module plans it.
+  - name: The cloudreactor.aws.fargate_network role
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/roles/fargate_network/README.md
+    description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
+  - cloudreactor.aws.attributes
+  - cloudreactor.aws.attributes.action_group
+  - cloudreactor.aws.attributes.info_module
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -89,11 +89,30 @@ options:
     type: dict
     default: {}
 notes:
-  - Check mode is supported and reports the actions a real run would take. Diff mode shows the table's routes and
-    associated subnets before and after.
   - AWS keeps a deleted NAT gateway for about an hour; during that time a route to it may still be reported
     C(active). The module reads the NAT gateway's own state, so such a route is repaired too.
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports the actions a real run would take.
+  diff_mode:
+    support: full
+    details:
+      - Shows the table's routes and associated subnets before and after.
+seealso:
+  - module: cloudreactor.aws.nat_gateway
+    description: The NAT gateways the private tables route to.
+  - module: cloudreactor.aws.internet_gateway
+    description: The internet gateway the public table routes to.
+  - module: cloudreactor.aws.network
+    description: Builds the whole network, its route tables included.
+  - name: The cloudreactor.aws.fargate_network role
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/roles/fargate_network/README.md
+    description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
+  - cloudreactor.aws.attributes
+  - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

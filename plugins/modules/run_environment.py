@@ -24,12 +24,34 @@ description:
     module refuses to change such a Run Environment unless O(aws_secret_key) gives the secret key, which it then
     sends in the same update. The other safe way is to move the Run Environment to an assumed IAM role
     (C(events_role_arn) and C(assumed_role_external_id)) first."
-  - Idempotent - lists holding the same ids in any order are not sent again. Supports check mode and diff mode
-    (the network before and after).
+  - Idempotent - lists holding the same ids in any order are not sent again.
   - Tasks already deployed keep the network they were deployed with; the module warns so when the network changes.
     Deploy them again (C(cr_deploy.sh <env>)) to move them.
 author:
   - CloudReactor (@CloudReactor)
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details:
+      - Shows the network before and after.
+seealso:
+  - name: Run Environments
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/docs/run-environment.md
+    description: What CloudReactor keeps of a Run Environment's network, and the access-key case.
+  - name: The cloudreactor.aws.fargate_network role
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/roles/fargate_network/README.md
+    description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
+  - name: The cloudreactor.aws.check_deploy_config playbook
+    link: https://github.com/CloudReactor/cloudreactor-ansible-aws/blob/main/playbooks/check_deploy_config.yml
+    description: Resolves every task's network in a deploy_config and audits it.
+  - module: cloudreactor.aws.network
+    description: Builds the network whose subnets and security group this module sets.
+  - module: cloudreactor.aws.deploy_config_network
+    description: Writes the network into a deploy_config instead.
+extends_documentation_fragment:
+  - cloudreactor.aws.attributes
 options:
   name:
     description:
