@@ -47,19 +47,6 @@ options:
       - An existing VPC to build in (adopted - read, never changed). Without it, the VPC tagged as this network's is
         used, or created with O(vpc_cidr).
     type: str
-  vpc_cidr:
-    description: CIDR of the VPC to create. Ignored when the VPC exists.
-    type: str
-    default: 10.0.0.0/16
-  availability_zones:
-    description: Zone names to use, in order. Overrides O(az_count).
-    type: list
-    elements: str
-    default: []
-  az_count:
-    description: How many zones to use when O(availability_zones) is empty; zones are chosen by name, stably.
-    type: int
-    default: 2
   nat_gateways:
     description:
       - V(per_az) - one NAT gateway per zone; each private subnet routes through its own zone's.
@@ -69,16 +56,6 @@ options:
     type: str
     choices: [per_az, single, none]
     default: per_az
-  public_subnet_cidrs:
-    description: Public subnet CIDRs, one per zone in zone order. Carved from the VPC when empty.
-    type: list
-    elements: str
-    default: []
-  private_subnet_cidrs:
-    description: Private subnet CIDRs, one per zone in zone order. Carved from the VPC when empty.
-    type: list
-    elements: str
-    default: []
   nat_allocation_ids:
     description:
       - Elastic IP allocation ids to give the NAT gateways (bring your own addresses), one per NAT gateway in zone
@@ -127,13 +104,6 @@ options:
   report_path:
     description: Where to write the audit's Markdown report (findings and a Mermaid diagram). No report when empty.
     type: path
-  option_prefix:
-    description:
-      - Text put before option names in error messages, so a role reports its own variable names
-        (for example C(fargate_network_) turns C(az_count) into C(fargate_network_az_count), and
-        C(network_name) into C(fargate_network_name)).
-    type: str
-    default: ""
 attributes:
   check_mode:
     support: full
@@ -174,6 +144,7 @@ seealso:
     description: Writes the network into a CloudReactor deploy_config.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.layout
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules

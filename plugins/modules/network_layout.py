@@ -27,39 +27,10 @@ options:
     description:
       - An existing VPC to build in. Without it, the VPC tagged as this network's is used when it exists.
     type: str
-  vpc_cidr:
-    description: CIDR of the VPC to create when there is none yet. Ignored when the VPC exists.
-    type: str
-    default: 10.0.0.0/16
-  availability_zones:
-    description: Zone names to use, in order. Overrides O(az_count).
-    type: list
-    elements: str
-    default: []
-  az_count:
-    description: How many zones to use when O(availability_zones) is empty.
-    type: int
-    default: 2
-  public_subnet_cidrs:
-    description: Explicit public subnet CIDRs, one per zone. Carved automatically when empty.
-    type: list
-    elements: str
-    default: []
-  private_subnet_cidrs:
-    description: Explicit private subnet CIDRs, one per zone. Carved automatically when empty.
-    type: list
-    elements: str
-    default: []
   private_subnets:
     description: Whether the network has private subnets (it has none when tasks run in public subnets).
     type: bool
     default: true
-  option_prefix:
-    description:
-      - Text put before option names in error messages, so a role reports its own variable names
-        (for example C(fargate_network_) turns C(az_count) into C(fargate_network_az_count)).
-    type: str
-    default: ""
 seealso:
   - module: cloudreactor.aws.network
     description: Builds the network where this module plans it.
@@ -68,6 +39,7 @@ seealso:
     description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.layout
   - cloudreactor.aws.attributes.action_group
   - cloudreactor.aws.attributes.info_module
   - amazon.aws.common.modules
