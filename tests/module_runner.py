@@ -9,6 +9,7 @@ import importlib
 import io
 import json
 
+from ansible.module_utils import _internal as module_internal
 from ansible.module_utils.common import warnings as module_warnings
 from ansible.module_utils.testing import patch_module_args
 
@@ -22,11 +23,18 @@ def run_module(name, params, *, check_mode=False, diff=False):
     # store would otherwise be reported again by this one.
     module_warnings._global_warnings.clear()
     module_warnings._global_deprecations.clear()
-    with patch_module_args(args), contextlib.redirect_stdout(stdout):
-        try:
-            module.main()
-        except SystemExit:
-            pass
-        else:
-            raise AssertionError(f"module {name} returned without calling exit_json or fail_json")
+    # Nor on the controller: once a test has loaded controller code in this process (an action plugin), ansible-core
+    # would print a module's warnings instead of returning them.
+    on_controller = module_internal.is_controller
+    module_internal.is_controller = False
+    try:
+        with patch_module_args(args), contextlib.redirect_stdout(stdout):
+            try:
+                module.main()
+            except SystemExit:
+                pass
+            else:
+                raise AssertionError(f"module {name} returned without calling exit_json or fail_json")
+    finally:
+        module_internal.is_controller = on_controller
     return json.loads(stdout.getvalue())
