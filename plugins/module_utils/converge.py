@@ -96,6 +96,7 @@ class NetworkConverge:
         self.private = params["nat_gateways"] != "none"
         self.security_group_name = params["security_group_name"] or f"{self.network}-tasks"
         self.changes = []  # what this run changed (or would change), in order, e.g. "created VPC"
+        self.nat_gateways = None  # the manager of the NAT gateways the private routes use
         self.pending_nat_gateways = []  # left pending (wait_for_nat_gateways false): the caller waits, then audits
         self.diff = {"before": {}, "after": {}}
 
@@ -137,6 +138,9 @@ class NetworkConverge:
         self._route_table(vpc_id, "public", subnet_ids["public"], internet_gateway_id=network["internet_gateway_id"])
         network["nat_gateway_ids"] = self._private_side(vpc_id, layout, subnet_ids)
         network["security_group_id"] = self._security_group(vpc_id)
+        if self.nat_gateways and self.params["wait_for_nat_gateways"] and not self.check_mode:
+            # Last: the private routes and the security group were built while the NAT gateways came up.
+            self.nat_gateways.wait_for_pending()
         audits = self.params["check"] and not (self.check_mode and self.changes) and not self.pending_nat_gateways
         check = self._audit(network) if audits else None
         return self._result(network, check)
@@ -223,7 +227,9 @@ class NetworkConverge:
             network=self.network,
             subnet_ids=subnet_ids,
             allocation_ids=allocation_ids,
-            wait=key == "unused_nat_gateways" or self.params["wait_for_nat_gateways"],
+            # New NAT gateways are waited for only once the rest of the network is built (see run()); removed ones
+            # at once, so that their addresses can be released.
+            wait=key == "unused_nat_gateways",
             wait_timeout=self.params["wait_timeout"],
             user_tags=self.user_tags,
             check_mode=self.check_mode,
@@ -231,6 +237,7 @@ class NetworkConverge:
         )
         if key == "unused_nat_gateways":
             return self._take(key, manager.absent())
+        self.nat_gateways = manager
         try:
             return self._take(key, manager.present())
         except InvalidInput as error:

@@ -269,6 +269,7 @@ class NatGatewayManager:
         self.wait_timeout = wait_timeout
         self.subnet_ids = list(subnet_ids)
         self.allocation_ids = list(allocation_ids)
+        self._plans = []  # present()'s, one per subnet
 
     def is_ours(self, nat):
         return is_ours(nat, self.network, COMPONENT)
@@ -314,11 +315,11 @@ class NatGatewayManager:
         if creating:
             self._refuse_non_public(vpc_id, creating)
 
+        self._plans = plans
         if not self.check_mode:
             self._apply(creating, [plan for plan in plans if plan.action == "updated"], set(eips_by_allocation))
-            waiting = [plan for plan in plans if plan.nat and plan.nat.get("State") == "pending"]
-            if self.wait and waiting:
-                self._wait_available(waiting)
+            if self.wait:
+                self.wait_for_pending()
 
         return Outcome(
             changed=any(plan.action in CHANGING_ACTIONS for plan in plans),
@@ -506,6 +507,13 @@ class NatGatewayManager:
             pass
         # Its network interface and public address are released a while after it is deleted.
         self.client.releasing(f"NAT gateway {nat_id}")
+
+    def wait_for_pending(self):
+        """Wait until the NAT gateways ``present()`` left pending are available (with ``wait=False``, a caller does
+        other work first: the private routes can point at a pending NAT gateway)."""
+        waiting = [plan for plan in self._plans if plan.nat and plan.nat.get("State") == "pending"]
+        if waiting:
+            self._wait_available(waiting)
 
     def _wait_available(self, plans):
         """Poll every pending NAT gateway with one describe per round; stop at the first that fails."""
