@@ -493,11 +493,11 @@ def _control(aws, payload=None):
 
 
 def test_control_endpoint_and_reset(aws):
-    assert _control(aws) == {"seconds": 0.0}
+    assert _control(aws) == {"seconds": 0.0, "propagating": 0}
     aws.set_propagation_delay(1.5)
-    assert _control(aws) == {"seconds": 1.5}
+    assert _control(aws) == {"seconds": 1.5, "propagating": 0}
     aws.reset()
-    assert _control(aws) == {"seconds": 0.0}
+    assert _control(aws) == {"seconds": 0.0, "propagating": 0}
     for bad in ({"seconds": -1}, {"seconds": "soon"}, {}):
         with pytest.raises(urllib.error.HTTPError) as excinfo:
             _control(aws, bad)
@@ -508,7 +508,21 @@ def test_control_endpoint_and_reset(aws):
 
 def test_propagation_delay_fixture(propagation_delay, aws):
     assert propagation_delay == 1.0
-    assert _control(aws) == {"seconds": 1.0}
+    assert _control(aws) == {"seconds": 1.0, "propagating": 0}
+
+
+@pytest.mark.parametrize("propagation_delay", [NEW_ID_DELAY], indirect=True)
+def test_propagating_counts_the_ids_still_hidden(propagation_delay, aws, ec2):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_internet_gateway()
+    assert aws.propagating() == 2
+    poll_until(lambda: aws.propagating() == 0)
+    # Nothing is hidden any more: the count is the emulator's answers, not a clock of its own.
+    assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+    assert len(ec2.describe_internet_gateways()["InternetGateways"]) == 1
+    aws.set_propagation_delay(0)
+    ec2.create_vpc(CidrBlock="10.1.0.0/16")
+    assert aws.propagating() == 0  # strongly consistent: nothing to wait for
 
 
 def test_launcher_delay_is_what_reset_restores():

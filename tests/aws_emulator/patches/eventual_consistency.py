@@ -9,7 +9,8 @@ Stock moto is strongly consistent, so code that must cope with these answers can
 
 How: a propagation delay L (seconds; 0 by default, the launcher's ``--propagation-delay``, or per test through
 ``POST /moto-api/aws-emulator/propagation-delay {"seconds": L}``; ``/moto-api/reset`` restores the launcher's
-value). With L = 0 every EC2 request goes straight to moto. With L > 0, for the L seconds after a create answers:
+value; a ``GET`` there also answers how many new ids are still hidden). With L = 0 every EC2 request goes straight
+to moto. With L > 0, for the L seconds after a create answers:
 
 * a request naming the new id in any parameter (filters, tags and descriptions aside) answers the id's NotFound
   error, the one moto answers for an unknown id (NAT gateways: ``NatGatewayNotFound`` on DescribeNatGateways /
@@ -287,7 +288,9 @@ def _after(
 
 
 def propagation_delay_response(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
-    """``GET`` -> ``{"seconds": L}``; ``POST {"seconds": L}`` sets L for what follows (and forgets what propagates)."""
+    """``GET`` -> ``{"seconds": L, "propagating": N}``, N the ids created and still hidden (a test polls it to start a
+    run once everything before it is listed); ``POST {"seconds": L}`` sets L for what follows (and forgets what
+    propagates)."""
     if request.method == "POST":
         try:
             seconds = float(json.loads(request.data or b"{}")["seconds"])
@@ -296,7 +299,7 @@ def propagation_delay_response(request: Any, full_url: str, headers: Any) -> tup
         if not math.isfinite(seconds) or seconds < 0:
             return 400, {}, json.dumps({"Error": "seconds must be a finite number >= 0"})
         _state.restart(seconds)
-    return 200, {}, json.dumps({"seconds": _state.delay})
+    return 200, {}, json.dumps({"seconds": _state.delay, "propagating": len(_state.hidden_at(time.monotonic()))})
 
 
 def _wrap_reset(original: Callable[[MotoAPIBackend], None]) -> Callable[[MotoAPIBackend], None]:
