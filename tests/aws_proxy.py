@@ -4,10 +4,12 @@ Point a client (a module's ``endpoint_url``, the role's ``fargate_network_aws_en
 ``proxy.endpoint_url`` instead of the emulator's. Every request is forwarded as it came; on top of that the proxy
 can do one of three things:
 
-* **crash** (``crash_after=N``): the Nth mutating EC2 request is forwarded and the emulator's answer received
-  (the change is made), then ``on_crash()`` is called (a test kills the playbook there) and the connection is
+* **crash** (``crash_after=N``): once the emulator has carried out the Nth mutating EC2 request (answered it with
+  success: the change is made), ``on_crash()`` is called (a test kills the playbook there) and the connection is
   dropped without an answer: the client dies not knowing whether its call worked, as in a crash mid-call. Every
-  later request is dropped unanswered, so nothing that survives the kill can change anything.
+  later request is dropped unanswered, so nothing that survives the kill can change anything. A mutating request
+  the emulator refuses (a NotFound while a new id propagates, which the client retries) is answered and not
+  counted, so that N names the same change with or without a propagation delay.
 * **lose an answer** (``lose_answer_of="CreateVpc"``): the first request of that (mutating) action is carried
   out, and the connection is closed instead of answering; then the proxy goes on as usual. The client sees a
   dropped connection, as after a network blip or a timeout, and its SDK sends the request again (botocore retries
@@ -96,14 +98,16 @@ class AwsProxy:
         self._block = []  # refuse or not, for the rest of the current block of EC2 requests (popped from the end)
         self._lock = threading.Lock()
         self.forwarded = Recording()  # the EC2 calls the emulator answered, in order
+        self.carried_out = []  # mutating EC2 actions the emulator answered with success, in order
         self.injected = []  # (action, kind) of every request answered with an error instead of forwarded
         self.ec2_requests = 0  # every EC2 request the proxy received (forwarded, injected or dropped)
         self.dropped = []  # actions of requests dropped unanswered after the crash
         self.crashed_on = None  # the mutating action the crash came after
-        # (action, decision) of each EC2 request in order: forward, crash, lose, drop, or a throttle kind
+        # (action, decision) of each EC2 request in order: forward, crash_point, lose, drop, or a throttle kind
         self.outcomes = []
-        self._mutations_seen = 0
         self.crashed = threading.Event()
+        # Held by a mutating request from its forwarding until the crash decision: no other mutation slips in between.
+        self._mutation_lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = None
@@ -158,7 +162,8 @@ class AwsProxy:
         return longest
 
     def _decide(self, call):
-        """``forward``, ``crash`` (forward, then crash), ``drop``, or a throttle kind; counts the request."""
+        """``forward``, ``crash_point`` (forward, then crash if it is the Nth change), ``lose``, ``drop``, or a
+        throttle kind; counts the request."""
         if not is_ec2_call(call):
             return "forward"
         with self._lock:
@@ -177,11 +182,8 @@ class AwsProxy:
             self.injected.append((call.action, kind))
             return kind
         if is_mutation(call):
-            self._mutations_seen += 1
-            if self._mutations_seen == self.crash_after:
-                self.crashed.set()
-                self.crashed_on = call.action
-                return "crash"
+            if self.crash_after is not None:
+                return "crash_point"  # forwarded; the answer decides whether the crash comes now
             if call.action == self.lose_answer_of and not self.lost:
                 self.lost.append(call.action)
                 return "lose"
@@ -202,6 +204,27 @@ class AwsProxy:
             return response.status, response.reason, response.getheaders(), response.read()
         finally:
             connection.close()
+
+    def _forward_crash_point(self, call, method, path, headers, body):
+        """Forward a mutating request; ``None`` when the crash came right after it (or before it: dropped)."""
+        with self._mutation_lock:
+            if self.crashed.is_set():
+                with self._lock:
+                    self.dropped.append(call.action)
+                return None
+            answer = self._forward(method, path, headers, body)
+            with self._lock:
+                self.forwarded.calls.append(call)
+                if 200 <= answer[0] < 300:
+                    self.carried_out.append(call.action)
+                    if len(self.carried_out) == self.crash_after:
+                        self.crashed.set()
+                        self.crashed_on = call.action
+            if self.crashed.is_set():
+                # The emulator made the change; the caller dies without hearing of it.
+                self._crash()
+                return None
+            return answer
 
     def _crash(self):
         if self._on_crash is not None:
@@ -242,14 +265,20 @@ class AwsProxy:
                 if decision in THROTTLE_KINDS:
                     self._answer_throttled(decision)
                     return
+                if decision == "crash_point":
+                    answer = proxy._forward_crash_point(call, self.command, self.path, headers, body)
+                    if answer is None:
+                        self.close_connection = True
+                        return
+                    self._answer(*answer)
+                    return
                 status, reason, response_headers, response_body = proxy._forward(self.command, self.path, headers, body)
                 if is_ec2_call(call):
                     with proxy._lock:
                         proxy.forwarded.calls.append(call)
-                if decision == "crash":
-                    # The emulator made the change; the caller dies without hearing of it.
-                    proxy._crash()
-                if decision in ("crash", "lose"):
+                        if is_mutation(call) and 200 <= status < 300:
+                            proxy.carried_out.append(call.action)
+                if decision == "lose":
                     self.close_connection = True
                     return
                 self._answer(status, reason, response_headers, response_body)
