@@ -198,3 +198,13 @@ def wait_until_listed(aws, group_id):
         timeout=60,
         what=f"security group {group_id} to be listed",
     )
+
+
+def wait_until_propagated(aws):
+    """Poll the emulator until no id created under its propagation delay is still hidden: a run starting then sees
+    everything made before it, and describes count all of it."""
+    poll_until(
+        lambda: (aws.propagating() == 0, f"{aws.propagating()} new ids still hidden"),
+        timeout=60,
+        what="every new id to be listed",
+    )

@@ -11,6 +11,11 @@ never learns of it, as when a laptop dies or CI cancels a job mid-call. Then, wi
   table per name and one task security group;
 * network_check on the task subnets and security group the rerun printed finds no error and no warning;
 * a third run changes nothing and makes no mutating call.
+
+Each crash point runs strongly consistent; those right after a create run again with every new id hidden for 2 s
+(EC2's eventual consistency: the crashed run's calls naming its new ids are refused and retried, and the proxy
+counts only the changes AWS carried out). Through the delay, the rerun starts once nothing the crashed run made is
+still propagating.
 """
 
 import json
@@ -27,9 +32,9 @@ import boto3
 import pytest
 from aws_proxy import AwsProxy
 from botocore.config import Config
-from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import ClientError, ConnectionClosedError
 from module_runner import run_module
-from network_shape import network_shape, one_network_counts, region_counts
+from network_shape import network_shape, one_network_counts, region_counts, wait_until_propagated
 from playbook_runner import REPO, changed_count, run_playbook
 
 from aws_emulator import ACCESS_KEY, REGION, SECRET_KEY
@@ -71,6 +76,19 @@ BOUNDARY_KINDS = (
     "AuthorizeSecurityGroupEgress",
 )
 CRASH_KINDS = INTERMEDIATE_KINDS + (BOUNDARY_KINDS if os.environ.get("CRASH_POINTS") == "all" else ())
+# Crash points that leave a new id propagating, also run through a 2 s propagation delay. A crash after any other
+# call leaves what a crash after the create before it leaves, and the crashed run's retries of calls naming new
+# ids are exercised by these too.
+CREATE_KINDS = (
+    "CreateVpc",
+    "CreateSubnet",
+    "CreateInternetGateway",
+    "CreateRouteTable",
+    "AllocateAddress",
+    "CreateNatGateway",
+    "CreateSecurityGroup",
+)
+CRASH_POINTS = [(0.0, kind) for kind in CRASH_KINDS] + [(2.0, kind) for kind in CREATE_KINDS]
 SUBNETS_LINE = re.compile(r"Subnets: (subnet-[0-9a-f]+(?:, subnet-[0-9a-f]+)*)")
 SECURITY_GROUP_LINE = re.compile(r"Security group: (sg-[0-9a-f]+)")
 
@@ -129,7 +147,7 @@ def kill_playbook(pid):
 
 
 def crash_converge(endpoint_url, crash_at, temp_dir):
-    """Converge through a proxy that kills the run right after the ``crash_at``-th mutating call reached AWS."""
+    """Converge through a proxy that kills the run right after AWS carried out its ``crash_at``-th mutating call."""
     process = None
 
     def crash():
@@ -204,11 +222,33 @@ def test_proxy_carries_out_the_crash_call_then_answers_nothing(aws):
             ec2.delete_vpc(VpcId=vpc_id)
     assert crashes == ["killed"]
     assert proxy.crashed_on == "CreateInternetGateway"
-    assert proxy.mutations == ["CreateVpc", "CreateInternetGateway"]
+    assert proxy.mutations == proxy.carried_out == ["CreateVpc", "CreateInternetGateway"]
     assert proxy.dropped == ["DeleteVpc"]
     direct = aws.boto3_client("ec2")
     assert [igw["Attachments"] for igw in direct.describe_internet_gateways()["InternetGateways"]] == [[]]
     assert direct.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+
+
+def test_proxy_counts_only_the_changes_aws_carried_out(propagation_delay, aws):
+    """Through a propagation delay, a call naming a new id is refused (and retried by its client): the crash point
+    is still the Nth change AWS made."""
+    with AwsProxy(aws.endpoint_url, crash_after=2) as proxy:
+        ec2 = boto3.client(
+            "ec2",
+            endpoint_url=proxy.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+        )
+        vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        with pytest.raises(ClientError, match="InvalidVpcID.NotFound"):
+            ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+        with pytest.raises(ConnectionClosedError):
+            ec2.create_internet_gateway()
+    assert proxy.crashed_on == "CreateInternetGateway"
+    assert proxy.mutations == ["CreateVpc", "ModifyVpcAttribute", "CreateInternetGateway"]
+    assert proxy.carried_out == ["CreateVpc", "CreateInternetGateway"]
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +261,7 @@ def clean_converge(emulator):
     ec2 = emulator.boto3_client("ec2")
     shape = network_shape(ec2, our_vpc_id(ec2), NETWORK)
     emulator.reset()
-    return proxy.mutations, shape
+    return proxy.carried_out, shape
 
 
 def test_crash_points_cover_ten_kinds_and_every_kind_is_classified(clean_converge):
@@ -229,21 +269,27 @@ def test_crash_points_cover_ten_kinds_and_every_kind_is_classified(clean_converg
     assert len(set(INTERMEDIATE_KINDS)) >= 10
     # A kind of call the role starts (or stops) making must be sorted into one of the lists.
     assert set(INTERMEDIATE_KINDS) | set(BOUNDARY_KINDS) == set(mutations), mutations
+    assert set(CREATE_KINDS) <= set(INTERMEDIATE_KINDS)
 
 
-@pytest.mark.parametrize("kind", CRASH_KINDS)
-def test_crash_after_first_call_of_kind_then_rerun_converges(aws, clean_converge, kind, tmp_path):
+@pytest.mark.parametrize(("propagation_delay", "kind"), CRASH_POINTS, indirect=["propagation_delay"])
+def test_crash_after_first_call_of_kind_then_rerun_converges(aws, propagation_delay, clean_converge, kind, tmp_path):
     mutations, clean_shape = clean_converge
     assert kind in mutations, f"a clean converge no longer calls {kind}: {mutations}"
     crash_at = mutations.index(kind) + 1
 
     proxy, returncode, output = crash_converge(aws.endpoint_url, crash_at, tmp_path)
-    # The run died right after AWS carried out the call, and had made exactly the calls a clean run makes first.
+    # The run died right after AWS carried out the call, and had made exactly the changes a clean run makes first
+    # (through a propagation delay, some calls naming a new id were refused and retried on the way).
     assert proxy.crashed_on == kind, output[-3000:]
     assert returncode == -signal.SIGKILL, output[-3000:]
-    assert proxy.mutations == mutations[:crash_at]
+    assert proxy.carried_out == mutations[:crash_at]
 
+    # A rerun whose one reading of the network comes while what the crashed run made is still propagating cannot see
+    # it, and may make it again (docs/reliability.md, "Known limit"): the rerun starts once AWS lists everything.
+    wait_until_propagated(aws)
     rerun = run_playbook(aws.endpoint_url, "setup_network.yml", ROLE_VARS)
+    wait_until_propagated(aws)  # the counts, the shape and the third run below see everything the rerun made
     if crash_at < len(mutations):  # the crash left work undone (after the last change, there is nothing left)
         assert changed_count(rerun) > 0
     else:
