@@ -4,11 +4,17 @@ running the role again; what the user owns is reported and left alone.
 One network is built per module (on an emulator of its own, since the shared one is reset between tests), and
 each test breaks it one way: network_check must name the fault, the role must repair it (or, for faults in things
 the role does not own, leave it), network_check must then be clean, and a further run must change nothing.
+
+Every test runs twice: on a strongly consistent emulator, and on one where each new id is hidden for 2 s (EC2's
+eventual consistency, see test_eventual_consistency.py), so that a repair's creates (a NAT gateway, an internet
+gateway, a route) are named again before AWS lists them. A fault is injected, and audited, once everything made
+before it is listed, and strongly consistent: the repair runs are the ones under test.
 """
 
 import network_faults
 import pytest
 from module_runner import run_module
+from network_shape import wait_until_propagated
 from playbook_runner import changed_count, run_playbook
 
 from aws_emulator.client import Emulator
@@ -16,6 +22,7 @@ from aws_emulator.client import Emulator
 NETWORK = "fault-matrix"
 
 ZONE = "us-east-1b"
+PROPAGATION_DELAYS = {"consistent": 0.0, "propagation-delay-2s": 2.0}
 
 # What network_check reports for each fault the role repairs (warnings and errors; info findings aside).
 REPAIRED = {
@@ -50,7 +57,18 @@ class Network:
         assert changed_count(self.setup()) > 0
 
     def setup(self):
-        return run_playbook(self.emulator.endpoint_url, "setup_network.yml", {"fargate_network_name": NETWORK})
+        run = run_playbook(self.emulator.endpoint_url, "setup_network.yml", {"fargate_network_name": NETWORK})
+        wait_until_propagated(self.emulator)  # the audit, and the next fault, see what the run made
+        return run
+
+    def break_it(self, fault):
+        """Inject ``fault`` as if it happened long ago. Its steps name what they have just created (nat_failed's
+        address and NAT gateway), so they run strongly consistent; setup() has waited for the run before them."""
+        self.emulator.set_propagation_delay(0)
+        try:
+            network_faults.FAULTS[fault](self.ec2, NETWORK, ZONE)
+        finally:
+            self.emulator.set_propagation_delay(self.emulator.default_propagation_delay)
 
     def task_settings(self):
         def ids(component):
@@ -82,9 +100,9 @@ class Network:
         return {finding["code"] for finding in result["findings"] if finding["severity"] != "info"}
 
 
-@pytest.fixture(scope="module")
-def network():
-    emulator = Emulator.start(nat_transition="immediate")
+@pytest.fixture(scope="module", params=PROPAGATION_DELAYS.values(), ids=PROPAGATION_DELAYS.keys())
+def network(request):
+    emulator = Emulator.start(nat_transition="immediate", propagation_delay=request.param)
     try:
         built = Network(emulator)
         built.build()
@@ -100,7 +118,7 @@ def test_every_fault_is_in_the_matrix():
 
 @pytest.mark.parametrize("fault", sorted(REPAIRED))
 def test_fault_is_reported_then_repaired(network, fault):
-    network_faults.FAULTS[fault](network.ec2, NETWORK, ZONE)
+    network.break_it(fault)
     assert network.audit() == REPAIRED[fault]
 
     assert changed_count(network.setup()) > 0
@@ -109,7 +127,7 @@ def test_fault_is_reported_then_repaired(network, fault):
 
 
 def test_nacl_deny_is_reported_and_left_to_its_owner(network):
-    network_faults.nacl_denies_ephemeral(network.ec2, NETWORK, ZONE)
+    network.break_it("nacl_denies_ephemeral")
     assert network.audit() == REPORTED_ONLY["nacl_denies_ephemeral"]
 
     run = network.setup()
@@ -124,7 +142,7 @@ def test_nacl_deny_is_reported_and_left_to_its_owner(network):
 
 
 def test_leaked_address_is_reported_and_kept(network):
-    network_faults.eip_leaked(network.ec2, NETWORK, ZONE)
+    network.break_it("eip_leaked")
     assert network.audit() == REPORTED_ONLY["eip_leaked"]
 
     assert changed_count(network.setup()) == 0
