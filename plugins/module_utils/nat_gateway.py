@@ -19,6 +19,7 @@ import time
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils import describe, elastic_ip, routing
+from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import look_for
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, ResourceFailed
 from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway_wait import refuse_dead
 from ansible_collections.cloudreactor.aws.plugins.module_utils.outcome import Outcome
@@ -87,6 +88,12 @@ def tags_to_set(current, desired):
 
 def is_public(nat):
     return (nat.get("ConnectivityType") or "public") == "public"
+
+
+def held_by_unlisted_nat(nats, addresses):
+    """True when one of ``addresses`` is mapped to a network interface that no NAT gateway of ``nats`` holds."""
+    listed = {address.get("AllocationId") for nat in nats for address in nat.get("NatGatewayAddresses") or []}
+    return any(address.get("NetworkInterfaceId") and address["AllocationId"] not in listed for address in addresses)
 
 
 def recently_gone(nat):
@@ -285,6 +292,10 @@ class NatGatewayManager:
             self.client, [{"Name": "subnet-id", "Values": self.subnet_ids}, *describe.vpc_filter(vpc_id)]
         )
         our_eips = elastic_ip.our_addresses(self.client, self.network, self.subnet_ids)
+        if held_by_unlisted_nat(nats, our_eips) and not self.check_mode:
+            # A NAT gateway holds an address of ours but AWS does not list it yet: one an earlier run created a
+            # moment ago. Wait until it is listed, rather than allocate another address and make a second gateway.
+            nats = look_for(self.client, lambda: self._listing_every_holder(vpc_id, our_eips)) or nats
         draining = self._deleting_with_our_addresses(nats, our_eips)
         if draining and not self.check_mode:
             # Their addresses come free once they are deleted: wait, then reuse them instead of allocating new
@@ -330,6 +341,12 @@ class NatGatewayManager:
             },
             data={"nat_gateways": [plan.result(self.check_mode) for plan in plans]},
         )
+
+    def _listing_every_holder(self, vpc_id, our_eips):
+        nats = describe.nat_gateways_where(
+            self.client, [{"Name": "subnet-id", "Values": self.subnet_ids}, *describe.vpc_filter(vpc_id)]
+        )
+        return None if held_by_unlisted_nat(nats, our_eips) else nats
 
     def _deleting_with_our_addresses(self, nats, our_eips):
         """Our NAT gateways being deleted, in subnets left without a usable one, that hold one of our addresses."""

@@ -133,3 +133,30 @@ def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_use
     groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
     assert sorted(group["GroupName"] for group in groups) == ["default", f"{NETWORK}-tasks"]
     assert len(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]) == 1
+
+
+@pytest.mark.parametrize("propagation_delay", [0.0], indirect=True)
+def test_a_nat_gateway_an_earlier_run_made_that_aws_does_not_list_yet_is_not_made_twice(aws, ec2, propagation_delay):
+    """An earlier run created the zone's NAT gateway a moment ago: AWS does not list it yet, but the address it holds
+    shows it. The run waits for it to be listed instead of allocating another address for a second gateway."""
+    built = converge(aws, az_count=1, nat_gateways="none")
+    (public_subnet,) = built["network"]["public_subnet_ids"]
+    subnet_tag = {"Key": "cloudreactor:subnet", "Value": public_subnet}
+    allocation = ec2.allocate_address(
+        Domain="vpc",
+        TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [*_our_tags("elastic-ip"), subnet_tag]}],
+    )["AllocationId"]
+    aws.set_propagation_delay(2.0)
+    earlier = ec2.create_nat_gateway(
+        SubnetId=public_subnet,
+        AllocationId=allocation,
+        TagSpecifications=[
+            {"ResourceType": "natgateway", "Tags": [*_our_tags("nat-gateway", az="us-east-1a"), subnet_tag]}
+        ],
+    )["NatGateway"]["NatGatewayId"]
+
+    result = converge(aws, az_count=1)
+
+    assert result["network"]["nat_gateway_ids"] == [earlier]
+    aws.set_propagation_delay(0)
+    assert (region_counts(ec2)["nat_gateways"], region_counts(ec2)["elastic_ips"]) == (1, 1)
