@@ -155,8 +155,9 @@ notes:
     (first retry within a quarter of a second, up to 300 seconds); with O(state=absent), deleting a subnet, detaching
     the internet gateway and deleting the VPC are retried while AWS releases the addresses of deleted NAT gateways.
   - A run started within seconds of another run's last change may not see what that run made (AWS does not list it
-    yet). NAT gateways (ClientToken) and security groups (unique names) are never made twice; a second VPC, internet
-    gateway or Elastic IP can be. Let a run that was interrupted settle for a minute before running again.
+    yet). A NAT gateway (its address shows it), a security group and a subnet (AWS refuses a second) are then waited
+    for and used, not made twice; a second VPC, internet gateway or Elastic IP can be. Let a run that was
+    interrupted settle for a minute before running again.
 """
 
 EXAMPLES = r"""
