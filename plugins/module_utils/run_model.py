@@ -159,7 +159,7 @@ class RunModel(CachedReads):
     def _read(self, kind, operation, kwargs, fetch):
         listing = LISTED_OPERATIONS.get(operation)
         records = self._records.get(operation, {}) if listing else {}
-        if not records and not self._deleted:
+        if listing is None or not (records or self._deleted):
             return self._fetch_guarded(kind, operation, kwargs, fetch)
         arguments = {name: value for name, value in kwargs.items() if name != "aws_retry"}
         requested = _requested_ids(listing, arguments)

@@ -160,3 +160,17 @@ def test_a_nat_gateway_an_earlier_run_made_that_aws_does_not_list_yet_is_not_mad
     assert result["network"]["nat_gateway_ids"] == [earlier]
     aws.set_propagation_delay(0)
     assert (region_counts(ec2)["nat_gateways"], region_counts(ec2)["elastic_ips"]) == (1, 1)
+
+
+def test_after_a_delete_the_model_still_reads_what_it_does_not_list(aws, ec2):
+    """A run that deleted something still reads, from AWS, what the model does not list (zones), and leaves the
+    deleted resource out of what it does list."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    model = RunModel(RetryingBotoClientWrapper(aws.boto3_client("ec2"), AWS_RETRY))
+    model.delete_vpc(VpcId=vpc_id, aws_retry=True)
+    model.record_deleted("describe_vpcs", vpc_id)
+
+    zones = model.describe_availability_zones(aws_retry=True)["AvailabilityZones"]
+
+    assert [zone["ZoneName"] for zone in zones][:2] == ["us-east-1a", "us-east-1b"]
+    assert vpc_id not in [vpc["VpcId"] for vpc in model.describe_vpcs(aws_retry=True)["Vpcs"]]
