@@ -40,13 +40,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  tags:
-    description:
-      - Extra tags for the gateway this module creates or already owns. A C(Name) tag here replaces the default
-        name. Identity tags always win over tags given here.
-      - Tags are added or corrected, never removed; a gateway that is not this network's is never tagged.
-    type: dict
-    default: {}
 notes:
   - Detaching fails while the VPC still has public addresses mapped (NAT gateways, Elastic IPs); remove those first.
 attributes:
@@ -70,6 +63,7 @@ seealso:
     description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -131,7 +125,8 @@ def main():
         vpc_id=dict(type="str", required=True),
         network_name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", default={}),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
     )
     module = network_module(argument_spec)
     params = module.params
@@ -142,6 +137,7 @@ def main():
             vpc_id=params["vpc_id"],
             network=params["network_name"],
             user_tags=params["tags"],
+            purge_tags=params["purge_tags"],
             check_mode=module.check_mode,
             warn=module.warn,
         )

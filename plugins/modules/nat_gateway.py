@@ -67,12 +67,6 @@ options:
       - How many seconds to wait in total.
     type: int
     default: 600
-  tags:
-    description:
-      - Tags to set on the NAT gateways and the Elastic IPs this module owns. Tags are added or updated, never
-        removed. The identity tags always win over tags of the same key.
-      - A NAT gateway or Elastic IP without this network's identity tags is never tagged.
-    type: dict
 notes:
   - A NAT gateway's address cannot be changed. When a subnet keeps its NAT gateway, a different address given in
     O(allocation_ids) is reported in a warning and not used.
@@ -97,6 +91,7 @@ seealso:
     description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -237,6 +232,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
     )
     module = network_module(argument_spec, required_if=[("state", "present", ["subnet_ids"])])
     with reported_errors(module):

@@ -75,10 +75,6 @@ options:
     type: list
     elements: dict
     default: []
-  tags:
-    description: Tags added to every resource this module creates or owns. Tags set by others are never removed.
-    type: dict
-    default: {}
   wait_timeout:
     description: Seconds to wait for NAT gateways to become available or be deleted.
     type: int
@@ -144,6 +140,7 @@ seealso:
     description: Writes the network into a CloudReactor deploy_config.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.layout
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
@@ -301,7 +298,8 @@ ARGUMENT_SPEC = dict(
     nat_allocation_ids=dict(type="list", elements="str", default=[]),
     security_group_name=dict(type="str"),
     security_group_ingress=dict(type="list", elements="dict", default=[]),
-    tags=dict(type="dict", default={}),
+    tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
     wait_for_nat_gateways=dict(type="bool", default=True),
     check=dict(type="bool", default=True),

@@ -82,12 +82,6 @@ options:
         one to delete.
     type: bool
     default: false
-  tags:
-    description:
-      - Extra tags for the table. A C(Name) tag here replaces the default name. Identity tags always win over tags
-        given here. Tags are added or corrected, never removed.
-    type: dict
-    default: {}
 notes:
   - AWS keeps a deleted NAT gateway for about an hour; during that time a route to it may still be reported
     C(active). The module reads the NAT gateway's own state, so such a route is repaired too.
@@ -112,6 +106,7 @@ seealso:
     description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -209,7 +204,8 @@ def main():
         subnet_ids=dict(type="list", elements="str", default=[]),
         purge_subnets=dict(type="bool", default=False),
         purge_routes=dict(type="bool", default=False),
-        tags=dict(type="dict", default={}),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
     )
     module = network_module(argument_spec, mutually_exclusive=[("internet_gateway_id", "nat_gateway_id")])
     with reported_errors(module):
