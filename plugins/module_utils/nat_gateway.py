@@ -87,6 +87,16 @@ def is_public(nat):
     return (nat.get("ConnectivityType") or "public") == "public"
 
 
+def routes_to(route_tables, nat_ids):
+    """``(table, route)`` for every route of ``route_tables`` whose target is one of ``nat_ids``."""
+    return [
+        (table, route)
+        for table in sorted(route_tables, key=lambda table: table["RouteTableId"])
+        for route in table.get("Routes") or []
+        if route.get("NatGatewayId") in nat_ids
+    ]
+
+
 def held_by_unlisted_nat(nats, addresses):
     """True when one of ``addresses`` is mapped to a network interface that no NAT gateway of ``nats`` holds."""
     listed = {address.get("AllocationId") for nat in nats for address in nat.get("NatGatewayAddresses") or []}
@@ -324,6 +334,7 @@ class NatGatewayManager:
         self._refuse_busy_addresses(creating)
         if creating:
             self._refuse_non_public(vpc_id, creating)
+        stale_routes = self._routes_to_dead(vpc_id, nats, plans)
 
         self._plans = plans
         if not self.check_mode:
@@ -338,8 +349,36 @@ class NatGatewayManager:
                 "before": {plan.subnet_id: _summary(plan.before) for plan in plans},
                 "after": {plan.subnet_id: plan.after(self.check_mode) for plan in plans},
             },
-            data={"nat_gateways": [plan.result(self.check_mode) for plan in plans]},
+            data={
+                "nat_gateways": [plan.result(self.check_mode) for plan in plans],
+                "routes_to_replaced": [
+                    {
+                        "route_table_id": table["RouteTableId"],
+                        "destination": routing.route_destination(route),
+                        "replaced_nat_gateway_id": route["NatGatewayId"],
+                        "nat_gateway_id": (plan.after(self.check_mode) or {}).get("nat_gateway_id"),
+                        "subnet_id": plan.subnet_id,
+                        "ours": is_ours(table, self.network),
+                    }
+                    for plan, table, route in stale_routes
+                ],
+            },
         )
+
+    def _routes_to_dead(self, vpc_id, nats, plans):
+        """``(plan, table, route)`` for each route of the VPC that still targets a dead NAT gateway of ours in a
+        subnet of ``plans``: the route tables' job (this module does not route), so they are reported. Reads the
+        route tables only when there is such a NAT gateway."""
+        plans_by_subnet = {plan.subnet_id: plan for plan in plans}
+        dead = {
+            nat["NatGatewayId"]: plans_by_subnet[nat["SubnetId"]]
+            for nat in nats
+            if nat.get("State") in DEAD_STATES and nat.get("SubnetId") in plans_by_subnet and self.is_ours(nat)
+        }
+        if not dead:
+            return []
+        tables = describe.vpc_route_tables(self.client, vpc_id)
+        return [(dead[route["NatGatewayId"]], table, route) for table, route in routes_to(tables, dead)]
 
     def _listing_every_holder(self, vpc_id, our_eips):
         nats = describe.nat_gateways_where(

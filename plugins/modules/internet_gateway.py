@@ -41,6 +41,12 @@ options:
     choices: [present, absent]
     default: present
 notes:
+  - What this module leaves to the caller - routing. It adds no route; the public subnets need a default route to
+    the gateway (M(cloudreactor.aws.route_table) with O(cloudreactor.aws.route_table#module:internet_gateway_id)).
+    When it creates a gateway because this network's was deleted, routes to the deleted one stay blackholes until
+    M(cloudreactor.aws.route_table) points them at the new RV(internet_gateway_id);
+    M(cloudreactor.aws.network_check) lists them. With O(state=absent), routes to the deleted gateway are left as
+    blackholes (remove them, or their tables, with M(cloudreactor.aws.route_table)).
   - Detaching fails while the VPC still has public addresses mapped (NAT gateways, Elastic IPs); remove those first.
 attributes:
   check_mode:

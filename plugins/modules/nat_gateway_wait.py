@@ -31,6 +31,11 @@ options:
       - The most seconds to wait before returning the states. V(0) describes the NAT gateways once.
     type: int
     default: 20
+notes:
+  - What this module leaves to the caller - everything but waiting. It replaces nothing and routes nothing. After a
+    failure, run M(cloudreactor.aws.nat_gateway) (or M(cloudreactor.aws.network)) again to replace the failed NAT
+    gateway, then M(cloudreactor.aws.route_table) for the tables in
+    RV(cloudreactor.aws.nat_gateway#module:routes_to_replaced).
 seealso:
   - module: cloudreactor.aws.nat_gateway
     description: Creates the NAT gateways this module waits for.

@@ -83,6 +83,12 @@ options:
     type: bool
     default: false
 notes:
+  - What this module leaves to the caller - the target itself (it never creates, repairs or replaces an internet
+    or NAT gateway; a missing, detached or dead target is refused, so replace a failed NAT gateway with
+    M(cloudreactor.aws.nat_gateway) first, whose RV(cloudreactor.aws.nat_gateway#module:routes_to_replaced) lists
+    the tables to run this module on); routes other than the default route (kept, or deleted with
+    O(purge_routes)); tables without this network's identity tags (never changed, even when they route to the same
+    dead target).
   - AWS keeps a deleted NAT gateway for about an hour; during that time a route to it may still be reported
     C(active). The module reads the NAT gateway's own state, so such a route is repaired too.
 attributes:
