@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: internet_gateway
 short_description: Give a VPC exactly one internet gateway, without duplicating or touching someone else's
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes sure the VPC of a CloudReactor network has one internet gateway attached, the way out to the internet for
     public subnets and for the NAT gateways of private subnets.

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: nat_gateway
 short_description: Ensure one public NAT gateway in each of a list of public subnets
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures a public NAT gateway in every subnet of O(subnet_ids), or removes the NAT gateways of a network.
   - A subnet that already has a V(pending) or V(available) public NAT gateway keeps it, whoever made it. A NAT

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: nat_gateway_wait
 short_description: Wait a short while for NAT gateways to become available, and report their states
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Polls the NAT gateways of O(nat_gateway_ids), with one DescribeNatGateways call per poll for all of them, until
     they are all V(available) or O(timeout) seconds have passed, and returns their states. It changes nothing.

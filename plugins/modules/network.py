@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: network
 short_description: Build, repair and audit the whole network ECS Fargate tasks need, in one task
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures a Fargate network in one call, in dependency order - the VPC (DNS support and hostnames on), a public and
     a private subnet per availability zone, an internet gateway, the public route table, NAT gateways with Elastic

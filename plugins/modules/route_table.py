@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: route_table
 short_description: One named route table of a network, with its default route repaired in place
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures one route table of a CloudReactor network, found by its identity tags (never by position), with an
     optional default route C(0.0.0.0/0) to an internet gateway or a NAT gateway, and explicit subnet associations.
