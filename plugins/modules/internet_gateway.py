@@ -105,7 +105,7 @@ action:
     - What the module did.
     - V(created) created a gateway and attached it. V(attached) attached a detached gateway of this network.
       V(adopted) found a gateway that is not this network's attached to the VPC and used it untouched.
-      V(tagged) found this network's gateway attached and completed its tags. V(deleted) detached and deleted
+      V(tagged) found this network's gateway attached and updated its tags. V(deleted) detached and deleted
       this network's gateways. V(none) nothing to do.
   returned: always
   type: str
