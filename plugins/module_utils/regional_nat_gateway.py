@@ -244,6 +244,7 @@ class RegionalNatGatewayManager:
             if nat.get("State") == "deleting" and set(allocation_ids_of(nat)) & set(self.allocation_ids)
         ]
         self._refuse_busy_addresses(given, draining)
+        self._refuse_without_internet_gateway()
         # All input is valid: from here on the run may change things.
 
         action = "replaced" if replaced else "created"
@@ -341,6 +342,18 @@ class RegionalNatGatewayManager:
             used_by = elastic_ip.association(eip)
             if used_by and eip.get("NetworkInterfaceId") not in draining_enis:
                 raise InvalidInput("allocation_ids", f"{allocation_id} is already associated with {used_by}")
+
+    def _refuse_without_internet_gateway(self):
+        """AWS fails a regional NAT gateway in a VPC without an attached internet gateway (Gateway.NotAttached):
+        refuse it up front."""
+        igws = describe.vpc_internet_gateways(self.client, self.vpc_id)
+        if not any(routing.igw_attached_to(igw, self.vpc_id) for igw in igws):
+            raise InvalidInput(
+                "vpc_id",
+                f"{self.vpc_id} has no internet gateway attached: a regional NAT gateway reaches the internet through "
+                "it, and AWS fails one created without it (Gateway.NotAttached). Attach one first "
+                "(cloudreactor.aws.internet_gateway)",
+            )
 
     def _create(self, addresses, predecessor, dead_ids):
         """Create the gateway; a retried or re-run create with the same inputs returns the same one. A token AWS
