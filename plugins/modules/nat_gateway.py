@@ -235,7 +235,7 @@ nat_gateways:
       description:
         - Where the address comes from. V(given) (O(allocation_ids)), V(reused) (a free address of this network),
           V(allocated) (allocated by this run), V(existing) (the address of a NAT gateway kept as it is),
-          V(automatic) (a new regional NAT gateway in automatic mode: AWS provides its addresses).
+          V(automatic) (a new regional NAT gateway in automatic mode, whose addresses AWS provides).
         - V(null) with O(state=absent).
       type: str
       sample: reused

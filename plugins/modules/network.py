@@ -66,7 +66,7 @@ options:
     description:
       - Elastic IP allocation ids to give the NAT gateways (bring your own addresses), one per NAT gateway in zone
         order. Without them addresses are allocated, tagged, and released when their NAT gateway is removed.
-      - With O(nat_gateways=regional), the addresses of the regional NAT gateway (manual mode): the same number for
+      - With O(nat_gateways=regional), the addresses of the regional NAT gateway (manual mode) - the same number for
         each zone, zone by zone in zone order - with zones a and b, two ids give one to each, four ids give the first
         two to a and the last two to b. Another count is refused before anything changes. Without them the gateway
         is in automatic mode and AWS owns its addresses.
