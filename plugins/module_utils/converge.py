@@ -6,7 +6,7 @@
 The order is the dependency order: VPC, subnets, internet gateway and public routes, NAT gateways, private routes,
 removal of NAT gateways no route uses any more, the tasks' security group, then the audit. Each step is the
 reconciler of its resource (vpc.py, subnets.py, internet_gateway.py, route_table.py, nat_gateway.py,
-security_group.py); this file only plans and chains them.
+regional_nat_gateway.py, security_group.py); this file only plans and chains them.
 
 Why one module rather than one Ansible task per resource: every task costs a module start-up (most of a no-op run),
 and every reconciler used to read the network again. Here the network is read once, up front, into the run's model
@@ -60,8 +60,9 @@ def check_options(params):
     allocation_ids = params["nat_allocation_ids"]
     check_id_format("nat_allocation_ids", allocation_ids, "eipalloc")
     if allocation_ids and params["nat_gateways"] == "regional":
-        # Split over the zones in zone order, the same number each; zone names stand in for the zones planned later.
-        zone_addresses([f"zone {index + 1}" for index in range(zone_count)], allocation_ids, "nat_allocation_ids")
+        # Split over the zones in zone order, the same number each (numbered when the layout chooses them later).
+        zones = params["availability_zones"] or [f"zone {index + 1}" for index in range(zone_count)]
+        zone_addresses(zones, allocation_ids, "nat_allocation_ids")
     elif allocation_ids:
         wanted = 0 if not private else 1 if params["nat_gateways"] == "single" else zone_count
         if len(allocation_ids) != wanted:
