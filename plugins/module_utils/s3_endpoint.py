@@ -30,6 +30,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import (
     desired_tags,
     ensure_tags,
     is_ours,
+    purges,
     tag_specifications,
     tags_of,
 )
@@ -86,12 +87,15 @@ class S3EndpointManager:
     """Brings the S3 gateway endpoint of network ``network`` in VPC ``vpc_id`` to ``present`` (associated with
     ``route_table_ids``; ``None`` stands for a table check mode would create) or ``absent``."""
 
-    def __init__(self, client, *, vpc_id, network, route_table_ids=(), user_tags=None, check_mode=False, warn):
+    def __init__(
+        self, client, *, vpc_id, network, route_table_ids=(), user_tags=None, purge_tags=True, check_mode=False, warn
+    ):
         self.client = model_of(client)
         self.vpc_id = vpc_id
         self.network = network
         self.route_table_ids = [table_id or NEW_TABLE for table_id in route_table_ids]
-        self.user_tags = user_tags or {}
+        self.user_tags = user_tags
+        self.purge_tags = purges(user_tags, purge_tags)
         self.check_mode = check_mode
         self.warn = warn
         self.region = self.client.meta.region_name
@@ -145,7 +149,9 @@ class S3EndpointManager:
                 self.client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, AddRouteTableIds=missing, aws_retry=True)
                 self.client.record("describe_vpc_endpoints", dict(endpoint, RouteTableIds=current + missing))
             actions.append(f"associated S3 gateway endpoint {endpoint_id} with {', '.join(missing)}")
-        if ensure_tags(self.client, endpoint_id, tags_of(endpoint), self.desired_tags, self.check_mode):
+        if ensure_tags(
+            self.client, endpoint_id, tags_of(endpoint), self.desired_tags, self.check_mode, purge=self.purge_tags
+        ):
             actions.append(f"tagged S3 gateway endpoint {endpoint_id}")
         before = _state(endpoint_id, current)
         return self._result(actions, before, _state(endpoint_id, current + missing), data)
