@@ -17,12 +17,24 @@ private table's default route points at it. (A failed one carries no traffic: de
 nothing away.) Tables created inside the recording are not followed: they had no egress to lose.
 
 ``assert_no_egress_gap(before, rec)`` fails listing the gaps.
+
+From a playbook (the Molecule scenario switch_modes), against a running emulator:
+``python tests/egress_gap.py begin --endpoint-url URL --network NAME --state-file F`` takes the snapshot into ``F`` and
+starts a fresh recording; ``python tests/egress_gap.py check --endpoint-url URL --state-file F`` stops it, replays
+it, prints the gaps and exits 1 when there are any.
 """
 
+import argparse
+import dataclasses
 import json
+import sys
+import urllib.request
 from dataclasses import dataclass
 
-from aws_emulator import NAT_STATE_EVENT_METHOD
+import boto3
+
+from aws_emulator import ACCESS_KEY, NAT_STATE_EVENT_METHOD, REGION, SECRET_KEY
+from aws_emulator.client import Recording
 
 DEFAULT_ROUTE = "0.0.0.0/0"
 PRIVATE_PREFIX = "private-"
@@ -120,3 +132,56 @@ def egress_gaps(before, rec):
 def assert_no_egress_gap(before, rec):
     gaps = egress_gaps(before, rec)
     assert not gaps, "egress gaps:\n" + "\n".join(gaps)
+
+
+# -- command line ----------------------------------------------------------------------------------------------------
+
+
+def _recorder(endpoint_url, what):
+    method = "GET" if what == "download-recording" else "POST"
+    request = urllib.request.Request(f"{endpoint_url}/moto-api/recorder/{what}", data=b"" if method == "POST" else None)
+    request.method = method
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read().decode()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="egress_gap.py", description="Egress-gap proof against a running emulator.")
+    parser.add_argument("command", choices=["begin", "check"])
+    parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("--state-file", required=True, help="where begin keeps the snapshot for check")
+    parser.add_argument("--network", help="the network's name (begin)")
+    args = parser.parse_args(argv)
+    if args.command == "begin":
+        ec2 = boto3.client(
+            "ec2",
+            endpoint_url=args.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        )
+        snapshot = egress_snapshot(ec2, args.network)
+        with open(args.state_file, "w") as file:
+            json.dump(dataclasses.asdict(snapshot), file)
+        _recorder(args.endpoint_url, "reset-recording")
+        _recorder(args.endpoint_url, "start-recording")
+        print(f"watching {len(snapshot.routes)} private route tables of {args.network}")
+        return 0
+    _recorder(args.endpoint_url, "stop-recording")
+    rec = Recording()
+    rec._load(_recorder(args.endpoint_url, "download-recording"))
+    with open(args.state_file) as file:
+        before = EgressSnapshot(**json.load(file))
+    if not rec.actions:
+        print("the recording is empty: was the emulator started with a recording file, and begin run first?")
+        return 2
+    gaps = egress_gaps(before, rec)
+    moves = sum(call.action in ("CreateRoute", "ReplaceRoute") for call in rec.calls)
+    print(f"{len(rec.actions)} calls, {moves} route changes, {len(rec.nat_states)} NAT state changes, {len(gaps)} gaps")
+    for line in gaps:
+        print(line)
+    return 1 if gaps else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

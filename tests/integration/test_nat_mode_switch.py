@@ -10,9 +10,10 @@ New NAT gateways are pending until the first DescribeNatGateways that includes t
 a run that routed to one before looking would be caught.
 """
 
+import egress_gap
 import pytest
 from aws_proxy import AwsProxy
-from egress_gap import assert_no_egress_gap, egress_gaps, egress_snapshot
+from egress_gap import assert_no_egress_gap, egress_snapshot
 from module_runner import run_module
 
 NETWORK = "switch"
@@ -212,17 +213,23 @@ def test_none_to_per_az_routes_at_once_as_a_first_build(aws, ec2):
     assert left_behind(ec2, built) == NOTHING_LEFT
 
 
-def test_the_helper_sees_a_route_moved_to_a_pending_gateway_and_a_gateway_deleted_under_a_route(aws, ec2, per_az):
-    nat_a, nat_b = per_az["network"]["nat_gateway_ids"]
+def test_the_helper_sees_a_route_moved_to_a_pending_gateway_and_a_gateway_deleted_under_a_route(
+    aws, ec2, per_az, tmp_path, capsys
+):
+    nat_a, _nat_b = per_az["network"]["nat_gateway_ids"]
     table_b = private_tables(ec2)["private-us-east-1b"]["RouteTableId"]
-    public_a = per_az["network"]["public_subnet_ids"][0]
     allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
-    before = egress_snapshot(ec2, NETWORK)
-    with aws.recording() as rec:
-        pending = ec2.create_nat_gateway(SubnetId=public_a, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
-        ec2.replace_route(RouteTableId=table_b, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=pending)
-        ec2.delete_nat_gateway(NatGatewayId=nat_a)
-    gaps = egress_gaps(before, rec)
-    assert len(gaps) == 2, gaps
+    # As the Molecule scenario switch_modes runs it: from the command line, around calls made by someone else.
+    watch = ["--endpoint-url", aws.endpoint_url, "--state-file", str(tmp_path / "watch.json"), "--network", NETWORK]
+    assert egress_gap.main(["begin", *watch]) == 0
+    public_a = per_az["network"]["public_subnet_ids"][0]
+    pending = ec2.create_nat_gateway(SubnetId=public_a, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    ec2.replace_route(RouteTableId=table_b, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=pending)
+    ec2.delete_nat_gateway(NatGatewayId=nat_a)
+    capsys.readouterr()
+
+    assert egress_gap.main(["check", *watch]) == 1
+    summary, *gaps = capsys.readouterr().out.splitlines()
+    assert summary.endswith("2 gaps"), summary
     assert f"to {pending} (pending): ReplaceRoute" in gaps[0]
     assert f"still routes to {nat_a}, which DeleteNatGateway deletes" in gaps[1]
