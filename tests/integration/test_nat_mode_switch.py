@@ -17,6 +17,7 @@ from egress_gap import assert_no_egress_gap, egress_snapshot
 from module_runner import run_module
 
 NETWORK = "switch"
+OURS = [{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}]
 
 
 def run(aws, check_mode=False, endpoint_url=None, **params):
@@ -29,9 +30,6 @@ def run(aws, check_mode=False, endpoint_url=None, **params):
 def ok(result):
     assert not result.get("failed"), result.get("msg")
     return result
-
-
-OURS = [{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}]
 
 
 def live_nat_ids(ec2):
@@ -197,20 +195,47 @@ def test_an_interrupted_switch_is_finished_by_the_next_run(aws, ec2, per_az, cra
     assert ok(run(aws, nat_gateways="single"))["changed"] is False
 
 
-def test_none_to_per_az_routes_at_once_as_a_first_build(aws, ec2):
+def first_route_before_available(rec):
+    """True when the run pointed a private route at a NAT gateway before any NAT gateway became available."""
+    first_route = next(
+        index
+        for index, call in enumerate(rec.calls)
+        if call.action in ("CreateRoute", "ReplaceRoute") and "NatGatewayId" in call.params
+    )
+    first_available = next(index for index, event in enumerate(rec.calls) if '"new_state": "available"' in event.body)
+    return first_route < first_available
+
+
+def test_none_to_per_az_and_back_and_again(aws, ec2):
     ok(run(aws, nat_gateways="none"))
     aws.set_nat_transition("manual", times=1)
 
     built, rec = switch(aws, ec2, "per_az")
+    # No egress to lose: the private routes point at the new gateways while they are still pending (a first build).
     assert not any(line.startswith("waited for") for line in built["changes"])
-    # No egress to lose: the private routes point at the new gateways while they are still pending.
-    first_route = next(
-        index for index, call in enumerate(rec.calls) if call.action == "CreateRoute" and "NatGatewayId" in call.params
-    )
-    first_available = next(index for index, event in enumerate(rec.calls) if '"new_state": "available"' in event.body)
-    assert first_route < first_available
+    assert first_route_before_available(rec)
     assert sorted(private_routes(ec2).values()) == sorted(built["network"]["nat_gateway_ids"])
     assert left_behind(ec2, built) == NOTHING_LEFT
+
+    # To none: the NAT gateways and their addresses go; the private subnets and their tables stay, for a switch back.
+    public = ok(run(aws, nat_gateways="none"))
+    assert live_nat_ids(ec2) == [] and left_behind(ec2, public) == NOTHING_LEFT
+    assert public["network"]["task_subnet_ids"] == public["network"]["public_subnet_ids"]
+    assert len(ec2.describe_subnets(SubnetIds=built["network"]["private_subnet_ids"])["Subnets"]) == 2
+    dead_routes = [
+        route["State"]
+        for table in private_tables(ec2).values()
+        for route in table["Routes"]
+        if route.get("DestinationCidrBlock") == "0.0.0.0/0"
+    ]
+    assert dead_routes == ["blackhole", "blackhole"]
+
+    # Back to per_az: the dead routes are replaced in place, at once (still nothing to lose).
+    again, rec = switch(aws, ec2, "per_az")
+    assert again["network"]["private_subnet_ids"] == built["network"]["private_subnet_ids"]
+    assert first_route_before_available(rec)
+    assert sorted(private_routes(ec2).values()) == sorted(again["network"]["nat_gateway_ids"])
+    assert left_behind(ec2, again) == NOTHING_LEFT
 
 
 def test_the_helper_sees_a_route_moved_to_a_pending_gateway_and_a_gateway_deleted_under_a_route(
