@@ -93,7 +93,7 @@ options:
       - With V(false), the result lists them in RV(pending_nat_gateways) and the audit is skipped; wait with
         M(cloudreactor.aws.nat_gateway_wait), which can print progress, then run this module again. The
         C(cloudreactor.aws.fargate_network) role does so. Private routes without egress already point at them;
-        those with egress keep it, listed in RV(pending_routes), and the NAT gateways they use are kept: the run
+        those with egress keep it, listed in RV(pending_routes), and the NAT gateways they use are kept; the run
         after the wait moves them and removes those NAT gateways.
       - Removed NAT gateways are always waited for (their Elastic IPs are released once they are deleted).
     type: bool
