@@ -263,7 +263,7 @@ class NetworkConverge:
                 self._private_route_table(vpc_id, *route)
         if not waiting:
             return set()
-        new_nats = list({(nat["nat_gateway_id"], nat["availability_zone"]): nat for *_, nat in waiting}.values())
+        new_nats = {(nat["nat_gateway_id"], nat["availability_zone"]): nat for _name, _subnet_id, nat in waiting}
         if not self.check_mode and not self.params["wait_for_nat_gateways"]:
             for name, subnet_id, nat in waiting:
                 self._route_table(vpc_id, name, [subnet_id])  # its subnet and tags; its default route stays
@@ -272,10 +272,10 @@ class NetworkConverge:
                 )
             return {self._subnet_of_nat(egress[name]) for name, _subnet_id, _nat in waiting} - {None}
         if self.check_mode:
-            self.changes.extend(f"wait for {nat_label(nat)} to become available" for nat in new_nats)
+            self.changes.extend(f"wait for {nat_label(nat)} to become available" for nat in new_nats.values())
         else:
             self.nat_gateways.wait_for_pending()
-            self.changes.extend(f"waited for {nat_label(nat)} to become available" for nat in new_nats)
+            self.changes.extend(f"waited for {nat_label(nat)} to become available" for nat in new_nats.values())
         for route in waiting:
             self._private_route_table(vpc_id, *route)
         return set()
