@@ -116,7 +116,8 @@ class NetworkConverge:
         self.check_mode = check_mode
         self.warn = warn
         self.network = params["network_name"]
-        self.user_tags = {str(key): str(value) for key, value in (params["tags"] or {}).items()}
+        self.user_tags = params["tags"]
+        self.purge_tags = params["purge_tags"]
         self.private = params["nat_gateways"] != "none"
         self.security_group_name = params["security_group_name"] or f"{self.network}-tasks"
         self.changes = []  # what this run changed (or would change), in order, e.g. "created VPC"
@@ -191,6 +192,7 @@ class NetworkConverge:
             vpc=vpc,
             cidr=layout["vpc_cidr"],
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
         )
         return self._take("vpc", manager.present())["vpc_id"]
@@ -203,6 +205,7 @@ class NetworkConverge:
             plan=layout["subnets"],
             existing=subnets_by_id,
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
         )
         return self._take("subnets", manager.present())
@@ -213,6 +216,7 @@ class NetworkConverge:
             vpc_id=vpc_id,
             network=self.network,
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
             warn=self.warn,
         )
@@ -317,6 +321,7 @@ class NetworkConverge:
             wait=key == "unused_nat_gateways",
             wait_timeout=self.params["wait_timeout"],
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
             warn=self.warn,
         )
@@ -343,6 +348,7 @@ class NetworkConverge:
             nat_gateway_id=nat_gateway_id,
             planned_nat_gateway=planned_nat_gateway,
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
             warn=self.warn,
         )
@@ -359,6 +365,7 @@ class NetworkConverge:
             description=f"ECS Fargate tasks of network {self.network} (outbound TCP only)",
             ingress=self.params["security_group_ingress"],
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
         )
         group = self._take("security_group", manager.present())

@@ -7,13 +7,17 @@ DOCUMENTATION = r"""
 ---
 module: nat_gateway
 short_description: Ensure one public NAT gateway in each of a list of public subnets
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures a public NAT gateway in every subnet of O(subnet_ids), or removes the NAT gateways of a network.
   - A subnet that already has a V(pending) or V(available) public NAT gateway keeps it, whoever made it. A NAT
     gateway without this network's identity tags is used as it is and never modified or deleted.
   - A V(failed) NAT gateway of this network is deleted and replaced, and the result reports its FailureCode.
     A failed or deleted NAT gateway is never used.
+  - This module does not route. Routes that still send traffic to a failed or deleted NAT gateway of this network
+    in one of the subnets are listed in RV(routes_to_replaced), with the NAT gateway now serving that subnet; run
+    M(cloudreactor.aws.route_table) next with that O(cloudreactor.aws.route_table#module:nat_gateway_id) (or let
+    M(cloudreactor.aws.network) do both).
   - Each new NAT gateway gets the Elastic IP given in O(allocation_ids); else an unassociated Elastic IP this
     module allocated earlier for the same subnet; else a newly allocated one, tagged as this network's. A run never
     allocates a new address while one of the network's addresses for that subnet is free.
@@ -67,13 +71,13 @@ options:
       - How many seconds to wait in total.
     type: int
     default: 600
-  tags:
-    description:
-      - Tags to set on the NAT gateways and the Elastic IPs this module owns. Tags are added or updated, never
-        removed. The identity tags always win over tags of the same key.
-      - A NAT gateway or Elastic IP without this network's identity tags is never tagged.
-    type: dict
 notes:
+  - What this module leaves to the caller - the private route tables (see RV(routes_to_replaced)); with
+    O(state=absent), the routes to the deleted NAT gateways, which become blackholes (delete them, or the tables,
+    with M(cloudreactor.aws.route_table)); the internet gateway and the public route that a new NAT gateway's
+    subnet needs (M(cloudreactor.aws.internet_gateway), M(cloudreactor.aws.route_table)).
+  - Routes are reported rather than moved because a route table may not be this network's, and the collection
+    never changes what it did not build; RV(routes_to_replaced[].ours) tells them apart.
   - A NAT gateway's address cannot be changed. When a subnet keeps its NAT gateway, a different address given in
     O(allocation_ids) is reported in a warning and not used.
 attributes:
@@ -97,6 +101,7 @@ seealso:
     description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -204,6 +209,43 @@ nat_gateways:
       replaced_nat_gateway_id: null
       failure_code: null
       failure_message: null
+routes_to_replaced:
+  description:
+    - With O(state=present), each route in the VPC whose target is still a failed or deleted NAT gateway of this
+      network in one of O(subnet_ids) (one this run replaced, or an earlier run). Empty when every route is right.
+    - Point each at RV(routes_to_replaced[].nat_gateway_id) with M(cloudreactor.aws.route_table) (tables of this
+      network), or with your own tooling (the others).
+    - AWS lists a deleted NAT gateway for about an hour; a route to one it no longer lists is not reported here
+      (M(cloudreactor.aws.network_check) reports it).
+  returned: when O(state=present)
+  type: list
+  elements: dict
+  contains:
+    route_table_id:
+      description: The route table.
+      type: str
+      sample: rtb-0123456789abcdef0
+    destination:
+      description: The route's destination (CIDR or prefix list).
+      type: str
+      sample: 0.0.0.0/0
+    replaced_nat_gateway_id:
+      description: The failed or deleted NAT gateway the route still targets.
+      type: str
+      sample: nat-0fedcba9876543210
+    nat_gateway_id:
+      description: The NAT gateway now serving that subnet (V(null) in check mode when it would be created).
+      type: str
+      sample: nat-0123456789abcdef0
+    subnet_id:
+      description: The subnet of both NAT gateways.
+      type: str
+      sample: subnet-0123456789abcdef0
+    ours:
+      description: Whether the route table carries this network's identity tags (M(cloudreactor.aws.route_table)
+        manages it).
+      type: bool
+      sample: true
 released_allocation_ids:
   description: With O(state=absent), the Elastic IPs of this network that were (in check mode, would be) released.
   returned: when O(state=absent)
@@ -237,6 +279,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
     )
     module = network_module(argument_spec, required_if=[("state", "present", ["subnet_ids"])])
     with reported_errors(module):

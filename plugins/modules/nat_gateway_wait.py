@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: nat_gateway_wait
 short_description: Wait a short while for NAT gateways to become available, and report their states
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Polls the NAT gateways of O(nat_gateway_ids), with one DescribeNatGateways call per poll for all of them, until
     they are all V(available) or O(timeout) seconds have passed, and returns their states. It changes nothing.
@@ -31,6 +31,11 @@ options:
       - The most seconds to wait before returning the states. V(0) describes the NAT gateways once.
     type: int
     default: 20
+notes:
+  - What this module leaves to the caller - everything but waiting. It replaces nothing and routes nothing. After a
+    failure, run M(cloudreactor.aws.nat_gateway) (or M(cloudreactor.aws.network)) again to replace the failed NAT
+    gateway, then M(cloudreactor.aws.route_table) for the tables in
+    RV(cloudreactor.aws.nat_gateway#module:routes_to_replaced).
 seealso:
   - module: cloudreactor.aws.nat_gateway
     description: Creates the NAT gateways this module waits for.

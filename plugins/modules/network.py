@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: network
 short_description: Build, repair and audit the whole network ECS Fargate tasks need, in one task
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures a Fargate network in one call, in dependency order - the VPC (DNS support and hostnames on), a public and
     a private subnet per availability zone, an internet gateway, the public route table, NAT gateways with Elastic
@@ -79,10 +79,6 @@ options:
     type: list
     elements: dict
     default: []
-  tags:
-    description: Tags added to every resource this module creates or owns. Tags set by others are never removed.
-    type: dict
-    default: {}
   wait_timeout:
     description: Seconds to wait for NAT gateways to become available or be deleted.
     type: int
@@ -150,6 +146,7 @@ seealso:
     description: Writes the network into a CloudReactor deploy_config.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.layout
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
@@ -328,7 +325,8 @@ ARGUMENT_SPEC = dict(
     nat_allocation_ids=dict(type="list", elements="str", default=[]),
     security_group_name=dict(type="str"),
     security_group_ingress=dict(type="list", elements="dict", default=[]),
-    tags=dict(type="dict", default={}),
+    tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
     wait_for_nat_gateways=dict(type="bool", default=True),
     check=dict(type="bool", default=True),
