@@ -6,7 +6,7 @@
 The order is the dependency order: VPC, subnets, internet gateway and public routes, NAT gateways, private routes,
 removal of NAT gateways no route uses any more, the tasks' security group, then the audit. Each step is the
 reconciler of its resource (vpc.py, subnets.py, internet_gateway.py, route_table.py, nat_gateway.py,
-security_group.py); this file only plans and chains them.
+regional_nat_gateway.py, security_group.py); this file only plans and chains them.
 
 A switch of NAT mode keeps the private subnets' egress all the way (:meth:`NetworkConverge._move_private_routes`): a
 private default route that works is moved (ReplaceRoute) only once its new NAT gateway is available, and the old
@@ -33,8 +33,17 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.layout import che
 from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import NatGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway_wait import pending_nat_gateways
 from ansible_collections.cloudreactor.aws.plugins.module_utils.network_layout import plan_network
+from ansible_collections.cloudreactor.aws.plugins.module_utils.regional_nat_gateway import (
+    RegionalNatGatewayManager,
+    zone_addresses,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import RouteTableManager, our_tables
-from ansible_collections.cloudreactor.aws.plugins.module_utils.routing import default_route, route_problem, route_target
+from ansible_collections.cloudreactor.aws.plugins.module_utils.routing import (
+    default_route,
+    is_regional_nat,
+    route_problem,
+    route_target,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils.security_group import (
     SecurityGroupManager,
@@ -45,11 +54,13 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.subnets import Su
 from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import check_network_name
 from ansible_collections.cloudreactor.aws.plugins.module_utils.vpc import VpcManager
 
-NAT_MODES = ("per_az", "single", "none")
+NAT_MODES = ("per_az", "single", "regional", "none")
 
 
 def nat_label(nat):
-    """A NAT gateway as ``NatGatewayManager.present()`` reports it, named in a change line."""
+    """A NAT gateway as the NAT gateway reconcilers' ``present()`` report it, named in a change line."""
+    if nat.get("availability_mode") == "regional":
+        return f"regional NAT gateway {nat['nat_gateway_id']}" if nat["nat_gateway_id"] else "new regional NAT gateway"
     if nat["nat_gateway_id"]:
         return f"NAT gateway {nat['nat_gateway_id']} in {nat['availability_zone']}"
     return f"new NAT gateway in {nat['availability_zone']}"
@@ -79,7 +90,11 @@ def check_options(params):
     )
     allocation_ids = params["nat_allocation_ids"]
     check_id_format("nat_allocation_ids", allocation_ids, "eipalloc")
-    if allocation_ids:
+    if allocation_ids and params["nat_gateways"] == "regional":
+        # Split over the zones in zone order, the same number each (numbered when the layout chooses them later).
+        zones = params["availability_zones"] or [f"zone {index + 1}" for index in range(zone_count)]
+        zone_addresses(zones, allocation_ids, "nat_allocation_ids")
+    elif allocation_ids:
         wanted = 0 if not private else 1 if params["nat_gateways"] == "single" else zone_count
         if len(allocation_ids) != wanted:
             raise InvalidInput(
@@ -228,9 +243,13 @@ class NetworkConverge:
         mode = self.params["nat_gateways"]
         nat_subnet_ids = public_ids if mode == "per_az" else public_ids[:1] if mode == "single" else []
         nat_ids = []
-        still_used = set()  # subnets of NAT gateways that private routes keep until their new one is available
-        if nat_subnet_ids:
+        in_use = []  # NAT gateways that private routes keep until their new one is available
+        nats = None
+        if mode == "regional":
+            nats = self._regional_nat_gateway(vpc_id, layout["availability_zones"])
+        elif nat_subnet_ids:
             nats = self._nat_gateways("nat_gateways", nat_subnet_ids, self.params["nat_allocation_ids"])
+        if nats:
             nat_ids = [nat["nat_gateway_id"] for nat in nats["nat_gateways"]]
             if not self.params["wait_for_nat_gateways"]:
                 self.pending_nat_gateways = pending_nat_gateways(nats)
@@ -242,13 +261,15 @@ class NetworkConverge:
                 )
                 for index, pair in enumerate(layout["subnets"])
             ]
-            still_used = self._move_private_routes(vpc_id, routes)
+            in_use = self._move_private_routes(vpc_id, routes)
         # Only now that the private routes use the NAT gateways that stay: remove the others of ours (but not one a
         # private route still uses while its new NAT gateway comes up: the run after the wait removes it).
-        kept = set(nat_subnet_ids) | still_used
+        kept = set(nat_subnet_ids) | {nat.get("SubnetId") for nat in in_use}
         unused = [subnet_id for subnet_id in public_ids if subnet_id not in kept]
         if unused:
             self._nat_gateways("unused_nat_gateways", unused, [])
+        if mode != "regional" and not any(is_regional_nat(nat) for nat in in_use):
+            self._regional_nat_gateway(vpc_id, None)
         return nat_ids
 
     def _move_private_routes(self, vpc_id, routes):
@@ -257,7 +278,7 @@ class NetworkConverge:
 
         A table whose default route works now keeps it until its new NAT gateway is available, then ReplaceRoute
         moves it. One without a working route (a first build, a route to a dead NAT gateway) points at its NAT
-        gateway at once, even a pending one: it has no egress to lose. Returns the subnets of the NAT gateways that
+        gateway at once, even a pending one: it has no egress to lose. Returns the NAT gateways (as described) that
         tables still use because their new one is not available yet (only with wait_for_nat_gateways false: the
         caller waits, then runs again)."""
         egress = self._working_private_routes(vpc_id, [name for name, _subnet_id, _nat in routes])
@@ -266,7 +287,7 @@ class NetworkConverge:
             if route not in waiting:
                 self._private_route_table(vpc_id, *route)
         if not waiting:
-            return set()
+            return []
         new_nats = {(nat["nat_gateway_id"], nat["availability_zone"]): nat for _name, _subnet_id, nat in waiting}
         if not self.check_mode and not self.params["wait_for_nat_gateways"]:
             for name, subnet_id, nat in waiting:
@@ -274,7 +295,7 @@ class NetworkConverge:
                 self.pending_routes.append(
                     {"route_table": name, "current_target": egress[name], "next_nat_gateway_id": nat["nat_gateway_id"]}
                 )
-            return {self._subnet_of_nat(egress[name]) for name, _subnet_id, _nat in waiting} - {None}
+            return list(nat_gateways_by_id(self.client, {egress[name] for name, _subnet_id, _nat in waiting}).values())
         if self.check_mode:
             self.changes.extend(f"wait for {nat_label(nat)} to become available" for nat in new_nats.values())
         else:
@@ -282,7 +303,7 @@ class NetworkConverge:
             self.changes.extend(f"waited for {nat_label(nat)} to become available" for nat in new_nats.values())
         for route in waiting:
             self._private_route_table(vpc_id, *route)
-        return set()
+        return []
 
     def _working_private_routes(self, vpc_id, names):
         """``{table name: target}`` of the tables among ``names`` whose default route carries traffic now."""
@@ -299,14 +320,37 @@ class NetworkConverge:
             if carries_traffic(route, vpc_id, igws_by_id, nats_by_id)
         }
 
-    def _subnet_of_nat(self, nat_id):
-        return nat_gateways_by_id(self.client, {nat_id}).get(nat_id, {}).get("SubnetId")
-
     def _private_route_table(self, vpc_id, name, subnet_id, nat):
         if nat["nat_gateway_id"]:
             self._route_table(vpc_id, name, [subnet_id], nat_gateway_id=nat["nat_gateway_id"])
         else:  # check mode, and the NAT gateway would be created
             self._route_table(vpc_id, name, [subnet_id], planned_nat_gateway=f"({nat_label(nat)})")
+
+    def _regional_nat_gateway(self, vpc_id, zones):
+        """``present`` in the network's ``zones`` (the user's addresses split over them, or automatic mode); with
+        ``zones`` ``None``, the regional NAT gateway of ours no route uses any more ``absent``."""
+        manager = RegionalNatGatewayManager(
+            self.client,
+            network=self.network,
+            vpc_id=vpc_id,
+            zones=zones or [],
+            allocation_ids=self.params["nat_allocation_ids"] if zones is not None else [],
+            wait=zones is None,  # as for zonal NAT gateways (see _nat_gateways)
+            wait_timeout=self.params["wait_timeout"],
+            user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
+            check_mode=self.check_mode,
+            warn=self.warn,
+        )
+        if zones is None:
+            return self._take("unused_regional_nat_gateway", manager.absent())
+        self.nat_gateways = manager
+        try:
+            return self._take("regional_nat_gateway", manager.present())
+        except InvalidInput as error:
+            if error.option != "allocation_ids":
+                raise
+            raise InvalidInput("nat_allocation_ids", error.reason) from error
 
     def _nat_gateways(self, key, subnet_ids, allocation_ids):
         """``present`` in ``subnet_ids`` when the user's ``allocation_ids`` (or none) are given for them; the

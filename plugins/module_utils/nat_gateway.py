@@ -141,6 +141,9 @@ def validate_options(params):
         raise InvalidInput("network_name", "must not be empty")
     if params["wait_timeout"] < 0:
         raise InvalidInput("wait_timeout", "must be 0 or more seconds")
+    for option in ("vpc_id", "availability_zones"):
+        if params.get(option):
+            raise InvalidInput(option, "is for availability_mode regional; a zonal NAT gateway's subnet gives both")
     subnet_ids = list(params["subnet_ids"] or [])
     allocation_ids = list(params["allocation_ids"] or [])
     describe.check_id_format("subnet_ids", subnet_ids, "subnet")
@@ -603,7 +606,8 @@ class NatGatewayManager:
         filters = identity_filters(self.network, COMPONENT)
         if self.subnet_ids:
             filters.append({"Name": "subnet-id", "Values": self.subnet_ids})
-        listed = describe.nat_gateways_where(self.client, filters)
+        # Our regional NAT gateway (same component, no subnet) is regional_nat_gateway.py's.
+        listed = [nat for nat in describe.nat_gateways_where(self.client, filters) if not routing.is_regional_nat(nat)]
         self._note_releases(listed)
         nats = [nat for nat in listed if nat.get("State") != "deleted"]
         if self.subnet_ids:

@@ -15,6 +15,7 @@ description:
     and printing its result after each run, shows a play's progress instead of minutes of silence; the
     C(cloudreactor.aws.fargate_network) role does so after M(cloudreactor.aws.network) with
     O(cloudreactor.aws.network#module:wait_for_nat_gateways=false).
+  - Zonal and regional NAT gateways alike.
   - It fails at once when a NAT gateway is V(failed), with AWS's FailureCode and FailureMessage, or is being
     deleted; waiting longer cannot make it available.
   - Reaching O(timeout) is not a failure; RV(available) is then V(false).
@@ -89,7 +90,7 @@ nat_gateways:
       type: str
       sample: nat-0123456789abcdef0
     subnet_id:
-      description: Its subnet (null while EC2 does not list a new NAT gateway yet).
+      description: Its subnet (null for a regional NAT gateway, and while EC2 does not list a new NAT gateway yet).
       type: str
       sample: subnet-0123456789abcdef0
     state:

@@ -22,13 +22,13 @@ description:
     table, revoked egress), and never changes what it did not build - an adopted VPC (O(vpc_id)) is read, not
     modified, and route tables, subnets and security groups of others are left alone.
   - Adding a zone adds a subnet pair (and its NAT gateway) and never replaces an existing subnet, NAT gateway or
-    Elastic IP. Switching O(nat_gateways) between V(per_az), V(single) and V(none) changes only what it must, and
-    never leaves a private subnet without egress on the way - new NAT gateways are created and waited for, each
-    private default route that works is moved with ReplaceRoute once its new NAT gateway is available, and only then
-    are the NAT gateways no longer used deleted and the addresses this collection allocated for them released. A
-    private route table with no working default route (a first build, a route to a dead NAT gateway) points at its
-    new NAT gateway at once. Switching to V(none) deletes the NAT gateways; the private subnets and their route
-    tables stay (their default routes then go nowhere) for a switch back.
+    Elastic IP. Switching O(nat_gateways) between V(per_az), V(single), V(regional) and V(none) changes only what it
+    must, and never leaves a private subnet without egress on the way - new NAT gateways are created and waited
+    for, each private default route that works is moved with ReplaceRoute once its new NAT gateway is available,
+    and only then are the NAT gateways no longer used deleted and the addresses this collection allocated for them
+    released. A private route table with no working default route (a first build, a route to a dead NAT gateway)
+    points at its new NAT gateway at once. Switching to V(none) deletes the NAT gateways; the private subnets and
+    their route tables stay (their default routes then go nowhere) for a switch back.
   - Every input that can be checked without AWS is checked before the first call; error messages name the option.
   - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order (security
     groups, route tables, NAT gateways and then the Elastic IPs allocated for them, the internet gateway, subnets,
@@ -56,14 +56,25 @@ options:
       - V(per_az) - one NAT gateway per zone; each private subnet routes through its own zone's.
       - V(single) - one NAT gateway, in the first zone, for every private subnet (cheaper, one zone's outage away
         from losing egress).
+      - V(regional) - one regional NAT gateway (AvailabilityMode regional) for the VPC, in no subnet; every private
+        subnet routes through it. Automatic mode (AWS gives it addresses in the zones where tasks run) unless
+        O(nat_allocation_ids) are given. The public subnets are still built (for load balancers, and to switch back
+        to another mode) but host no NAT gateway.
       - V(none) - no NAT gateway and no private subnets; tasks run in the public subnets with a public IP.
+      - Only NAT gateways of this network are removed when the mode changes; a regional NAT gateway found in the VPC
+        that is not this network's is used, never changed.
     type: str
-    choices: [per_az, single, none]
+    choices: [per_az, single, regional, none]
     default: per_az
   nat_allocation_ids:
     description:
       - Elastic IP allocation ids to give the NAT gateways (bring your own addresses), one per NAT gateway in zone
         order. Without them addresses are allocated, tagged, and released when their NAT gateway is removed.
+      - With O(nat_gateways=regional), the addresses of the regional NAT gateway (manual mode) - the same number for
+        each zone, zone by zone in zone order - with zones a and b, two ids give one to each, four ids give the first
+        two to a and the last two to b. Another count is refused before anything changes. Without them the gateway
+        is in automatic mode and AWS owns its addresses.
+      - These addresses are never released, also with O(state=absent).
     type: list
     elements: str
     default: []
@@ -182,6 +193,17 @@ EXAMPLES = r"""
     vpc_cidr: 10.20.0.0/16
     report_path: /tmp/batch-network.md
 
+- name: One regional NAT gateway for every zone, with our own two addresses in each of two zones
+  cloudreactor.aws.network:
+    network_name: egress-allowlisted
+    nat_gateways: regional
+    availability_zones: [us-east-1a, us-east-1b]
+    nat_allocation_ids:
+      - eipalloc-0123456789abcdef0  # us-east-1a
+      - eipalloc-0123456789abcdef1  # us-east-1a
+      - eipalloc-0fedcba9876543210  # us-east-1b
+      - eipalloc-0fedcba9876543211  # us-east-1b
+
 - name: Build into an existing VPC; tasks get a public IP and no NAT gateway
   cloudreactor.aws.network:
     network_name: public-tasks
@@ -243,7 +265,7 @@ network:
       description: The internet gateway attached to the VPC.
       type: str
     nat_gateway_ids:
-      description: The NAT gateways, in zone order.
+      description: The NAT gateways, in zone order (with O(nat_gateways=regional), the one regional NAT gateway).
       type: list
       elements: str
     security_group_id:
@@ -266,11 +288,11 @@ pending_nat_gateways:
       type: str
       sample: nat-0123456789abcdef0
     availability_zone:
-      description: Its zone.
+      description: Its zone; V(regional) for a regional NAT gateway, which serves every zone.
       type: str
       sample: us-east-1a
     subnet_id:
-      description: The public subnet it is in.
+      description: The public subnet it is in (null for a regional NAT gateway).
       type: str
     state:
       description: Its state (V(pending) while AWS brings it up).
