@@ -1,4 +1,4 @@
-"""Switching NAT mode (per_az, single, none) with the network module keeps the private subnets' egress all the way.
+"""Switching NAT mode (per_az, single, regional, none) with the network module keeps private subnets' egress throughout.
 
 New NAT gateways are created and waited for, each private default route is moved with ReplaceRoute once its new
 gateway is available, and only then are the old gateways deleted and their addresses released (egress_gap.py
@@ -109,6 +109,31 @@ def test_per_az_to_single_to_per_az_keeps_egress(aws, ec2, per_az):
     ]
     assert back["check"]["summary"] == {**back["check"]["summary"], "errors": 0, "warnings": 0}
     assert ok(run(aws, nat_gateways="per_az"))["changed"] is False
+
+
+def test_per_az_to_regional_and_back_without_waiting_keeps_egress(aws, ec2, per_az):
+    regional, rec = switch(aws, ec2, "regional")
+    (nat_r,) = regional["network"]["nat_gateway_ids"]
+    assert private_routes(ec2) == {"private-us-east-1a": nat_r, "private-us-east-1b": nat_r}
+    assert live_nat_ids(ec2) == [nat_r]
+    assert ec2.describe_addresses(Filters=OURS)["Addresses"] == []  # automatic mode: AWS's addresses, none of ours
+    assert f"waited for regional NAT gateway {nat_r} to become available" in regional["changes"]
+    assert rec.mutations[:3] == ["CreateNatGateway", "ReplaceRoute", "ReplaceRoute"]
+    assert sorted(rec.mutations[3:]) == ["DeleteNatGateway"] * 2 + ["ReleaseAddress"] * 2
+
+    # Back as the role does it: a run that does not wait, then the run after the wait.
+    aws.set_nat_transition("manual", times=3)  # still pending after the first run and one more describe
+    before = egress_snapshot(ec2, NETWORK)
+    with aws.recording() as rec:
+        first = ok(run(aws, nat_gateways="per_az", wait_for_nat_gateways=False))
+        assert [route["current_target"] for route in first["pending_routes"]] == [nat_r, nat_r]
+        assert nat_r in live_nat_ids(ec2)  # the regional gateway stays while routes wait on it
+        back = ok(run(aws, nat_gateways="per_az"))
+    assert_no_egress_gap(before, rec)
+    assert f"deleted regional NAT gateway {nat_r}" in back["changes"]
+    nat_a, nat_b = back["network"]["nat_gateway_ids"]
+    assert private_routes(ec2) == {"private-us-east-1a": nat_a, "private-us-east-1b": nat_b}
+    assert left_behind(ec2, back) == NOTHING_LEFT
 
 
 def test_a_switch_to_a_new_gateway_waits_for_it_and_check_mode_shows_that_plan(aws, ec2, per_az):
