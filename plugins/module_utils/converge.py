@@ -9,6 +9,10 @@ group, then the audit. Each step is the reconciler of its resource (vpc.py, subn
 route_table.py, nat_gateway.py, regional_nat_gateway.py, s3_endpoint.py, security_group.py); this file only plans
 and chains them.
 
+A switch of NAT mode keeps the private subnets' egress all the way (:meth:`NetworkConverge._move_private_routes`): a
+private default route that works is moved (ReplaceRoute) only once its new NAT gateway is available, and the old
+gateways are deleted only after that.
+
 Why one module rather than one Ansible task per resource: every task costs a module start-up (most of a no-op run),
 and every reconciler used to read the network again. Here the network is read once, up front, into the run's model
 (:class:`run_model.RunModel`), which answers the reconcilers' and the audit's reads from that reading, and keeps what
@@ -20,6 +24,9 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.run import 
 from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import (
     check_id_format,
     describe_where,
+    internet_gateways_by_id,
+    nat_gateways_by_id,
+    vpc_route_tables,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import InternetGatewayManager
@@ -31,7 +38,13 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.regional_nat_gate
     RegionalNatGatewayManager,
     zone_addresses,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import RouteTableManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import RouteTableManager, our_tables
+from ansible_collections.cloudreactor.aws.plugins.module_utils.routing import (
+    default_route,
+    is_regional_nat,
+    route_problem,
+    route_target,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils.s3_endpoint import S3EndpointManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils.security_group import (
@@ -44,6 +57,24 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import ch
 from ansible_collections.cloudreactor.aws.plugins.module_utils.vpc import VpcManager
 
 NAT_MODES = ("per_az", "single", "regional", "none")
+
+
+def nat_label(nat):
+    """A NAT gateway as the NAT gateway reconcilers' ``present()`` report it, named in a change line."""
+    if nat.get("availability_mode") == "regional":
+        return f"regional NAT gateway {nat['nat_gateway_id']}" if nat["nat_gateway_id"] else "new regional NAT gateway"
+    if nat["nat_gateway_id"]:
+        return f"NAT gateway {nat['nat_gateway_id']} in {nat['availability_zone']}"
+    return f"new NAT gateway in {nat['availability_zone']}"
+
+
+def carries_traffic(route, vpc_id, igws_by_id, nats_by_id):
+    """True when a private table's default route works now: to a NAT gateway that is available (a pending one does
+    not carry traffic yet), or to another target that works (a transit gateway, an instance...)."""
+    if route is None or route_problem(route, vpc_id, igws_by_id, nats_by_id):
+        return False
+    kind, target = route_target(route)
+    return kind != "nat_gateway" or nats_by_id[target].get("State") == "available"
 
 
 def check_options(params):
@@ -111,6 +142,7 @@ class NetworkConverge:
         self.nat_gateways = None  # the manager of the NAT gateways the private routes use
         self.route_table_ids = []  # the network's route tables, as this run built them (None: check mode's new ones)
         self.pending_nat_gateways = []  # left pending (wait_for_nat_gateways false): the caller waits, then audits
+        self.pending_routes = []  # private routes kept on their old NAT gateway until a pending one is available
         self.diff = {"before": {}, "after": {}}
 
     def run(self):
@@ -217,6 +249,7 @@ class NetworkConverge:
         mode = self.params["nat_gateways"]
         nat_subnet_ids = public_ids if mode == "per_az" else public_ids[:1] if mode == "single" else []
         nat_ids = []
+        in_use = []  # NAT gateways that private routes keep until their new one is available
         nats = None
         if mode == "regional":
             nats = self._regional_nat_gateway(vpc_id, layout["availability_zones"])
@@ -226,22 +259,78 @@ class NetworkConverge:
             nat_ids = [nat["nat_gateway_id"] for nat in nats["nat_gateways"]]
             if not self.params["wait_for_nat_gateways"]:
                 self.pending_nat_gateways = pending_nat_gateways(nats)
-            if None in nat_ids:
-                # Check mode would create NAT gateways: the private routes would point at them.
-                self.changes.append("then point the private route tables at the new NAT gateways")
-                return nat_ids
-            for index, pair in enumerate(layout["subnets"]):
-                nat_id = nat_ids[index] if mode == "per_az" else nat_ids[0]
-                self._route_table(
-                    vpc_id, f"private-{pair['zone']}", [subnet_ids["private"][index]], nat_gateway_id=nat_id
+            routes = [
+                (
+                    f"private-{pair['zone']}",
+                    subnet_ids["private"][index],
+                    nats["nat_gateways"][index if mode == "per_az" else 0],
                 )
-        # Only now that the private routes use the NAT gateways that stay: remove the others of ours.
-        unused = [subnet_id for subnet_id in public_ids if subnet_id not in nat_subnet_ids]
+                for index, pair in enumerate(layout["subnets"])
+            ]
+            in_use = self._move_private_routes(vpc_id, routes)
+        # Only now that the private routes use the NAT gateways that stay: remove the others of ours (but not one a
+        # private route still uses while its new NAT gateway comes up: the run after the wait removes it).
+        kept = set(nat_subnet_ids) | {nat.get("SubnetId") for nat in in_use}
+        unused = [subnet_id for subnet_id in public_ids if subnet_id not in kept]
         if unused:
             self._nat_gateways("unused_nat_gateways", unused, [])
-        if mode != "regional":
+        if mode != "regional" and not any(is_regional_nat(nat) for nat in in_use):
             self._regional_nat_gateway(vpc_id, None)
         return nat_ids
+
+    def _move_private_routes(self, vpc_id, routes):
+        """Point each private route table at its NAT gateway (``routes``: ``(table name, private subnet id, NAT
+        gateway as present() reports it)``) and never leave a table without egress on the way.
+
+        A table whose default route works now keeps it until its new NAT gateway is available, then ReplaceRoute
+        moves it. One without a working route (a first build, a route to a dead NAT gateway) points at its NAT
+        gateway at once, even a pending one: it has no egress to lose. Returns the NAT gateways (as described) that
+        tables still use because their new one is not available yet (only with wait_for_nat_gateways false: the
+        caller waits, then runs again)."""
+        egress = self._working_private_routes(vpc_id, [name for name, _subnet_id, _nat in routes])
+        waiting = [route for route in routes if route[0] in egress and route[2]["state"] != "available"]
+        for route in routes:
+            if route not in waiting:
+                self._private_route_table(vpc_id, *route)
+        if not waiting:
+            return []
+        new_nats = {(nat["nat_gateway_id"], nat["availability_zone"]): nat for _name, _subnet_id, nat in waiting}
+        if not self.check_mode and not self.params["wait_for_nat_gateways"]:
+            for name, subnet_id, nat in waiting:
+                self._route_table(vpc_id, name, [subnet_id])  # its subnet and tags; its default route stays
+                self.pending_routes.append(
+                    {"route_table": name, "current_target": egress[name], "next_nat_gateway_id": nat["nat_gateway_id"]}
+                )
+            return list(nat_gateways_by_id(self.client, {egress[name] for name, _subnet_id, _nat in waiting}).values())
+        if self.check_mode:
+            self.changes.extend(f"wait for {nat_label(nat)} to become available" for nat in new_nats.values())
+        else:
+            self.nat_gateways.wait_for_pending()
+            self.changes.extend(f"waited for {nat_label(nat)} to become available" for nat in new_nats.values())
+        for route in waiting:
+            self._private_route_table(vpc_id, *route)
+        return []
+
+    def _working_private_routes(self, vpc_id, names):
+        """``{table name: target}`` of the tables among ``names`` whose default route carries traffic now."""
+        tables = vpc_route_tables(self.client, vpc_id)
+        routes = {name: default_route(next(iter(our_tables(tables, self.network, name)), None)) for name in names}
+        targets = [route_target(route) for route in routes.values() if route]
+        nats_by_id = nat_gateways_by_id(self.client, {target for kind, target in targets if kind == "nat_gateway"})
+        igws_by_id = internet_gateways_by_id(
+            self.client, {target for kind, target in targets if kind == "internet_gateway"}
+        )
+        return {
+            name: route_target(route)[1]
+            for name, route in routes.items()
+            if carries_traffic(route, vpc_id, igws_by_id, nats_by_id)
+        }
+
+    def _private_route_table(self, vpc_id, name, subnet_id, nat):
+        if nat["nat_gateway_id"]:
+            self._route_table(vpc_id, name, [subnet_id], nat_gateway_id=nat["nat_gateway_id"])
+        else:  # check mode, and the NAT gateway would be created
+            self._route_table(vpc_id, name, [subnet_id], planned_nat_gateway=f"({nat_label(nat)})")
 
     def _regional_nat_gateway(self, vpc_id, zones):
         """``present`` in the network's ``zones`` (the user's addresses split over them, or automatic mode); with
@@ -296,7 +385,9 @@ class NetworkConverge:
                 raise
             raise InvalidInput("nat_allocation_ids", error.reason) from error
 
-    def _route_table(self, vpc_id, name, subnet_ids, *, internet_gateway_id=None, nat_gateway_id=None):
+    def _route_table(
+        self, vpc_id, name, subnet_ids, *, internet_gateway_id=None, nat_gateway_id=None, planned_nat_gateway=None
+    ):
         manager = RouteTableManager(
             self.client,
             vpc_id=vpc_id,
@@ -305,6 +396,7 @@ class NetworkConverge:
             subnet_ids=subnet_ids,
             internet_gateway_id=internet_gateway_id,
             nat_gateway_id=nat_gateway_id,
+            planned_nat_gateway=planned_nat_gateway,
             user_tags=self.user_tags,
             purge_tags=self.purge_tags,
             check_mode=self.check_mode,
@@ -378,6 +470,7 @@ class NetworkConverge:
             "changes": self.changes,
             "network": network,
             "pending_nat_gateways": self.pending_nat_gateways,
+            "pending_routes": self.pending_routes,
             "diff": self.diff,
         }
         if check:

@@ -53,6 +53,9 @@ COMPONENT = "route-table"
 # Stands in for ids that check mode cannot know: the table it would create, the associations it would make.
 NEW_TABLE = "(new route table)"
 
+# The kind of target of a default route to a NAT gateway a check-mode run would create (``planned_nat_gateway``).
+PLANNED_NAT = "planned_nat_gateway"
+
 # Origins of routes AWS manages itself: the VPC's local routes and routes propagated from a virtual private gateway.
 # DeleteRoute cannot remove them, so purging never tries.
 _UNOWNED_ORIGINS = ("CreateRouteTable", "EnableVgwRoutePropagation")
@@ -98,7 +101,7 @@ def table_summary(table):
 
 
 def _target_args(kind, target_id):
-    return {"NatGatewayId": target_id} if kind == "nat_gateway" else {"GatewayId": target_id}
+    return {"NatGatewayId": target_id} if kind in ("nat_gateway", PLANNED_NAT) else {"GatewayId": target_id}
 
 
 def _route_model(kind, target_id):
@@ -130,6 +133,15 @@ def _delete_route_args(route):
     return {"DestinationPrefixListId": route["DestinationPrefixListId"]}
 
 
+def our_tables(tables, network, name):
+    """The tables among ``tables`` with the identity tags of route table ``name`` of ``network``, lowest id first
+    (the one used when several have them)."""
+    return sorted(
+        (table for table in tables if has_identity(table, network, COMPONENT, table=name)),
+        key=lambda table: table["RouteTableId"],
+    )
+
+
 def default_route_problem(route, vpc_id, igws_by_id, nats_by_id):
     """Why the default route does not work, naming the underlying cause (a dead NAT, a detached gateway) before
     the ``blackhole`` state that results from it. ``None`` when the route works."""
@@ -151,6 +163,7 @@ class RouteTableManager:
         subnet_ids=(),
         internet_gateway_id=None,
         nat_gateway_id=None,
+        planned_nat_gateway=None,
         purge_subnets=False,
         purge_routes=False,
         user_tags=None,
@@ -173,6 +186,9 @@ class RouteTableManager:
             self.target = ("internet_gateway", internet_gateway_id)
         elif nat_gateway_id:
             self.target = ("nat_gateway", nat_gateway_id)
+        elif planned_nat_gateway:
+            # Check mode only: the NAT gateway the run would create has no id yet; the plan names it by this text.
+            self.target = (PLANNED_NAT, planned_nat_gateway)
         else:
             self.target = None
         self.actions = []
@@ -182,10 +198,7 @@ class RouteTableManager:
     # -- lookup ------------------------------------------------------------------------------------------------
 
     def _find_ours(self, tables):
-        ours = sorted(
-            (table for table in tables if has_identity(table, self.network, COMPONENT, table=self.name)),
-            key=lambda table: table["RouteTableId"],
-        )
+        ours = our_tables(tables, self.network, self.name)
         if len(ours) > 1:
             self.warn(
                 f"Several route tables carry the identity tags of table {self.name} of network {self.network}: "
@@ -220,7 +233,7 @@ class RouteTableManager:
         return internet_gateways_by_id(self.client, igw_ids), nat_gateways_by_id(self.client, nat_ids)
 
     def _validate_target(self, igws_by_id, nats_by_id):
-        if self.target is None:
+        if self.target is None or self.target[0] == PLANNED_NAT:
             return
         kind, target_id = self.target
         if kind == "internet_gateway":

@@ -24,8 +24,12 @@ description:
     modified, and route tables, subnets and security groups of others are left alone.
   - Adding a zone adds a subnet pair (and its NAT gateway) and never replaces an existing subnet, NAT gateway or
     Elastic IP. Switching O(nat_gateways) between V(per_az), V(single), V(regional) and V(none) changes only what it
-    must; NAT gateways no longer used are removed after the routes stop using them, and the addresses this collection
-    allocated for them are released.
+    must, and never leaves a private subnet without egress on the way - new NAT gateways are created and waited
+    for, each private default route that works is moved with ReplaceRoute once its new NAT gateway is available,
+    and only then are the NAT gateways no longer used deleted and the addresses this collection allocated for them
+    released. A private route table with no working default route (a first build, a route to a dead NAT gateway)
+    points at its new NAT gateway at once. Switching to V(none) deletes the NAT gateways; the private subnets and
+    their route tables stay (their default routes then go nowhere) for a switch back.
   - Every input that can be checked without AWS is checked before the first call; error messages name the option.
   - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order (security
     groups, the S3 gateway endpoint, route tables, NAT gateways and then the Elastic IPs allocated for them, the
@@ -105,9 +109,11 @@ options:
   wait_for_nat_gateways:
     description:
       - Wait until new (or still pending) NAT gateways are available before the audit.
-      - With V(false), the private routes already point at them, the result lists them in RV(pending_nat_gateways)
-        and the audit is skipped; wait with M(cloudreactor.aws.nat_gateway_wait), which can print progress, then
-        run this module again to audit. The C(cloudreactor.aws.fargate_network) role does so.
+      - With V(false), the result lists them in RV(pending_nat_gateways) and the audit is skipped; wait with
+        M(cloudreactor.aws.nat_gateway_wait), which can print progress, then run this module again. The
+        C(cloudreactor.aws.fargate_network) role does so. Private routes without egress already point at them;
+        those with egress keep it, listed in RV(pending_routes), and the NAT gateways they use are kept; the run
+        after the wait moves them and removes those NAT gateways.
       - Removed NAT gateways are always waited for (their Elastic IPs are released once they are deleted).
     type: bool
     default: true
@@ -310,6 +316,27 @@ pending_nat_gateways:
       description: Its state (V(pending) while AWS brings it up).
       type: str
       sample: pending
+pending_routes:
+  description:
+    - Private route tables that keep their working default route until their new NAT gateway is available (a switch
+      of O(nat_gateways) with O(wait_for_nat_gateways=false)); run this module again once RV(pending_nat_gateways)
+      are available to move them.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    route_table:
+      description: The table's name (its C(cloudreactor:table) tag).
+      type: str
+      sample: private-us-east-1b
+    current_target:
+      description: Where its default route goes until then.
+      type: str
+      sample: nat-0123456789abcdef0
+    next_nat_gateway_id:
+      description: The NAT gateway it will point at.
+      type: str
+      sample: nat-0fedcba9876543210
 check:
   description: The audit's result, as M(cloudreactor.aws.network_check) returns it (subnets, findings, summary).
   returned: when O(check) is true and the audit ran (not in check mode when something would change)

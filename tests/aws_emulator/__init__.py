@@ -17,9 +17,22 @@ NAT_MODEL_NAME = "ec2::nat_gateway"
 #: Control endpoint of the propagation delay (patches/eventual_consistency.py): GET, or POST ``{"seconds": L}``.
 PROPAGATION_DELAY_PATH = "/moto-api/aws-emulator/propagation-delay"
 
+#: Recording entries of NAT gateway state changes (patches/nat_state_events.py): their method and url.
+NAT_STATE_EVENT_METHOD = "EVENT"
+NAT_STATE_EVENT_URL = "/aws-emulator/nat-gateway-state"
+
 #: Default region and credentials of the emulator handle.
 REGION = "us-east-1"
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
 
-__all__ = ["ACCESS_KEY", "NAT_MODEL_NAME", "PINNED_MOTO_VERSION", "PROPAGATION_DELAY_PATH", "REGION", "SECRET_KEY"]
+__all__ = [
+    "ACCESS_KEY",
+    "NAT_MODEL_NAME",
+    "NAT_STATE_EVENT_METHOD",
+    "NAT_STATE_EVENT_URL",
+    "PINNED_MOTO_VERSION",
+    "PROPAGATION_DELAY_PATH",
+    "REGION",
+    "SECRET_KEY",
+]

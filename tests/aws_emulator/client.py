@@ -27,7 +27,14 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 from botocore.config import Config
 
-from aws_emulator import ACCESS_KEY, NAT_MODEL_NAME, PROPAGATION_DELAY_PATH, REGION, SECRET_KEY
+from aws_emulator import (
+    ACCESS_KEY,
+    NAT_MODEL_NAME,
+    NAT_STATE_EVENT_METHOD,
+    PROPAGATION_DELAY_PATH,
+    REGION,
+    SECRET_KEY,
+)
 from aws_emulator.server import LISTENING_PREFIX, parse_nat_transition
 
 STARTUP_TIMEOUT = 60.0
@@ -49,6 +56,12 @@ class RecordedCall:
     method: str
     url: str
     user_agent: str = ""
+    body: str = ""  # the request's form body (decoded), or a NAT state event's JSON (patches/nat_state_events.py)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The request's parameters (``RouteTableId``, ``NatGatewayId``, ``Filter.1.Name``...), first value each."""
+        return {key: values[0] for key, values in parse_qs(self.body).items()}
 
 
 def _service_of(headers: dict[str, str]) -> str | None:
@@ -59,11 +72,17 @@ def _service_of(headers: dict[str, str]) -> str | None:
     return scope[3] if len(scope) >= 5 else None
 
 
-def _action_of(entry: dict[str, Any]) -> str | None:
+def _body_of(entry: dict[str, Any]) -> str:
     body = entry.get("body") or ""
     if entry.get("body_encoded"):
         body = base64.b64decode(body).decode("utf-8", errors="replace")
-    for text in (body, urlsplit(entry.get("url", "")).query):
+    return body
+
+
+def _action_of(entry: dict[str, Any]) -> str | None:
+    if entry.get("method") == NAT_STATE_EVENT_METHOD:
+        return None
+    for text in (_body_of(entry), urlsplit(entry.get("url", "")).query):
         actions = parse_qs(text).get("Action") if text else None
         if actions:
             return actions[0]
@@ -91,6 +110,7 @@ class Recording:
                         (value for key, value in (entry.get("headers") or {}).items() if key.lower() == "user-agent"),
                         "",
                     ),
+                    body=_body_of(entry),
                 )
             )
 
@@ -109,6 +129,11 @@ class Recording:
 
     def count(self, action: str) -> int:
         return self.actions.count(action)
+
+    @property
+    def nat_states(self) -> list[dict[str, str | None]]:
+        """NAT gateway state changes (``nat_gateway_id``, ``old_state``, ``new_state``), in order."""
+        return [json.loads(call.body) for call in self.calls if call.method == NAT_STATE_EVENT_METHOD]
 
     @property
     def ansible_actions(self) -> set[str]:

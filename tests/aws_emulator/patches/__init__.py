@@ -21,6 +21,7 @@ from . import (
     nat_failure,
     nat_lifecycle,
     nat_regional,
+    nat_state_events,
     natgateway_tag_type,
     not_found_errors,
     route_blackhole,
@@ -42,6 +43,7 @@ PATCHES = (
     nat_regional,
     gateway_endpoint_routes,
     vpc_endpoint_client_token,
+    nat_state_events,
 )
 
 _applied: set[str] = set()
