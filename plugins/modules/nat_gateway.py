@@ -223,9 +223,9 @@ failure_code:
   sample: Gateway.NotAttached
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway import run
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import run
 
 
 def main():

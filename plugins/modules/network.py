@@ -283,10 +283,14 @@ diff:
   type: dict
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.converge import NAT_MODES, NetworkConverge
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError, reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils.teardown import NetworkTeardown
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import (
+    InvalidInput,
+    NetworkError,
+    reported_errors,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NAT_MODES, NetworkConverge
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.teardown import NetworkTeardown
 
 ARGUMENT_SPEC = dict(
     network_name=dict(type="str", required=True),

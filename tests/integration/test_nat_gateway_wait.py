@@ -1,7 +1,7 @@
 """Waiting for NAT gateways in rounds: cloudreactor.aws.network leaving them pending (wait_for_nat_gateways: false)
 and cloudreactor.aws.nat_gateway_wait polling them, as the role does to print progress between rounds."""
 
-from module_runner import run_module
+from support.module_runner import run_module
 
 NETWORK = "waits"
 

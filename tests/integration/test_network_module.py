@@ -5,7 +5,7 @@ elsewhere. Here: the result's shape, the call budget of a run with nothing to do
 """
 
 import pytest
-from module_runner import run_module
+from support.module_runner import run_module
 
 NETWORK = "converge"
 # A run with nothing to do reads the network once (converge.prime: 7 listings, plus the zones, the VPC by its tags

@@ -30,12 +30,12 @@ from pathlib import Path
 
 import boto3
 import pytest
-from aws_proxy import AwsProxy
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
-from module_runner import run_module
-from network_shape import network_shape, one_network_counts, region_counts, wait_until_propagated
-from playbook_runner import REPO, changed_count, run_playbook
+from support.aws_proxy import AwsProxy
+from support.module_runner import run_module
+from support.network_shape import network_shape, one_network_counts, region_counts, wait_until_propagated
+from support.playbook_runner import REPO, changed_count, run_playbook
 
 from aws_emulator import ACCESS_KEY, REGION, SECRET_KEY
 

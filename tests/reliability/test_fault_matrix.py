@@ -11,11 +11,11 @@ gateway, a route) are named again before AWS lists them. A fault is injected, an
 before it is listed, and strongly consistent: the repair runs are the ones under test.
 """
 
-import network_faults
 import pytest
-from module_runner import run_module
-from network_shape import wait_until_propagated
-from playbook_runner import changed_count, run_playbook
+from support import network_faults
+from support.module_runner import run_module
+from support.network_shape import wait_until_propagated
+from support.playbook_runner import changed_count, run_playbook
 
 from aws_emulator.client import Emulator
 

@@ -13,12 +13,12 @@ from collections import Counter
 
 import boto3
 import pytest
-from aws_proxy import THROTTLE_KINDS, AwsProxy
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from module_runner import run_module
-from network_shape import network_shape, one_network_counts, region_counts, wait_until_listed
-from playbook_runner import run_playbook
+from support.aws_proxy import THROTTLE_KINDS, AwsProxy
+from support.module_runner import run_module
+from support.network_shape import network_shape, one_network_counts, region_counts, wait_until_listed
+from support.playbook_runner import run_playbook
 
 from aws_emulator import ACCESS_KEY, REGION, SECRET_KEY
 
