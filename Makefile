@@ -20,7 +20,7 @@ export AWS_EC2_METADATA_DISABLED := true
 # Molecule and ansible-test call ansible-* by name: the virtualenv's must come first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test lint sanity sanity-bootstrap pytest unit integration molecule bench emulator clean
+.PHONY: demo test lint sanity sanity-bootstrap pytest unit integration molecule bench emulator changelog clean
 
 demo: $(STAMP)
 	$(BIN)/python -m demo
@@ -79,6 +79,14 @@ bench: $(STAMP)
 # Run the emulator in the foreground (Ctrl-C stops it): for trying playbooks by hand.
 emulator: $(STAMP)
 	$(BIN)/python -m aws_emulator --port 5000
+
+# Makes the release of galaxy.yml's version: the fragments in changelogs/fragments become that release in
+# changelogs/changelog.yaml (and are deleted), and CHANGELOG.md is written from it. Run once per release, after the
+# last fragment has landed, then commit changelogs/ (.plugin-cache.yaml included) and CHANGELOG.md. Lint first: a bad
+# fragment stops the release.
+changelog: $(STAMP)
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog release
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: deploy_config_network
 short_description: Write a network (subnets, security groups, assign_public_ip) into a CloudReactor deploy_config
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Puts the network ECS Fargate tasks should use into the C(deploy_config/vars) files of a project deployed with
     the CloudReactor deployer, for one deployment environment, where the deployer reads it for every task.

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: deploy_config_network_info
 short_description: Resolve the network each task of a CloudReactor deploy_config gets, and where each value comes from
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Reads the C(deploy_config/vars) files of a project deployed with the CloudReactor deployer
     (aws-ecs-cloudreactor-deployer) for one deployment environment, and computes for every task the effective

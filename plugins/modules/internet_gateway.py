@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: internet_gateway
 short_description: Give a VPC exactly one internet gateway, without duplicating or touching someone else's
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes sure the VPC of a CloudReactor network has one internet gateway attached, the way out to the internet for
     public subnets and for the NAT gateways of private subnets.
@@ -40,14 +40,13 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  tags:
-    description:
-      - Extra tags for the gateway this module creates or already owns. A C(Name) tag here replaces the default
-        name. Identity tags always win over tags given here.
-      - Tags are added or corrected, never removed; a gateway that is not this network's is never tagged.
-    type: dict
-    default: {}
 notes:
+  - What this module leaves to the caller - routing. It adds no route; the public subnets need a default route to
+    the gateway (M(cloudreactor.aws.route_table) with O(cloudreactor.aws.route_table#module:internet_gateway_id)).
+    When it creates a gateway because this network's was deleted, routes to the deleted one stay blackholes until
+    M(cloudreactor.aws.route_table) points them at the new RV(internet_gateway_id);
+    M(cloudreactor.aws.network_check) lists them. With O(state=absent), routes to the deleted gateway are left as
+    blackholes (remove them, or their tables, with M(cloudreactor.aws.route_table)).
   - Detaching fails while the VPC still has public addresses mapped (NAT gateways, Elastic IPs); remove those first.
 attributes:
   check_mode:
@@ -70,6 +69,7 @@ seealso:
     description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -105,7 +105,7 @@ action:
     - What the module did.
     - V(created) created a gateway and attached it. V(attached) attached a detached gateway of this network.
       V(adopted) found a gateway that is not this network's attached to the VPC and used it untouched.
-      V(tagged) found this network's gateway attached and completed its tags. V(deleted) detached and deleted
+      V(tagged) found this network's gateway attached and updated its tags. V(deleted) detached and deleted
       this network's gateways. V(none) nothing to do.
   returned: always
   type: str
@@ -131,7 +131,8 @@ def main():
         vpc_id=dict(type="str", required=True),
         network_name=dict(type="str", required=True),
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        tags=dict(type="dict", default={}),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
     )
     module = network_module(argument_spec)
     params = module.params
@@ -142,6 +143,7 @@ def main():
             vpc_id=params["vpc_id"],
             network=params["network_name"],
             user_tags=params["tags"],
+            purge_tags=params["purge_tags"],
             check_mode=module.check_mode,
             warn=module.warn,
         )

@@ -7,13 +7,17 @@ DOCUMENTATION = r"""
 ---
 module: nat_gateway
 short_description: Ensure one public NAT gateway in each of a list of public subnets
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures a public NAT gateway in every subnet of O(subnet_ids), or removes the NAT gateways of a network.
   - A subnet that already has a V(pending) or V(available) public NAT gateway keeps it, whoever made it. A NAT
     gateway without this network's identity tags is used as it is and never modified or deleted.
   - A V(failed) NAT gateway of this network is deleted and replaced, and the result reports its FailureCode.
     A failed or deleted NAT gateway is never used.
+  - This module does not route. Routes that still send traffic to a failed or deleted NAT gateway of this network
+    in one of the subnets are listed in RV(routes_to_replaced), with the NAT gateway now serving that subnet; run
+    M(cloudreactor.aws.route_table) next with that O(cloudreactor.aws.route_table#module:nat_gateway_id) (or let
+    M(cloudreactor.aws.network) do both).
   - Each new NAT gateway gets the Elastic IP given in O(allocation_ids); else an unassociated Elastic IP this
     module allocated earlier for the same subnet; else a newly allocated one, tagged as this network's. A run never
     allocates a new address while one of the network's addresses for that subnet is free.
@@ -25,6 +29,13 @@ description:
     0.0.0.0/0 to an internet gateway attached to its VPC (otherwise AWS fails the NAT with C(Gateway.NotAttached)).
   - Resources carry the identity tags C(cloudreactor:network), C(cloudreactor:component) (V(nat-gateway) or
     V(elastic-ip)) and C(cloudreactor:subnet); NAT gateways also C(cloudreactor:az).
+  - With O(availability_mode=regional), the one regional NAT gateway of the VPC O(vpc_id) instead, in no subnet
+    (tagged C(cloudreactor:mode=regional)). A V(pending) or V(available) regional NAT gateway of the VPC is kept,
+    whoever made it (one that is not this network's is never modified); a V(failed) one of this network is replaced.
+    Without O(allocation_ids) it is created in automatic mode, where AWS gives it addresses in the zones where
+    workloads run; with them, in manual mode over O(availability_zones). It needs an internet gateway attached to
+    the VPC, and no public subnet. Its addresses are never released (AWS owns automatic mode's, manual mode's are
+    the user's).
 author:
   - CloudReactor (@CloudReactor)
 options:
@@ -34,9 +45,29 @@ options:
       - Also the prefix of their C(Name) tags, V(<network_name>-nat-<az>) and V(<network_name>-nat-eip-<az>).
     type: str
     required: true
+  availability_mode:
+    description:
+      - V(zonal) - one NAT gateway in each subnet of O(subnet_ids).
+      - V(regional) - one regional NAT gateway for the VPC O(vpc_id).
+    type: str
+    choices: [zonal, regional]
+    default: zonal
+  vpc_id:
+    description:
+      - With O(availability_mode=regional), the VPC of the regional NAT gateway. Required when O(state=present);
+        with O(state=absent) it limits the removal to that VPC.
+    type: str
+  availability_zones:
+    description:
+      - With O(availability_mode=regional) and O(allocation_ids), the zones the addresses are for, in order.
+        O(allocation_ids) are split over them evenly, zone by zone - with zones a and b, two ids give one to each,
+        four ids give the first two to a and the last two to b; another count is refused before anything changes.
+    type: list
+    elements: str
   subnet_ids:
     description:
-      - The public subnets that get one NAT gateway each, all in one VPC. Required when O(state=present).
+      - The public subnets that get one NAT gateway each, all in one VPC. Required when O(state=present) with
+        O(availability_mode=zonal); not with O(availability_mode=regional).
       - With O(state=absent), only the NAT gateways (and Elastic IPs) of this network in these subnets are
         removed; without it, all of them.
     type: list
@@ -44,6 +75,8 @@ options:
   allocation_ids:
     description:
       - Allocation ids of Elastic IPs to use for new NAT gateways, one per subnet, in the order of O(subnet_ids).
+      - With O(availability_mode=regional), the addresses of a new regional NAT gateway (manual mode), split over
+        O(availability_zones).
       - Each must exist and be unassociated when its NAT gateway has to be created.
       - These addresses are never released, also with O(state=absent).
     type: list
@@ -67,13 +100,13 @@ options:
       - How many seconds to wait in total.
     type: int
     default: 600
-  tags:
-    description:
-      - Tags to set on the NAT gateways and the Elastic IPs this module owns. Tags are added or updated, never
-        removed. The identity tags always win over tags of the same key.
-      - A NAT gateway or Elastic IP without this network's identity tags is never tagged.
-    type: dict
 notes:
+  - What this module leaves to the caller - the private route tables (see RV(routes_to_replaced)); with
+    O(state=absent), the routes to the deleted NAT gateways, which become blackholes (delete them, or the tables,
+    with M(cloudreactor.aws.route_table)); the internet gateway and the public route that a new NAT gateway's
+    subnet needs (M(cloudreactor.aws.internet_gateway), M(cloudreactor.aws.route_table)).
+  - Routes are reported rather than moved because a route table may not be this network's, and the collection
+    never changes what it did not build; RV(routes_to_replaced[].ours) tells them apart.
   - A NAT gateway's address cannot be changed. When a subnet keeps its NAT gateway, a different address given in
     O(allocation_ids) is reported in a warning and not used.
 attributes:
@@ -97,6 +130,7 @@ seealso:
     description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -126,6 +160,20 @@ EXAMPLES = r"""
     subnet_ids: "{{ public_subnet_ids }}"
     wait: false
 
+- name: One regional NAT gateway for the VPC, in automatic mode
+  cloudreactor.aws.nat_gateway:
+    network_name: prod
+    availability_mode: regional
+    vpc_id: vpc-0123456789abcdef0
+
+- name: A regional NAT gateway with our own address in each of two zones (manual mode)
+  cloudreactor.aws.nat_gateway:
+    network_name: prod
+    availability_mode: regional
+    vpc_id: vpc-0123456789abcdef0
+    availability_zones: [us-east-1a, us-east-1b]
+    allocation_ids: [eipalloc-0123456789abcdef0, eipalloc-0fedcba9876543210]
+
 - name: Remove the network's NAT gateways and release the addresses it allocated
   cloudreactor.aws.nat_gateway:
     network_name: prod
@@ -137,19 +185,41 @@ nat_gateways:
   description:
     - With O(state=present), one entry per subnet in the order of O(subnet_ids).
     - With O(state=absent), one entry per NAT gateway of this network that was not already deleted.
+    - With O(availability_mode=regional), one entry, for the regional NAT gateway (no subnet, no zone).
     - In check mode, a NAT gateway that would be created has no id and no state yet.
   returned: always
   type: list
   elements: dict
   contains:
     subnet_id:
-      description: The subnet.
+      description: The subnet (null for a regional NAT gateway).
       type: str
       sample: subnet-0123456789abcdef0
     availability_zone:
-      description: The subnet's availability zone.
+      description: The subnet's availability zone (null for a regional NAT gateway).
       type: str
       sample: us-east-1a
+    availability_mode:
+      description: V(regional).
+      type: str
+      returned: with O(availability_mode=regional)
+      sample: regional
+    addresses:
+      description:
+        - The regional NAT gateway's addresses with their zones (in automatic mode, those AWS gave it so far; in
+          check mode, the given ones it would be created with).
+      type: list
+      elements: dict
+      returned: with O(availability_mode=regional)
+      sample:
+        - availability_zone: us-east-1a
+          allocation_id: eipalloc-0123456789abcdef0
+          public_ip: 203.0.113.10
+    route_table_id:
+      description: The regional NAT gateway's own route table (0.0.0.0/0 to the internet gateway), made by AWS.
+      type: str
+      returned: with O(availability_mode=regional)
+      sample: rtb-0123456789abcdef0
     nat_gateway_id:
       description: The NAT gateway serving the subnet (deleted, with O(state=absent)).
       type: str
@@ -169,7 +239,8 @@ nat_gateways:
     allocation_source:
       description:
         - Where the address comes from. V(given) (O(allocation_ids)), V(reused) (a free address of this network),
-          V(allocated) (allocated by this run), V(existing) (the address of a NAT gateway kept as it is).
+          V(allocated) (allocated by this run), V(existing) (the address of a NAT gateway kept as it is),
+          V(automatic) (a new regional NAT gateway in automatic mode, whose addresses AWS provides).
         - V(null) with O(state=absent).
       type: str
       sample: reused
@@ -204,6 +275,43 @@ nat_gateways:
       replaced_nat_gateway_id: null
       failure_code: null
       failure_message: null
+routes_to_replaced:
+  description:
+    - With O(state=present), each route in the VPC whose target is still a failed or deleted NAT gateway of this
+      network in one of O(subnet_ids) (one this run replaced, or an earlier run). Empty when every route is right.
+    - Point each at RV(routes_to_replaced[].nat_gateway_id) with M(cloudreactor.aws.route_table) (tables of this
+      network), or with your own tooling (the others).
+    - AWS lists a deleted NAT gateway for about an hour; a route to one it no longer lists is not reported here
+      (M(cloudreactor.aws.network_check) reports it).
+  returned: when O(state=present)
+  type: list
+  elements: dict
+  contains:
+    route_table_id:
+      description: The route table.
+      type: str
+      sample: rtb-0123456789abcdef0
+    destination:
+      description: The route's destination (CIDR or prefix list).
+      type: str
+      sample: 0.0.0.0/0
+    replaced_nat_gateway_id:
+      description: The failed or deleted NAT gateway the route still targets.
+      type: str
+      sample: nat-0fedcba9876543210
+    nat_gateway_id:
+      description: The NAT gateway now serving that subnet (V(null) in check mode when it would be created).
+      type: str
+      sample: nat-0123456789abcdef0
+    subnet_id:
+      description: The subnet of both NAT gateways.
+      type: str
+      sample: subnet-0123456789abcdef0
+    ours:
+      description: Whether the route table carries this network's identity tags (M(cloudreactor.aws.route_table)
+        manages it).
+      type: bool
+      sample: true
 released_allocation_ids:
   description: With O(state=absent), the Elastic IPs of this network that were (in check mode, would be) released.
   returned: when O(state=absent)
@@ -225,21 +333,27 @@ failure_code:
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import run
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import nat_gateway, regional_nat_gateway
 
 
 def main():
     argument_spec = dict(
         network_name=dict(type="str", required=True),
+        availability_mode=dict(type="str", default="zonal", choices=["zonal", "regional"]),
+        vpc_id=dict(type="str"),
+        availability_zones=dict(type="list", elements="str"),
         subnet_ids=dict(type="list", elements="str"),
         allocation_ids=dict(type="list", elements="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
     )
-    module = network_module(argument_spec, required_if=[("state", "present", ["subnet_ids"])])
+    module = network_module(argument_spec)
     with reported_errors(module):
+        regional = module.params["availability_mode"] == "regional"
+        run = regional_nat_gateway.run if regional else nat_gateway.run
         result = run(ec2_client(module), module)
         exit_with(module, result)
 

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: nat_gateway_wait
 short_description: Wait a short while for NAT gateways to become available, and report their states
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Polls the NAT gateways of O(nat_gateway_ids), with one DescribeNatGateways call per poll for all of them, until
     they are all V(available) or O(timeout) seconds have passed, and returns their states. It changes nothing.
@@ -15,6 +15,7 @@ description:
     and printing its result after each run, shows a play's progress instead of minutes of silence; the
     C(cloudreactor.aws.fargate_network) role does so after M(cloudreactor.aws.network) with
     O(cloudreactor.aws.network#module:wait_for_nat_gateways=false).
+  - Zonal and regional NAT gateways alike.
   - It fails at once when a NAT gateway is V(failed), with AWS's FailureCode and FailureMessage, or is being
     deleted; waiting longer cannot make it available.
   - Reaching O(timeout) is not a failure; RV(available) is then V(false).
@@ -31,6 +32,11 @@ options:
       - The most seconds to wait before returning the states. V(0) describes the NAT gateways once.
     type: int
     default: 20
+notes:
+  - What this module leaves to the caller - everything but waiting. It replaces nothing and routes nothing. After a
+    failure, run M(cloudreactor.aws.nat_gateway) (or M(cloudreactor.aws.network)) again to replace the failed NAT
+    gateway, then M(cloudreactor.aws.route_table) for the tables in
+    RV(cloudreactor.aws.nat_gateway#module:routes_to_replaced).
 seealso:
   - module: cloudreactor.aws.nat_gateway
     description: Creates the NAT gateways this module waits for.
@@ -84,7 +90,7 @@ nat_gateways:
       type: str
       sample: nat-0123456789abcdef0
     subnet_id:
-      description: Its subnet (null while EC2 does not list a new NAT gateway yet).
+      description: Its subnet (null for a regional NAT gateway, and while EC2 does not list a new NAT gateway yet).
       type: str
       sample: subnet-0123456789abcdef0
     state:

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: network
 short_description: Build, repair and audit the whole network ECS Fargate tasks need, in one task
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures a Fargate network in one call, in dependency order - the VPC (DNS support and hostnames on), a public and
     a private subnet per availability zone, an internet gateway, the public route table, NAT gateways with Elastic
@@ -22,8 +22,8 @@ description:
     table, revoked egress), and never changes what it did not build - an adopted VPC (O(vpc_id)) is read, not
     modified, and route tables, subnets and security groups of others are left alone.
   - Adding a zone adds a subnet pair (and its NAT gateway) and never replaces an existing subnet, NAT gateway or
-    Elastic IP. Switching O(nat_gateways) between V(per_az), V(single) and V(none) changes only what it must; NAT
-    gateways no longer used are removed after the routes stop using them, and the addresses this collection
+    Elastic IP. Switching O(nat_gateways) between V(per_az), V(single), V(regional) and V(none) changes only what it
+    must; NAT gateways no longer used are removed after the routes stop using them, and the addresses this collection
     allocated for them are released.
   - Every input that can be checked without AWS is checked before the first call; error messages name the option.
   - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order (security
@@ -52,14 +52,25 @@ options:
       - V(per_az) - one NAT gateway per zone; each private subnet routes through its own zone's.
       - V(single) - one NAT gateway, in the first zone, for every private subnet (cheaper, one zone's outage away
         from losing egress).
+      - V(regional) - one regional NAT gateway (AvailabilityMode regional) for the VPC, in no subnet; every private
+        subnet routes through it. Automatic mode (AWS gives it addresses in the zones where tasks run) unless
+        O(nat_allocation_ids) are given. The public subnets are still built (for load balancers, and to switch back
+        to another mode) but host no NAT gateway.
       - V(none) - no NAT gateway and no private subnets; tasks run in the public subnets with a public IP.
+      - Only NAT gateways of this network are removed when the mode changes; a regional NAT gateway found in the VPC
+        that is not this network's is used, never changed.
     type: str
-    choices: [per_az, single, none]
+    choices: [per_az, single, regional, none]
     default: per_az
   nat_allocation_ids:
     description:
       - Elastic IP allocation ids to give the NAT gateways (bring your own addresses), one per NAT gateway in zone
         order. Without them addresses are allocated, tagged, and released when their NAT gateway is removed.
+      - With O(nat_gateways=regional), the addresses of the regional NAT gateway (manual mode) - the same number for
+        each zone, zone by zone in zone order - with zones a and b, two ids give one to each, four ids give the first
+        two to a and the last two to b. Another count is refused before anything changes. Without them the gateway
+        is in automatic mode and AWS owns its addresses.
+      - These addresses are never released, also with O(state=absent).
     type: list
     elements: str
     default: []
@@ -75,10 +86,6 @@ options:
     type: list
     elements: dict
     default: []
-  tags:
-    description: Tags added to every resource this module creates or owns. Tags set by others are never removed.
-    type: dict
-    default: {}
   wait_timeout:
     description: Seconds to wait for NAT gateways to become available or be deleted.
     type: int
@@ -144,6 +151,7 @@ seealso:
     description: Writes the network into a CloudReactor deploy_config.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.layout
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
@@ -178,6 +186,17 @@ EXAMPLES = r"""
     nat_gateways: single
     vpc_cidr: 10.20.0.0/16
     report_path: /tmp/batch-network.md
+
+- name: One regional NAT gateway for every zone, with our own two addresses in each of two zones
+  cloudreactor.aws.network:
+    network_name: egress-allowlisted
+    nat_gateways: regional
+    availability_zones: [us-east-1a, us-east-1b]
+    nat_allocation_ids:
+      - eipalloc-0123456789abcdef0  # us-east-1a
+      - eipalloc-0123456789abcdef1  # us-east-1a
+      - eipalloc-0fedcba9876543210  # us-east-1b
+      - eipalloc-0fedcba9876543211  # us-east-1b
 
 - name: Build into an existing VPC; tasks get a public IP and no NAT gateway
   cloudreactor.aws.network:
@@ -240,7 +259,7 @@ network:
       description: The internet gateway attached to the VPC.
       type: str
     nat_gateway_ids:
-      description: The NAT gateways, in zone order.
+      description: The NAT gateways, in zone order (with O(nat_gateways=regional), the one regional NAT gateway).
       type: list
       elements: str
     security_group_id:
@@ -263,11 +282,11 @@ pending_nat_gateways:
       type: str
       sample: nat-0123456789abcdef0
     availability_zone:
-      description: Its zone.
+      description: Its zone; V(regional) for a regional NAT gateway, which serves every zone.
       type: str
       sample: us-east-1a
     subnet_id:
-      description: The public subnet it is in.
+      description: The public subnet it is in (null for a regional NAT gateway).
       type: str
     state:
       description: Its state (V(pending) while AWS brings it up).
@@ -305,7 +324,8 @@ ARGUMENT_SPEC = dict(
     nat_allocation_ids=dict(type="list", elements="str", default=[]),
     security_group_name=dict(type="str"),
     security_group_ingress=dict(type="list", elements="dict", default=[]),
-    tags=dict(type="dict", default={}),
+    tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
     wait_for_nat_gateways=dict(type="bool", default=True),
     check=dict(type="bool", default=True),

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: network_check
 short_description: Audit, offline and read-only, whether Fargate tasks can pull their image and reach CloudReactor
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Answers before any task fails "can an ECS Fargate task in these subnets, with these security groups and this
     O(assign_public_ip), pull its image and reach CloudReactor, and if not, exactly why and how to fix it?".

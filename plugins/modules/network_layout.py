@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: network_layout
 short_description: Plan where a Fargate network's subnet pairs go (zones and CIDRs), without changing anything
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Chooses the availability zones and the public/private subnet CIDRs of a network built by the
     C(cloudreactor.aws.fargate_network) role. Read-only, it makes describe calls only and never reports a change.

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: route_table
 short_description: One named route table of a network, with its default route repaired in place
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Ensures one route table of a CloudReactor network, found by its identity tags (never by position), with an
     optional default route C(0.0.0.0/0) to an internet gateway or a NAT gateway, and explicit subnet associations.
@@ -82,13 +82,13 @@ options:
         one to delete.
     type: bool
     default: false
-  tags:
-    description:
-      - Extra tags for the table. A C(Name) tag here replaces the default name. Identity tags always win over tags
-        given here. Tags are added or corrected, never removed.
-    type: dict
-    default: {}
 notes:
+  - What this module leaves to the caller - the target itself (it never creates, repairs or replaces an internet
+    or NAT gateway; a missing, detached or dead target is refused, so replace a failed NAT gateway with
+    M(cloudreactor.aws.nat_gateway) first, whose RV(cloudreactor.aws.nat_gateway#module:routes_to_replaced) lists
+    the tables to run this module on); routes other than the default route (kept, or deleted with
+    O(purge_routes)); tables without this network's identity tags (never changed, even when they route to the same
+    dead target).
   - AWS keeps a deleted NAT gateway for about an hour; during that time a route to it may still be reported
     C(active). The module reads the NAT gateway's own state, so such a route is repaired too.
 attributes:
@@ -112,6 +112,7 @@ seealso:
     description: Builds, audits and publishes a Fargate network with the network module; its variables and outputs.
 extends_documentation_fragment:
   - cloudreactor.aws.attributes
+  - cloudreactor.aws.tags
   - cloudreactor.aws.attributes.action_group
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -209,7 +210,8 @@ def main():
         subnet_ids=dict(type="list", elements="str", default=[]),
         purge_subnets=dict(type="bool", default=False),
         purge_routes=dict(type="bool", default=False),
-        tags=dict(type="dict", default={}),
+        tags=dict(type="dict"),
+        purge_tags=dict(type="bool", default=True),
     )
     module = network_module(argument_spec, mutually_exclusive=[("internet_gateway_id", "nat_gateway_id")])
     with reported_errors(module):

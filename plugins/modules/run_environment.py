@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: run_environment
 short_description: Set (or read) the default network of a CloudReactor Run Environment
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Sets the subnets, security groups and C(assign_public_ip) that CloudReactor gives ECS Fargate tasks of a Run
     Environment by default (C(infrastructure_settings.AWS.__default__.settings.network)), through the CloudReactor

@@ -226,6 +226,61 @@ def test_failed_nat_of_ours_is_replaced_and_its_eip_reused(aws, ec2):
     assert nat(aws, [subnet])["changed"] is False
 
 
+def test_routes_to_the_replaced_nat_are_reported_until_route_table_moves_them(aws, ec2):
+    net = build_network(ec2, public=1)
+    subnet, rtb = add_private_subnet(ec2, net, "us-east-1b")
+    failed = boto3_nat(ec2, subnet, our_eip(ec2, subnet, "us-east-1b"), ours=True, az="us-east-1b")
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=net.igw)
+    ours = ec2.create_route_table(
+        VpcId=net.vpc,
+        TagSpecifications=[
+            {
+                "ResourceType": "route-table",
+                "Tags": [
+                    {"Key": key, "Value": value}
+                    for key, value in identity_tags(NETWORK, "route-table", table="private").items()
+                ],
+            }
+        ],
+    )["RouteTable"]["RouteTableId"]
+    theirs = ec2.create_route_table(VpcId=net.vpc)["RouteTable"]["RouteTableId"]
+    for table in (ours, theirs):
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=failed)
+
+    def stale(nat_id):
+        return [
+            {
+                "route_table_id": table,
+                "destination": "0.0.0.0/0",
+                "replaced_nat_gateway_id": failed,
+                "nat_gateway_id": nat_id,
+                "subnet_id": subnet,
+                "ours": table == ours,
+            }
+            for table in sorted((ours, theirs))
+        ]
+
+    assert nat(aws, [subnet], check_mode=True)["routes_to_replaced"] == stale(None)
+    result = nat(aws, [subnet])
+    replacement = result["nat_gateways"][0]["nat_gateway_id"]
+    assert result["routes_to_replaced"] == stale(replacement)
+
+    moved = run_module(
+        "route_table",
+        {
+            **aws.module_params(),
+            "vpc_id": net.vpc,
+            "network_name": NETWORK,
+            "name": "private",
+            "nat_gateway_id": replacement,
+        },
+    )
+    assert moved["route_table_id"] == ours
+    again = nat(aws, [subnet])
+    assert again["changed"] is False
+    assert again["routes_to_replaced"] == [entry for entry in stale(replacement) if not entry["ours"]]
+
+
 def test_nat_of_ours_still_deleting_is_waited_for_and_its_eip_reused(aws, ec2):
     net = build_network(ec2, public=1)
     first = nat(aws, net.subnets)["nat_gateways"][0]

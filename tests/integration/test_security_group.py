@@ -261,17 +261,30 @@ def test_egress_description_changed_by_someone_is_restored(aws, ec2, client, vpc
 # -- tags ----------------------------------------------------------------------------------------------------------
 
 
-def test_new_user_tag_is_added_and_foreign_tags_are_kept(aws, ec2, client, vpc):
+def test_without_purge_a_new_user_tag_is_added_and_other_tags_are_kept(aws, ec2, client, vpc):
     group_id = ensure(client, vpc)["group_id"]
     ec2.create_tags(Resources=[group_id], Tags=[{"Key": "owner", "Value": "someone"}])
 
     with aws.recording() as rec:
-        result = ensure(client, vpc, user_tags={"team": "data"})
+        result = ensure(client, vpc, user_tags={"team": "data"}, purge_tags=False)
 
     assert result["changed"] is True
     assert result["action"] == "updated"
     assert rec.mutations == ["CreateTags"]
     assert tags_dict(described(ec2, group_id)) == {**OUR_TAGS, "Name": NAME, "team": "data", "owner": "someone"}
+
+
+def test_purge_removes_the_tags_not_given_and_the_diff_shows_them_gone(aws, ec2, client, vpc):
+    group_id = ensure(client, vpc)["group_id"]
+    ec2.create_tags(Resources=[group_id], Tags=[{"Key": "owner", "Value": "someone"}])
+
+    with aws.recording() as rec:
+        result = ensure(client, vpc, user_tags={"team": "platform"}, purge_tags=True)
+
+    assert rec.mutations == ["DeleteTags"]
+    assert result["diff"]["before"]["tags"]["owner"] == "someone"
+    assert result["diff"]["after"]["tags"] == {**OUR_TAGS, "Name": NAME, "team": "platform"}
+    assert tags_dict(described(ec2, group_id)) == result["diff"]["after"]["tags"]
 
 
 # -- finding ours, refusing foreign groups ---------------------------------------------------------------------

@@ -34,14 +34,12 @@ def test_policy_allows_exactly_the_actions_the_role_and_check_use(aws):
         changed_count(run(aws, "setup_network.yml"))
         for fault in ("nat_failed", "private_subnet_on_public_table", "task_sg_egress_revoked", "igw_deleted"):
             network_faults.FAULTS[fault](ec2, NETWORK, "us-east-1b")
-        changed_count(run(aws, "setup_network.yml"))
+        # The repair also adds a tag and an ingress rule; the next run purges the tag and switches NAT mode.
         ingress = [{"proto": "tcp", "ports": [8080], "cidr_ip": "10.0.0.0/16"}]
-        tags = {"team": "data"}
-        changed_count(
-            run(aws, "setup_network.yml", fargate_network_tags=tags, fargate_network_security_group_ingress=ingress)
-        )
-        changed_count(run(aws, "setup_network.yml", fargate_network_tags=tags))
-        changed_count(run(aws, "setup_network.yml", fargate_network_nat_gateways="single", fargate_network_az_count=3))
+        repair = {"fargate_network_tags": {"team": "data"}, "fargate_network_security_group_ingress": ingress}
+        changed_count(run(aws, "setup_network.yml", **repair))
+        switch = {"fargate_network_nat_gateways": "single", "fargate_network_az_count": 3}
+        changed_count(run(aws, "setup_network.yml", fargate_network_tags={}, fargate_network_purge_tags=True, **switch))
         check = run_playbook(
             aws.endpoint_url, "check_network.yml", {"fargate_network_name": NETWORK, "check_network_report_path": ""}
         )

@@ -4,7 +4,8 @@ rebuilt after a crash) have equal shapes, whatever ids AWS gave them.
 ``network_shape(ec2, vpc_id, network)`` describes everything inside the VPC, tagged or not (subnets, route tables
 with their routes and associations, security groups with their rules, NAT gateways in its subnets, internet
 gateways attached to it or tagged for the network) and the Elastic IPs of the network or of its NAT gateways.
-Ids become what they point at (a subnet's CIDR, a NAT's subnet CIDR); the network's name becomes ``{network}``.
+Ids become what they point at (a subnet's CIDR, a NAT's subnet CIDR, ``regional`` for a regional NAT); the network's
+name becomes ``{network}``.
 ``region_counts(ec2)`` counts what exists in the whole region outside the default VPC, for leak checks.
 """
 
@@ -38,7 +39,10 @@ def network_shape(ec2, vpc_id, network):
         for nat in ec2.describe_nat_gateways(Filter=_vpc_filter(vpc_id))["NatGateways"]
         if nat["State"] not in GONE_NAT_STATES
     ]
-    nat_subnet = {nat["NatGatewayId"]: cidr_of.get(nat["SubnetId"], nat["SubnetId"]) for nat in nats}
+    # A regional NAT gateway has no subnet: it stands for itself as "regional".
+    nat_subnet = {
+        nat["NatGatewayId"]: cidr_of.get(nat.get("SubnetId"), nat.get("SubnetId") or "regional") for nat in nats
+    }
     igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])[
         "InternetGateways"
     ]

@@ -6,7 +6,7 @@
 The order is the dependency order: VPC, subnets, internet gateway and public routes, NAT gateways, private routes,
 removal of NAT gateways no route uses any more, the tasks' security group, then the audit. Each step is the
 reconciler of its resource (vpc.py, subnets.py, internet_gateway.py, route_table.py, nat_gateway.py,
-security_group.py); this file only plans and chains them.
+regional_nat_gateway.py, security_group.py); this file only plans and chains them.
 
 Why one module rather than one Ansible task per resource: every task costs a module start-up (most of a no-op run),
 and every reconciler used to read the network again. Here the network is read once, up front, into the run's model
@@ -28,6 +28,10 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.internet_gateway import InternetGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway_wait import pending_nat_gateways
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.regional_nat_gateway import (
+    RegionalNatGatewayManager,
+    zone_addresses,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTableManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import (
     SecurityGroupManager,
@@ -37,7 +41,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.securi
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import SubnetManager, check_cidrs_kept
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import VpcManager
 
-NAT_MODES = ("per_az", "single", "none")
+NAT_MODES = ("per_az", "single", "regional", "none")
 
 
 def check_options(params):
@@ -55,7 +59,11 @@ def check_options(params):
     )
     allocation_ids = params["nat_allocation_ids"]
     check_id_format("nat_allocation_ids", allocation_ids, "eipalloc")
-    if allocation_ids:
+    if allocation_ids and params["nat_gateways"] == "regional":
+        # Split over the zones in zone order, the same number each (numbered when the layout chooses them later).
+        zones = params["availability_zones"] or [f"zone {index + 1}" for index in range(zone_count)]
+        zone_addresses(zones, allocation_ids, "nat_allocation_ids")
+    elif allocation_ids:
         wanted = 0 if not private else 1 if params["nat_gateways"] == "single" else zone_count
         if len(allocation_ids) != wanted:
             raise InvalidInput(
@@ -92,7 +100,8 @@ class NetworkConverge:
         self.check_mode = check_mode
         self.warn = warn
         self.network = params["network_name"]
-        self.user_tags = {str(key): str(value) for key, value in (params["tags"] or {}).items()}
+        self.user_tags = params["tags"]
+        self.purge_tags = params["purge_tags"]
         self.private = params["nat_gateways"] != "none"
         self.security_group_name = params["security_group_name"] or f"{self.network}-tasks"
         self.changes = []  # what this run changed (or would change), in order, e.g. "created VPC"
@@ -166,6 +175,7 @@ class NetworkConverge:
             vpc=vpc,
             cidr=layout["vpc_cidr"],
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
         )
         return self._take("vpc", manager.present())["vpc_id"]
@@ -178,6 +188,7 @@ class NetworkConverge:
             plan=layout["subnets"],
             existing=subnets_by_id,
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
         )
         return self._take("subnets", manager.present())
@@ -188,6 +199,7 @@ class NetworkConverge:
             vpc_id=vpc_id,
             network=self.network,
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
             warn=self.warn,
         )
@@ -199,8 +211,12 @@ class NetworkConverge:
         mode = self.params["nat_gateways"]
         nat_subnet_ids = public_ids if mode == "per_az" else public_ids[:1] if mode == "single" else []
         nat_ids = []
-        if nat_subnet_ids:
+        nats = None
+        if mode == "regional":
+            nats = self._regional_nat_gateway(vpc_id, layout["availability_zones"])
+        elif nat_subnet_ids:
             nats = self._nat_gateways("nat_gateways", nat_subnet_ids, self.params["nat_allocation_ids"])
+        if nats:
             nat_ids = [nat["nat_gateway_id"] for nat in nats["nat_gateways"]]
             if not self.params["wait_for_nat_gateways"]:
                 self.pending_nat_gateways = pending_nat_gateways(nats)
@@ -217,7 +233,35 @@ class NetworkConverge:
         unused = [subnet_id for subnet_id in public_ids if subnet_id not in nat_subnet_ids]
         if unused:
             self._nat_gateways("unused_nat_gateways", unused, [])
+        if mode != "regional":
+            self._regional_nat_gateway(vpc_id, None)
         return nat_ids
+
+    def _regional_nat_gateway(self, vpc_id, zones):
+        """``present`` in the network's ``zones`` (the user's addresses split over them, or automatic mode); with
+        ``zones`` ``None``, the regional NAT gateway of ours no route uses any more ``absent``."""
+        manager = RegionalNatGatewayManager(
+            self.client,
+            network=self.network,
+            vpc_id=vpc_id,
+            zones=zones or [],
+            allocation_ids=self.params["nat_allocation_ids"] if zones is not None else [],
+            wait=zones is None,  # as for zonal NAT gateways (see _nat_gateways)
+            wait_timeout=self.params["wait_timeout"],
+            user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
+            check_mode=self.check_mode,
+            warn=self.warn,
+        )
+        if zones is None:
+            return self._take("unused_regional_nat_gateway", manager.absent())
+        self.nat_gateways = manager
+        try:
+            return self._take("regional_nat_gateway", manager.present())
+        except InvalidInput as error:
+            if error.option != "allocation_ids":
+                raise
+            raise InvalidInput("nat_allocation_ids", error.reason) from error
 
     def _nat_gateways(self, key, subnet_ids, allocation_ids):
         """``present`` in ``subnet_ids`` when the user's ``allocation_ids`` (or none) are given for them; the
@@ -232,6 +276,7 @@ class NetworkConverge:
             wait=key == "unused_nat_gateways",
             wait_timeout=self.params["wait_timeout"],
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
             warn=self.warn,
         )
@@ -255,6 +300,7 @@ class NetworkConverge:
             internet_gateway_id=internet_gateway_id,
             nat_gateway_id=nat_gateway_id,
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
             warn=self.warn,
         )
@@ -271,6 +317,7 @@ class NetworkConverge:
             description=f"ECS Fargate tasks of network {self.network} (outbound TCP only)",
             ingress=self.params["security_group_ingress"],
             user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
             check_mode=self.check_mode,
         )
         group = self._take("security_group", manager.present())

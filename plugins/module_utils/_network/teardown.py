@@ -4,7 +4,8 @@
 """Remove a Fargate network (the ``network`` module with ``state=absent``): only what carries its identity tags.
 
 The order is the reverse of the build: security groups, route tables, NAT gateways (waited for, then their Elastic
-IPs released, except addresses the user gave), the internet gateway, subnets, and the VPC when this network created
+IPs released, except addresses the user gave; a regional NAT gateway's addresses are AWS's in automatic mode and the
+user's in manual mode, so none is released), the internet gateway, subnets, and the VPC when this network created
 it. An adopted VPC and everything in it that is not tagged as this network's stay as they are.
 """
 
@@ -14,6 +15,9 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import check_options, prime
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.internet_gateway import InternetGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGatewayManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.regional_nat_gateway import (
+    RegionalNatGatewayManager,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import COMPONENT as ROUTE_TABLE
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTableManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import SecurityGroupManager
@@ -52,6 +56,16 @@ class NetworkTeardown:
                 self.client,
                 network=self.network,
                 allocation_ids=self.params["nat_allocation_ids"],
+                wait_timeout=self.params["wait_timeout"],
+                check_mode=self.check_mode,
+                warn=self.warn,
+            ).absent()
+        )
+        self._take(
+            RegionalNatGatewayManager(
+                self.client,
+                network=self.network,
+                vpc_id=vpc_id,
                 wait_timeout=self.params["wait_timeout"],
                 check_mode=self.check_mode,
                 warn=self.warn,

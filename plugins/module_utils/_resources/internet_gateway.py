@@ -26,6 +26,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
     ensure_tags,
     identity_filters,
     is_ours,
+    purges,
     tag_specifications,
     tags_of,
 )
@@ -62,11 +63,12 @@ def _state(igw_id, vpc_id):
 class InternetGatewayManager:
     """Brings the internet gateway of network ``network`` in VPC ``vpc_id`` to ``present`` or ``absent``."""
 
-    def __init__(self, client, *, vpc_id, network, user_tags=None, check_mode=False, warn):
+    def __init__(self, client, *, vpc_id, network, user_tags=None, purge_tags=True, check_mode=False, warn):
         self.client = model_of(client)
         self.vpc_id = vpc_id
         self.network = network
-        self.user_tags = user_tags or {}
+        self.user_tags = user_tags
+        self.purge_tags = purges(user_tags, purge_tags)
         self.check_mode = check_mode
         self.warn = warn
 
@@ -104,7 +106,7 @@ class InternetGatewayManager:
         if not is_ours(igw, self.network, COMPONENT):
             # Someone else's gateway: the VPC has its way out, and we do not touch what we did not build.
             return self._result("adopted", igw_id, False, state, state)
-        tagged = ensure_tags(self.client, igw_id, tags_of(igw), self.desired_tags, self.check_mode)
+        tagged = self._ensure_tags(igw)
         return self._result("tagged" if tagged else "none", igw_id, tagged, state, state)
 
     def _attach_detached(self, igw):
@@ -112,8 +114,19 @@ class InternetGatewayManager:
         if not self.check_mode:
             self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
             self._record_attached(igw, created=False)
-        ensure_tags(self.client, igw_id, tags_of(igw), self.desired_tags, self.check_mode)
+        self._ensure_tags(igw)
         return self._result("attached", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
+
+    def _ensure_tags(self, igw):
+        """Bring the tags of ``igw``, a gateway of ours, to the desired ones; returns ``changed``."""
+        return ensure_tags(
+            self.client,
+            igw["InternetGatewayId"],
+            tags_of(igw),
+            self.desired_tags,
+            self.check_mode,
+            purge=self.purge_tags,
+        )
 
     def _create(self):
         if self.check_mode:

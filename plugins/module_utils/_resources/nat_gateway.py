@@ -29,10 +29,12 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome im
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     TAG_PREFIX,
+    apply_tag_changes,
     desired_tags,
-    ensure_tags,
     identity_filters,
     is_ours,
+    purges,
+    tag_changes,
     tag_specifications,
     tags_of,
 )
@@ -83,13 +85,18 @@ def eip_tags(network, user_tags, subnet):
     return desired_tags(network, elastic_ip.COMPONENT, user_tags, eip_name(network, az), subnet=subnet["SubnetId"])
 
 
-def tags_to_set(current, desired):
-    """Tags of ``desired`` that ``current`` lacks or holds with another value (tags are added, never removed)."""
-    return {key: value for key, value in desired.items() if current.get(key) != value}
-
-
 def is_public(nat):
     return (nat.get("ConnectivityType") or "public") == "public"
+
+
+def routes_to(route_tables, nat_ids):
+    """``(table, route)`` for every route of ``route_tables`` whose target is one of ``nat_ids``."""
+    return [
+        (table, route)
+        for table in sorted(route_tables, key=lambda table: table["RouteTableId"])
+        for route in table.get("Routes") or []
+        if route.get("NatGatewayId") in nat_ids
+    ]
 
 
 def held_by_unlisted_nat(nats, addresses):
@@ -136,6 +143,9 @@ def validate_options(params):
         raise InvalidInput("network_name", "must not be empty")
     if params["wait_timeout"] < 0:
         raise InvalidInput("wait_timeout", "must be 0 or more seconds")
+    for option in ("vpc_id", "availability_zones"):
+        if params.get(option):
+            raise InvalidInput(option, "is for availability_mode regional; a zonal NAT gateway's subnet gives both")
     subnet_ids = list(params["subnet_ids"] or [])
     allocation_ids = list(params["allocation_ids"] or [])
     describe.check_id_format("subnet_ids", subnet_ids, "subnet")
@@ -216,9 +226,9 @@ class SubnetPlan:
         self.allocation_id = None
         self.public_ip = None
         self.allocation_source = None  # given | reused | allocated | existing
-        self.nat_tags = {}  # tags to set on our kept NAT gateway
+        self.nat_tags = None  # TagChanges of our kept NAT gateway
         self.eip = None  # the described address: given, reused, or ours on the kept NAT gateway
-        self.eip_tags = {}  # tags to set on our address
+        self.eip_tags = None  # TagChanges of our address
 
     @property
     def creates(self):
@@ -266,6 +276,7 @@ class NatGatewayManager:
         wait=True,
         wait_timeout=600,
         user_tags=None,
+        purge_tags=True,
         check_mode=False,
         warn,
     ):
@@ -273,7 +284,8 @@ class NatGatewayManager:
         self.check_mode = check_mode
         self.warn = warn
         self.network = network
-        self.user_tags = {str(key): str(value) for key, value in (user_tags or {}).items()}
+        self.user_tags = user_tags
+        self.purge_tags = purges(user_tags, purge_tags)
         self.wait = wait
         self.wait_timeout = wait_timeout
         self.subnet_ids = list(subnet_ids)
@@ -327,6 +339,7 @@ class NatGatewayManager:
         self._refuse_busy_addresses(creating)
         if creating:
             self._refuse_non_public(vpc_id, creating)
+        stale_routes = self._routes_to_dead(vpc_id, nats, plans)
 
         self._plans = plans
         if not self.check_mode:
@@ -341,8 +354,36 @@ class NatGatewayManager:
                 "before": {plan.subnet_id: _summary(plan.before) for plan in plans},
                 "after": {plan.subnet_id: plan.after(self.check_mode) for plan in plans},
             },
-            data={"nat_gateways": [plan.result(self.check_mode) for plan in plans]},
+            data={
+                "nat_gateways": [plan.result(self.check_mode) for plan in plans],
+                "routes_to_replaced": [
+                    {
+                        "route_table_id": table["RouteTableId"],
+                        "destination": routing.route_destination(route),
+                        "replaced_nat_gateway_id": route["NatGatewayId"],
+                        "nat_gateway_id": (plan.after(self.check_mode) or {}).get("nat_gateway_id"),
+                        "subnet_id": plan.subnet_id,
+                        "ours": is_ours(table, self.network),
+                    }
+                    for plan, table, route in stale_routes
+                ],
+            },
         )
+
+    def _routes_to_dead(self, vpc_id, nats, plans):
+        """``(plan, table, route)`` for each route of the VPC that still targets a dead NAT gateway of ours in a
+        subnet of ``plans``: the route tables' job (this module does not route), so they are reported. Reads the
+        route tables only when there is such a NAT gateway."""
+        plans_by_subnet = {plan.subnet_id: plan for plan in plans}
+        dead = {
+            nat["NatGatewayId"]: plans_by_subnet[nat["SubnetId"]]
+            for nat in nats
+            if nat.get("State") in DEAD_STATES and nat.get("SubnetId") in plans_by_subnet and self.is_ours(nat)
+        }
+        if not dead:
+            return []
+        tables = describe.vpc_route_tables(self.client, vpc_id)
+        return [(dead[route["NatGatewayId"]], table, route) for table, route in routes_to(tables, dead)]
 
     def _listing_every_holder(self, vpc_id, our_eips):
         nats = describe.nat_gateways_where(
@@ -411,7 +452,7 @@ class NatGatewayManager:
             plan.allocation_id = plan.eip["AllocationId"]
             plan.public_ip = plan.eip.get("PublicIp")
         if plan.allocation_source == "reused":
-            plan.eip_tags = tags_to_set(tags_of(plan.eip), eip_tags(self.network, self.user_tags, subnet))
+            plan.eip_tags = self._tag_changes(plan.eip, eip_tags(self.network, self.user_tags, subnet))
         return plan
 
     def _keep(self, plan, given_eip, eips_by_allocation):
@@ -430,13 +471,16 @@ class NatGatewayManager:
         if not self.is_ours(nat):
             plan.action = "adopted"
             return
-        plan.nat_tags = tags_to_set(tags_of(nat), nat_tags(self.network, self.user_tags, plan.subnet))
+        plan.nat_tags = self._tag_changes(nat, nat_tags(self.network, self.user_tags, plan.subnet))
         eip = eips_by_allocation.get(plan.allocation_id)
         if eip is not None:
             plan.eip = eip
-            plan.eip_tags = tags_to_set(tags_of(eip), eip_tags(self.network, self.user_tags, plan.subnet))
+            plan.eip_tags = self._tag_changes(eip, eip_tags(self.network, self.user_tags, plan.subnet))
         if plan.nat_tags or plan.eip_tags:
             plan.action = "updated"
+
+    def _tag_changes(self, resource, desired):
+        return tag_changes(tags_of(resource), desired, self.purge_tags)
 
     def _refuse_non_public(self, vpc_id, creating):
         """AWS fails a public NAT gateway outside a public subnet (Gateway.NotAttached): refuse it up front."""
@@ -486,9 +530,9 @@ class NatGatewayManager:
             plan.nat = self._create(plan)
         for plan in creating + updating:
             if plan.nat_tags:
-                ensure_tags(self.client, plan.nat["NatGatewayId"], tags_of(plan.nat), plan.nat_tags, False)
+                apply_tag_changes(self.client, plan.nat["NatGatewayId"], plan.nat_tags)
             if plan.eip_tags:
-                ensure_tags(self.client, plan.eip["AllocationId"], tags_of(plan.eip), plan.eip_tags, False)
+                apply_tag_changes(self.client, plan.eip["AllocationId"], plan.eip_tags)
 
     def _create(self, plan):
         """Create the subnet's NAT gateway; a retried or re-run create with the same inputs returns the same NAT.
@@ -564,7 +608,8 @@ class NatGatewayManager:
         filters = identity_filters(self.network, COMPONENT)
         if self.subnet_ids:
             filters.append({"Name": "subnet-id", "Values": self.subnet_ids})
-        listed = describe.nat_gateways_where(self.client, filters)
+        # Our regional NAT gateway (same component, no subnet) is regional_nat_gateway.py's.
+        listed = [nat for nat in describe.nat_gateways_where(self.client, filters) if not routing.is_regional_nat(nat)]
         self._note_releases(listed)
         nats = [nat for nat in listed if nat.get("State") != "deleted"]
         if self.subnet_ids:
@@ -685,6 +730,7 @@ def run(client, module):
         wait=params["wait"],
         wait_timeout=params["wait_timeout"],
         user_tags=params["tags"],
+        purge_tags=params["purge_tags"],
         check_mode=module.check_mode,
         warn=module.warn,
     )

@@ -16,12 +16,14 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters impo
 
 def refuse_dead(nat, subnet_id, changed):
     """Raise :class:`ResourceFailed` when ``nat`` will never become available: a failed one with AWS's FailureCode
-    and FailureMessage, or one being deleted. ``changed`` tells Ansible whether the failing run changed anything."""
+    and FailureMessage, or one being deleted. ``changed`` tells Ansible whether the failing run changed anything.
+    ``subnet_id`` is ``None`` for a regional NAT gateway, which has no subnet."""
     nat_id = nat["NatGatewayId"]
+    where = f"in subnet {subnet_id}" if subnet_id else f"(regional, in {nat.get('VpcId')})"
     state = nat.get("State")
     if state == "failed":
         raise ResourceFailed(
-            f"NAT gateway {nat_id} in subnet {subnet_id} failed: "
+            f"NAT gateway {nat_id} {where} failed: "
             f"{nat.get('FailureCode', 'no code')}: {nat.get('FailureMessage', 'no message')}",
             subnet_id=subnet_id,
             nat_gateway_id=nat_id,
@@ -31,7 +33,7 @@ def refuse_dead(nat, subnet_id, changed):
         )
     if state in ("deleting", "deleted"):
         raise ResourceFailed(
-            f"NAT gateway {nat_id} in subnet {subnet_id} is {state} (deleted by someone else?)",
+            f"NAT gateway {nat_id} {where} is {state} (deleted by someone else?)",
             subnet_id=subnet_id,
             nat_gateway_id=nat_id,
             changed=changed,
@@ -39,12 +41,13 @@ def refuse_dead(nat, subnet_id, changed):
 
 
 def pending_nat_gateways(nat_data):
-    """The NAT gateways of ``nat_data`` (what ``NatGatewayManager.present()`` found or made) that are not available
-    yet, as the ``network`` module returns them."""
+    """The NAT gateways of ``nat_data`` (what ``NatGatewayManager.present()`` or ``RegionalNatGatewayManager.present()``
+    found or made) that are not available yet, as the ``network`` module returns them. A regional NAT gateway serves
+    every zone: its zone is shown as ``regional``."""
     return [
         {
             "nat_gateway_id": nat["nat_gateway_id"],
-            "availability_zone": nat["availability_zone"],
+            "availability_zone": "regional" if nat.get("availability_mode") == "regional" else nat["availability_zone"],
             "subnet_id": nat["subnet_id"],
             "state": nat["state"],
         }

@@ -43,6 +43,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
     desired_tags,
     ensure_tags,
     has_identity,
+    purges,
     tag_specifications,
     tags_of,
 )
@@ -153,6 +154,7 @@ class RouteTableManager:
         purge_subnets=False,
         purge_routes=False,
         user_tags=None,
+        purge_tags=True,
         check_mode=False,
         warn,
     ):
@@ -162,7 +164,8 @@ class RouteTableManager:
         self.vpc_id = vpc_id
         self.network = network
         self.name = name
-        self.user_tags = user_tags or {}
+        self.user_tags = user_tags
+        self.purge_tags = purges(user_tags, purge_tags)
         self.subnet_ids = list(dict.fromkeys(subnet_ids or []))
         self.purge_subnets = purge_subnets
         self.purge_routes = purge_routes
@@ -265,7 +268,9 @@ class RouteTableManager:
         else:
             self.table = copy.deepcopy(found)
             self.table_id = found["RouteTableId"]
-            if ensure_tags(self.client, self.table_id, tags_of(found), wanted_tags, self.check_mode):
+            if ensure_tags(
+                self.client, self.table_id, tags_of(found), wanted_tags, self.check_mode, purge=self.purge_tags
+            ):
                 self.actions.append("updated tags")
 
         self._ensure_default_route(igws_by_id, nats_by_id)
@@ -502,6 +507,7 @@ def manage_route_table(client, params, check_mode, warn):
         purge_subnets=params["purge_subnets"],
         purge_routes=params["purge_routes"],
         user_tags=params["tags"],
+        purge_tags=params["purge_tags"],
         check_mode=check_mode,
         warn=warn,
     )

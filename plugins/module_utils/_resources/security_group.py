@@ -20,10 +20,13 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors impor
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
+    apply_tag_changes,
     desired_tags,
-    ensure_tags,
     identity_filters,
+    purges,
+    tag_changes,
     tag_specifications,
+    tags_after,
     tags_of,
 )
 
@@ -366,7 +369,17 @@ class SecurityGroupManager:
     """
 
     def __init__(
-        self, client, *, vpc_id, network, name=None, description="", ingress=None, user_tags=None, check_mode=False
+        self,
+        client,
+        *,
+        vpc_id,
+        network,
+        name=None,
+        description="",
+        ingress=None,
+        user_tags=None,
+        purge_tags=True,
+        check_mode=False,
     ):
         self.client = model_of(client)
         self.vpc_id = vpc_id
@@ -375,7 +388,8 @@ class SecurityGroupManager:
         self.description = description
         self.ingress = check_ingress_rules(ingress)
         self.egress = check_ingress_rules([TASK_EGRESS_RULE])
-        self.user_tags = user_tags or {}
+        self.user_tags = user_tags
+        self.purge_tags = purges(user_tags, purge_tags)
         self.check_mode = check_mode
 
     def tags_for(self, group_name):
@@ -477,19 +491,22 @@ class SecurityGroupManager:
         group_id = group["GroupId"]
         current_tags = tags_of(group)
         # EC2 cannot rename a group: the Name tag follows the name it has, not one given after it was created.
-        tags = self.tags_for(group["GroupName"])
+        changes = tag_changes(current_tags, self.tags_for(group["GroupName"]), self.purge_tags)
+        tags = tags_after(current_tags, changes)
         changed = self._apply_rules(group)
-        changed |= ensure_tags(self.client, group_id, current_tags, tags, self.check_mode)
+        if changes and not self.check_mode:
+            apply_tag_changes(self.client, group_id, changes)
+        changed |= bool(changes)
         if changed and not self.check_mode:
-            merged_tags = [{"Key": key, "Value": value} for key, value in {**current_tags, **tags}.items()]
+            described_tags = [{"Key": key, "Value": value} for key, value in tags.items()]
             self.client.record(
                 "describe_security_groups",
-                dict(group, IpPermissions=self.ingress, IpPermissionsEgress=self.egress, Tags=merged_tags),
+                dict(group, IpPermissions=self.ingress, IpPermissionsEgress=self.egress, Tags=described_tags),
             )
         before = _state(
             group_id, group["GroupName"], group.get("IpPermissions"), group.get("IpPermissionsEgress"), current_tags
         )
-        after = _state(group_id, group["GroupName"], self.ingress, self.egress, {**current_tags, **tags})
+        after = _state(group_id, group["GroupName"], self.ingress, self.egress, tags)
         return _result(group_id, "updated" if changed else "none", changed, before, after)
 
     def _apply_rules(self, group):

@@ -16,6 +16,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
     desired_tags,
     ensure_tags,
     identity_filters,
+    purges,
     tag_specifications,
     tags_of,
 )
@@ -49,13 +50,16 @@ class SubnetManager:
     ``plan``: layout pairs with their existing ids (layout.py); ``existing``: those subnets as described, by id.
     """
 
-    def __init__(self, client, *, vpc_id, network, plan=(), existing=None, user_tags=None, check_mode=False):
+    def __init__(
+        self, client, *, vpc_id, network, plan=(), existing=None, user_tags=None, purge_tags=True, check_mode=False
+    ):
         self.client = model_of(client)
         self.vpc_id = vpc_id
         self.network = network
         self.plan = plan
         self.existing = existing or {}
-        self.user_tags = user_tags or {}
+        self.user_tags = user_tags
+        self.purge_tags = purges(user_tags, purge_tags)
         self.check_mode = check_mode
 
     def _tags(self, tier, zone):
@@ -143,7 +147,14 @@ class SubnetManager:
                 SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": wanted}, aws_retry=True
             )
             self.client.record("describe_subnets", dict(subnet, MapPublicIpOnLaunch=wanted))
-        tagged = ensure_tags(self.client, subnet["SubnetId"], tags_of(subnet), self._tags(tier, zone), self.check_mode)
+        tagged = ensure_tags(
+            self.client,
+            subnet["SubnetId"],
+            tags_of(subnet),
+            self._tags(tier, zone),
+            self.check_mode,
+            purge=self.purge_tags,
+        )
         return changed or tagged
 
 

@@ -13,6 +13,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
     desired_tags,
     ensure_tags,
     identity_filters,
+    purges,
     tag_specifications,
     tags_of,
 )
@@ -48,12 +49,13 @@ class VpcManager:
     ``vpc``: the network's VPC as described, or ``None`` when it has none yet (``present()`` creates it).
     """
 
-    def __init__(self, client, *, network, vpc, cidr=None, user_tags=None, check_mode=False):
+    def __init__(self, client, *, network, vpc, cidr=None, user_tags=None, purge_tags=True, check_mode=False):
         self.client = model_of(client)
         self.network = network
         self.vpc = vpc
         self.cidr = cidr
-        self.user_tags = user_tags or {}
+        self.user_tags = user_tags
+        self.purge_tags = purges(user_tags, purge_tags)
         self.check_mode = check_mode
 
     @property
@@ -71,7 +73,9 @@ class VpcManager:
         if not self.check_mode:
             for attribute in turned_on:
                 self._turn_on(vpc_id, attribute)
-        tagged = ensure_tags(self.client, vpc_id, tags_of(vpc), self.desired_tags, self.check_mode)
+        tagged = ensure_tags(
+            self.client, vpc_id, tags_of(vpc), self.desired_tags, self.check_mode, purge=self.purge_tags
+        )
         changed = bool(turned_on or tagged)
         after = {attribute: True for attribute in before}
         return Outcome(

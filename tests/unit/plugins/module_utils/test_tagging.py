@@ -55,3 +55,30 @@ def test_tag_specifications_carry_identity_on_create():
             ],
         }
     ]
+
+
+def test_purge_removes_only_what_is_neither_desired_nor_identity_nor_reserved():
+    current = {
+        "Name": "prod-vpc",
+        "cloudreactor:network": "prod",
+        "cloudreactor:note": "x",
+        "aws:by": "AWS",
+        "old": "1",
+    }
+    desired = tagging.desired_tags("prod", "vpc", {"team": "data"}, name="prod-vpc")
+    changes = tagging.tag_changes(current, desired, purge=True)
+    assert changes == ({"cloudreactor:component": "vpc", "team": "data"}, ["old"])
+    assert tagging.tags_after(current, changes) == {**desired, "cloudreactor:note": "x", "aws:by": "AWS"}
+    assert tagging.tag_changes(current, desired, purge=False).to_unset == []
+
+
+def test_purge_applies_only_when_tags_are_given():
+    assert tagging.purges({}, True)
+    assert not tagging.purges(None, True)
+    assert not tagging.purges({"team": "data"}, False)
+
+
+def test_no_changes_is_false_and_user_tag_values_become_strings():
+    desired = tagging.desired_tags("prod", "vpc", {"cost_center": 42}, name="prod-vpc")
+    assert desired["cost_center"] == "42"
+    assert not tagging.tag_changes(desired, desired, purge=True)
