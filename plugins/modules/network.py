@@ -99,11 +99,13 @@ options:
       - Removed NAT gateways are always waited for (their Elastic IPs are released once they are deleted).
     type: bool
     default: true
-  check:
-    description: Audit the network after building it (the checks of M(cloudreactor.aws.network_check)).
+  audit:
+    description:
+      - Audit the network after building it (the checks of M(cloudreactor.aws.network_check)).
+      - Called C(check) before 1.0.0; renamed so that it is not mistaken for Ansible's check mode.
     type: bool
     default: true
-  check_fail_on:
+  audit_fail_on:
     description: Fail when the audit finds something of this severity or worse (V(never) to only report).
     type: str
     choices: [error, warning, never]
@@ -266,7 +268,7 @@ network:
       description: The tasks' security group.
       type: str
     findings:
-      description: The audit's findings (see RV(check)); empty when the audit did not run.
+      description: The audit's findings (see RV(audit)); empty when the audit did not run.
       type: list
       elements: dict
 pending_nat_gateways:
@@ -292,9 +294,9 @@ pending_nat_gateways:
       description: Its state (V(pending) while AWS brings it up).
       type: str
       sample: pending
-check:
+audit:
   description: The audit's result, as M(cloudreactor.aws.network_check) returns it (subnets, findings, summary).
-  returned: when O(check) is true and the audit ran (not in check mode when something would change)
+  returned: when O(audit) is true and the audit ran (not in check mode when something would change)
   type: dict
 diff:
   description: Before and after of each component, keyed by component.
@@ -328,8 +330,8 @@ ARGUMENT_SPEC = dict(
     purge_tags=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
     wait_for_nat_gateways=dict(type="bool", default=True),
-    check=dict(type="bool", default=True),
-    check_fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
+    audit=dict(type="bool", default=True),
+    audit_fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
     report_path=dict(type="path"),
     option_prefix=dict(type="str", default=""),
 )

@@ -46,7 +46,7 @@ ROLE_VARS = {
     "fargate_network_az_count": ZONES,
     "fargate_network_nat_gateways": "per_az",
     # Audited in-process below (errors and warnings), which is quicker than the role's own audit task.
-    "fargate_network_check": False,
+    "fargate_network_audit": False,
 }
 PLAYBOOK_TIMEOUT = 300
 

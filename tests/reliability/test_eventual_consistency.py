@@ -29,8 +29,8 @@ def converge(aws, **params):
 
 
 def assert_clean_audit(result):
-    assert result["check"]["summary"]["errors"] == 0, result["check"]["findings"]
-    assert result["check"]["summary"]["warnings"] == 0, result["check"]["findings"]
+    assert result["audit"]["summary"]["errors"] == 0, result["audit"]["findings"]
+    assert result["audit"]["summary"]["warnings"] == 0, result["audit"]["findings"]
 
 
 def settled_counts(aws, delay):

@@ -190,7 +190,7 @@ def test_lost_answer_to_a_create_leaves_no_second_resource(aws, propagation_dela
 
     wait_until_listed(aws, built["network"]["security_group_id"])
     rerun = converge(aws, aws.endpoint_url)
-    assert (rerun["changed"], rerun["check"]["summary"]["errors"]) == (False, 0)
+    assert (rerun["changed"], rerun["audit"]["summary"]["errors"]) == (False, 0)
     ec2 = aws.boto3_client("ec2")
     assert region_counts(ec2) == one_network_counts(ZONES)
     assert our_count(ec2.describe_subnets, "Subnets") == 2 * ZONES

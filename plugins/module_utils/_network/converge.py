@@ -74,7 +74,7 @@ def check_options(params):
     if params["wait_timeout"] < 0:
         raise InvalidInput("wait_timeout", "must be 0 or more seconds")
     check_ingress_rules(params["security_group_ingress"], "security_group_ingress")
-    if params["check"]:
+    if params["audit"]:
         check_report_path(params["report_path"])
 
 
@@ -150,9 +150,9 @@ class NetworkConverge:
         if self.nat_gateways and self.params["wait_for_nat_gateways"] and not self.check_mode:
             # Last: the private routes and the security group were built while the NAT gateways came up.
             self.nat_gateways.wait_for_pending()
-        audits = self.params["check"] and not (self.check_mode and self.changes) and not self.pending_nat_gateways
-        check = self._audit(network) if audits else None
-        return self._result(network, check)
+        audits = self.params["audit"] and not (self.check_mode and self.changes) and not self.pending_nat_gateways
+        audit_run = self._audit(network) if audits else None
+        return self._result(network, audit_run)
 
     # -- steps -------------------------------------------------------------------------------------------------
 
@@ -335,7 +335,7 @@ class NetworkConverge:
             "assign_public_ip": network["assign_public_ip"],
             "single_nat_intended": self.params["nat_gateways"] == "single",
             "network_name": self.network,
-            "fail_on": self.params["check_fail_on"],
+            "fail_on": self.params["audit_fail_on"],
             "report_path": self.params["report_path"],
         }
         result, failure = audit(self.client, params)
@@ -350,8 +350,8 @@ class NetworkConverge:
         self.diff["after"][key] = outcome.diff["after"]
         return outcome.data
 
-    def _result(self, network, check):
-        network["findings"] = check["result"]["findings"] if check else []
+    def _result(self, network, audit_run):
+        network["findings"] = audit_run["result"]["findings"] if audit_run else []
         result = {
             "changed": bool(self.changes),
             "changes": self.changes,
@@ -359,8 +359,8 @@ class NetworkConverge:
             "pending_nat_gateways": self.pending_nat_gateways,
             "diff": self.diff,
         }
-        if check:
-            result["check"] = check["result"]
-            if check["failure"]:
-                raise NetworkError(check["failure"], **{k: v for k, v in result.items() if k != "diff"})
+        if audit_run:
+            result["audit"] = audit_run["result"]
+            if audit_run["failure"]:
+                raise NetworkError(audit_run["failure"], **{k: v for k, v in result.items() if k != "diff"})
         return result
