@@ -11,8 +11,9 @@ version_added: 1.0.0
 description:
   - Ensures a Fargate network in one call, in dependency order - the VPC (DNS support and hostnames on), a public and
     a private subnet per availability zone, an internet gateway, the public route table, NAT gateways with Elastic
-    IPs, one private route table per zone, the tasks' security group (all outbound TCP, inbound only as given) - and
-    then audits the result with the checks of M(cloudreactor.aws.network_check).
+    IPs, one private route table per zone, an S3 gateway endpoint on the route tables, the tasks' security group
+    (all outbound TCP, inbound only as given) - and then audits the result with the checks of
+    M(cloudreactor.aws.network_check).
   - This is what the C(cloudreactor.aws.fargate_network) role runs. The network is read once, and every step reuses
     that reading until something changes, so a run that has nothing to do makes twelve describe calls and no
     other call.
@@ -27,9 +28,9 @@ description:
     allocated for them are released.
   - Every input that can be checked without AWS is checked before the first call; error messages name the option.
   - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order (security
-    groups, route tables, NAT gateways and then the Elastic IPs allocated for them, the internet gateway, subnets,
-    and the VPC when this network created it). An adopted VPC stays, and so does everything in it that is not this
-    network's.
+    groups, the S3 gateway endpoint, route tables, NAT gateways and then the Elastic IPs allocated for them, the
+    internet gateway, subnets, and the VPC when this network created it). An adopted VPC stays, and so does
+    everything in it that is not this network's.
 author:
   - CloudReactor (@CloudReactor)
 options:
@@ -74,6 +75,17 @@ options:
     type: list
     elements: str
     default: []
+  s3_gateway_endpoint:
+    description:
+      - Keep an S3 gateway endpoint (C(com.amazonaws.<region>.s3)) on every route table of the network - public and
+        private, in a VPC of this network's or an adopted one. ECR keeps image layers in S3, so without it tasks in
+        private subnets pull them through the NAT gateway, billed per GB; the endpoint has no charge.
+      - A route table already served by an S3 gateway endpoint that is not this network's keeps it (AWS allows one
+        per table); that endpoint is used, never modified, and this network's covers only the other tables.
+      - V(false) removes this network's endpoint. Turn it off when something in the subnets must reach S3 from a
+        public address (a bucket policy on C(aws:SourceIp)), since through the endpoint it arrives from the VPC.
+    type: bool
+    default: true
   security_group_name:
     description: Name of the tasks' security group. Default C(<network_name>-tasks).
     type: str
@@ -267,6 +279,12 @@ network:
     security_group_id:
       description: The tasks' security group.
       type: str
+    s3_gateway_endpoint_id:
+      description:
+        - The network's S3 gateway endpoint; null when O(s3_gateway_endpoint=false), in check mode before it exists,
+          or when endpoints that are not the network's serve all its route tables.
+      type: str
+      sample: vpce-0123456789abcdef0
     findings:
       description: The audit's findings (see RV(audit)); empty when the audit did not run.
       type: list
@@ -324,6 +342,7 @@ ARGUMENT_SPEC = dict(
     public_subnet_cidrs=dict(type="list", elements="str", default=[]),
     private_subnet_cidrs=dict(type="list", elements="str", default=[]),
     nat_allocation_ids=dict(type="list", elements="str", default=[]),
+    s3_gateway_endpoint=dict(type="bool", default=True),
     security_group_name=dict(type="str"),
     security_group_ingress=dict(type="list", elements="dict", default=[]),
     tags=dict(type="dict"),

@@ -201,8 +201,8 @@ subnets:
     kind:
       description:
         - V(public) (0.0.0.0/0 to an internet gateway), V(private_nat) (to a NAT gateway), V(private_endpoints) (no
-          default route, VPC endpoints), V(private_other) (to a target the audit cannot follow), V(isolated) (no way
-          out).
+          default route, interface VPC endpoints), V(private_other) (to a target the audit cannot follow),
+          V(isolated) (no way out).
       type: str
       sample: private_nat
     reaches_internet:

@@ -146,3 +146,15 @@ def test_endpoint_security_group_without_https_from_tasks_breaks_even_nat_subnet
         ],
     )
     assert_only(run_check(aws, **task_params(net)))
+
+
+def test_an_s3_gateway_endpoint_alone_is_no_endpoint_design(aws, ec2):
+    """The S3 gateway endpoint the role puts on every table: a private table that lost its default route has no way
+    out, and the fix is that route, not more endpoints."""
+    net = build_network(ec2, nats="none")
+    s3_gateway(ec2, net, net.private_rtb.values())
+
+    result = run_check(aws, **task_params(net))
+
+    assert_only(result, "NO_INTERNET_FOR_CLOUDREACTOR")
+    assert {subnet["kind"] for subnet in result["subnets"]} == {"isolated"}

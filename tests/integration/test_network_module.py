@@ -8,8 +8,8 @@ import pytest
 from support.module_runner import run_module
 
 NETWORK = "converge"
-# A run with nothing to do reads the network once (converge.prime: 7 listings, plus the zones, the VPC by its tags
-# and its two DNS attributes), then the audit adds network ACLs and endpoints: 12 calls. (#8's target is 25.)
+# A run with nothing to do reads the network once (converge.prime: 8 listings, VPC endpoints included, plus the
+# zones and the VPC's two DNS attributes), then the audit adds network ACLs: 12 calls. (#8's target is 25.)
 NOOP_CALL_BUDGET = 12
 
 

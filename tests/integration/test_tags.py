@@ -1,7 +1,8 @@
 """``tags`` and ``purge_tags`` (amazon.aws's meaning) on every resource the network module owns.
 
 Through the network module, so one small network (one zone, one NAT gateway) exercises every reconciler's tag
-handling: VPC, subnets, internet gateway, NAT gateway and its Elastic IP, route tables, security group.
+handling: VPC, subnets, internet gateway, NAT gateway and its Elastic IP, route tables, S3 gateway endpoint, security
+group.
 """
 
 import pytest
@@ -34,10 +35,11 @@ def our_resources(ec2):
         ("describe_addresses", "Addresses", "AllocationId", "Filters"),
         ("describe_route_tables", "RouteTables", "RouteTableId", "Filters"),
         ("describe_security_groups", "SecurityGroups", "GroupId", "Filters"),
+        ("describe_vpc_endpoints", "VpcEndpoints", "VpcEndpointId", "Filters"),
     ):
         items = getattr(ec2, describe)(**{filter_key: mine})[key]
-        if describe == "describe_nat_gateways":
-            items = [nat for nat in items if nat["State"] != "deleted"]
+        if describe in ("describe_nat_gateways", "describe_vpc_endpoints"):
+            items = [item for item in items if item["State"].lower() != "deleted"]
         found.update({item[id_key]: tags_of(item) for item in items})
     return found
 
@@ -52,7 +54,7 @@ def tagged(aws, ec2):
     """The network built with two user tags, then a tag added by hand to each resource and to a table not ours."""
     network = run(aws, az_count=1, nat_gateways="single", tags={"team": "data", "env": "prod"})["network"]
     resources = our_resources(ec2)
-    assert len(resources) == 9  # VPC, 2 subnets, gateway, NAT, address, 2 route tables, security group
+    assert len(resources) == 10  # VPC, 2 subnets, gateway, NAT, address, 2 route tables, S3 endpoint, security group
     assert all(tags["team"] == "data" and tags["env"] == "prod" for tags in resources.values())
     foreign = ec2.create_route_table(VpcId=network["vpc_id"])["RouteTable"]["RouteTableId"]
     ec2.create_tags(

@@ -11,6 +11,7 @@ instead (one hop per endpoint service the task needs).
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints import (
     EndpointIndex,
+    endpoint_type,
     required_services,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
@@ -303,7 +304,13 @@ def analyse(ctx, subnet):
         view.endpoint_status = [
             (service,) + ctx.endpoints.resolve(view.vpc_id, service, view.route_table_id) for service in ctx.services
         ]
-        relevant = any(endpoint is not None for _service, endpoint, _problem in view.endpoint_status)
+        # Only interface endpoints make an endpoint-only design (ECR's API and registry): a gateway endpoint alone
+        # (the S3 one the role puts on every table to spare the NAT gateway) leaves the subnet without a way out, and
+        # the fix is the default route, not more endpoints.
+        relevant = any(
+            endpoint is not None and endpoint_type(endpoint) == "interface"
+            for _service, endpoint, _problem in view.endpoint_status
+        )
         view.kind = PRIVATE_ENDPOINTS if relevant else ISOLATED
         if relevant:
             view.hops.extend(_endpoint_hops(ctx, view))

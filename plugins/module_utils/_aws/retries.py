@@ -31,6 +31,7 @@ PROPAGATION_CODES = (
     "InvalidGroup.NotFound",
     "InvalidGroupId.NotFound",
     "InvalidNetworkAclID.NotFound",
+    "InvalidVpcEndpointId.NotFound",
 )
 
 # Start at 1 s and cap at 20 s: throttling in a busy account clears in seconds, and ten attempts span minutes.

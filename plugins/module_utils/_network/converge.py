@@ -4,9 +4,10 @@
 """Build, repair and audit a whole Fargate network in one pass (the ``network`` module, which the role runs).
 
 The order is the dependency order: VPC, subnets, internet gateway and public routes, NAT gateways, private routes,
-removal of NAT gateways no route uses any more, the tasks' security group, then the audit. Each step is the
-reconciler of its resource (vpc.py, subnets.py, internet_gateway.py, route_table.py, nat_gateway.py,
-regional_nat_gateway.py, security_group.py); this file only plans and chains them.
+removal of NAT gateways no route uses any more, the S3 gateway endpoint on the route tables, the tasks' security
+group, then the audit. Each step is the reconciler of its resource (vpc.py, subnets.py, internet_gateway.py,
+route_table.py, nat_gateway.py, regional_nat_gateway.py, s3_endpoint.py, security_group.py); this file only plans
+and chains them.
 
 Why one module rather than one Ansible task per resource: every task costs a module start-up (most of a no-op run),
 and every reconciler used to read the network again. Here the network is read once, up front, into the run's model
@@ -33,6 +34,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.region
     zone_addresses,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTableManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.s3_endpoint import S3EndpointManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import (
     SecurityGroupManager,
     check_ingress_rules,
@@ -85,6 +87,7 @@ def prime(client, vpc_id):
         ("describe_route_tables", "RouteTables", "vpc-id"),
         ("describe_internet_gateways", "InternetGateways", "attachment.vpc-id"),
         ("describe_security_groups", "SecurityGroups", "vpc-id"),
+        ("describe_vpc_endpoints", "VpcEndpoints", "vpc-id"),
     ):
         describe_where(client, operation, result_key, name, [vpc_id])
     describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", [vpc_id], filter_key="Filter")
@@ -106,6 +109,7 @@ class NetworkConverge:
         self.security_group_name = params["security_group_name"] or f"{self.network}-tasks"
         self.changes = []  # what this run changed (or would change), in order, e.g. "created VPC"
         self.nat_gateways = None  # the manager of the NAT gateways the private routes use
+        self.route_table_ids = []  # the network's route tables, as this run built them (None: check mode's new ones)
         self.pending_nat_gateways = []  # left pending (wait_for_nat_gateways false): the caller waits, then audits
         self.diff = {"before": {}, "after": {}}
 
@@ -132,6 +136,7 @@ class NetworkConverge:
             "internet_gateway_id": None,
             "nat_gateway_ids": [],
             "security_group_id": None,
+            "s3_gateway_endpoint_id": None,
         }
         if None in subnet_ids["public"] + subnet_ids["private"] or not vpc_id:
             # Check mode on a network that lacks its VPC or subnets: what follows needs their ids.
@@ -146,6 +151,7 @@ class NetworkConverge:
             return self._result(network, None)
         self._route_table(vpc_id, "public", subnet_ids["public"], internet_gateway_id=network["internet_gateway_id"])
         network["nat_gateway_ids"] = self._private_side(vpc_id, layout, subnet_ids)
+        network["s3_gateway_endpoint_id"] = self._s3_endpoint(vpc_id)
         network["security_group_id"] = self._security_group(vpc_id)
         if self.nat_gateways and self.params["wait_for_nat_gateways"] and not self.check_mode:
             # Last: the private routes and the security group were built while the NAT gateways came up.
@@ -306,7 +312,22 @@ class NetworkConverge:
         )
         outcome = manager.present()
         outcome.actions = [f"route table {name}: {action}" for action in outcome.actions]
-        self._take(f"route_table_{name}", outcome)
+        self.route_table_ids.append(self._take(f"route_table_{name}", outcome)["route_table_id"])
+
+    def _s3_endpoint(self, vpc_id):
+        """After the route tables: the S3 gateway endpoint goes on each of them (or, turned off, ours goes)."""
+        manager = S3EndpointManager(
+            self.client,
+            vpc_id=vpc_id,
+            network=self.network,
+            route_table_ids=self.route_table_ids,
+            user_tags=self.user_tags,
+            purge_tags=self.purge_tags,
+            check_mode=self.check_mode,
+            warn=self.warn,
+        )
+        outcome = manager.present() if self.params["s3_gateway_endpoint"] else manager.absent()
+        return self._take("s3_gateway_endpoint", outcome)["vpc_endpoint_id"]
 
     def _security_group(self, vpc_id):
         manager = SecurityGroupManager(

@@ -3,10 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Remove a Fargate network (the ``network`` module with ``state=absent``): only what carries its identity tags.
 
-The order is the reverse of the build: security groups, route tables, NAT gateways (waited for, then their Elastic
-IPs released, except addresses the user gave; a regional NAT gateway's addresses are AWS's in automatic mode and the
-user's in manual mode, so none is released), the internet gateway, subnets, and the VPC when this network created
-it. An adopted VPC and everything in it that is not tagged as this network's stay as they are.
+The order is the reverse of the build: security groups, the S3 gateway endpoint, route tables, NAT gateways (waited
+for, then their Elastic IPs released, except addresses the user gave; a regional NAT gateway's addresses are AWS's
+in automatic mode and the user's in manual mode, so none is released), the internet gateway, subnets, and the VPC
+when this network created it. An adopted VPC and everything in it that is not tagged as this network's stay as they
+are.
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
@@ -20,6 +21,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.region
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import COMPONENT as ROUTE_TABLE
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTableManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.s3_endpoint import S3EndpointManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import SecurityGroupManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import SubnetManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import COMPONENT as VPC
@@ -48,6 +50,7 @@ class NetworkTeardown:
         prime(self.client, vpc_id)
         scope = dict(vpc_id=vpc_id, network=self.network, check_mode=self.check_mode)
         self._take(SecurityGroupManager(self.client, **scope).absent())
+        self._take(S3EndpointManager(self.client, warn=self.warn, **scope).absent())
         for name in self._route_table_names(vpc_id):
             outcome = RouteTableManager(self.client, name=name, warn=self.warn, **scope).absent()
             self.changes.extend(f"route table {name}: {action}" for action in outcome.actions)
