@@ -209,6 +209,44 @@ def not_public_reason(subnet_id, vpc_id, route_tables, igws_by_id):
 # -- the plan of one subnet --------------------------------------------------------------------------------------
 
 
+# -- calls shared with regional_nat_gateway.py -------------------------------------------------------------------
+
+
+def delete_nat_gateway(client, nat_id):
+    """Delete ``nat_id`` (one already gone is fine) and tell the run's model that what it held is being released."""
+    try:
+        client.delete_nat_gateway(NatGatewayId=nat_id, aws_retry=True)
+    except is_boto3_error_code(["NatGatewayNotFound", "InvalidNatGatewayID.NotFound"]):
+        pass
+    # Its network interfaces and public addresses are released a while after it is deleted.
+    client.releasing(f"NAT gateway {nat_id}")
+
+
+def note_releases(client, nats):
+    """Tell the run's model about ``nats`` deleted a moment ago: AWS may still be releasing what they held."""
+    for nat in nats:
+        if recently_gone(nat):
+            client.releasing(f"NAT gateway {nat['NatGatewayId']} ({nat['State']})")
+
+
+def wait_deleted(client, nats, timeout, what):
+    """Poll all of ``nats`` with one describe per round until each is ``deleted`` (or no longer listed); returns the
+    states last seen, by id. ``what`` names them in a timeout's message."""
+    ids = [nat["NatGatewayId"] for nat in nats]
+    states = {}
+    client = uncached(client)
+
+    def check():
+        found = describe.nat_gateways_by_id(client, ids)
+        states.clear()
+        states.update({nat_id: found[nat_id].get("State") for nat_id in ids if nat_id in found})
+        not_ready = [f"{nat_id} ({state})" for nat_id, state in states.items() if state != "deleted"]
+        return not not_ready, ", ".join(not_ready)
+
+    poll_until(check, timeout, f"{what} to be deleted")
+    return states
+
+
 class SubnetPlan:
     """What happens in one subnet: the NAT gateway kept or made there, and its Elastic IP."""
 
@@ -314,7 +352,7 @@ class NatGatewayManager:
         if draining and not self.check_mode:
             # Their addresses come free once they are deleted: wait, then reuse them instead of allocating new
             # ones that would leave the old addresses leaked.
-            self._wait_deleted(draining)
+            wait_deleted(self.client, draining, self.wait_timeout, f"NAT gateways of {self.network}")
             our_eips = elastic_ip.our_addresses(self.client, self.network, self.subnet_ids)
         given = elastic_ip.given_addresses(self.client, self.allocation_ids)
         given_by_subnet = {}
@@ -517,7 +555,7 @@ class NatGatewayManager:
     def _apply(self, creating, updating, seen_allocation_ids):
         for plan in creating:
             for nat in plan.failed:
-                self._delete(nat["NatGatewayId"])
+                delete_nat_gateway(self.client, nat["NatGatewayId"])
         for plan in creating:
             if plan.allocation_source == "allocated":
                 tags = eip_tags(self.network, self.user_tags, plan.subnet)
@@ -563,14 +601,6 @@ class NatGatewayManager:
             changed=True,
         )
 
-    def _delete(self, nat_id):
-        try:
-            self.client.delete_nat_gateway(NatGatewayId=nat_id, aws_retry=True)
-        except is_boto3_error_code(["NatGatewayNotFound", "InvalidNatGatewayID.NotFound"]):
-            pass
-        # Its network interface and public address are released a while after it is deleted.
-        self.client.releasing(f"NAT gateway {nat_id}")
-
     def wait_for_pending(self):
         """Wait until the NAT gateways ``present()`` left pending are available (with ``wait=False``, a caller does
         other work first: the private routes can point at a pending NAT gateway)."""
@@ -610,7 +640,7 @@ class NatGatewayManager:
             filters.append({"Name": "subnet-id", "Values": self.subnet_ids})
         # Our regional NAT gateway (same component, no subnet) is regional_nat_gateway.py's.
         listed = [nat for nat in describe.nat_gateways_where(self.client, filters) if not routing.is_regional_nat(nat)]
-        self._note_releases(listed)
+        note_releases(self.client, listed)
         nats = [nat for nat in listed if nat.get("State") != "deleted"]
         if self.subnet_ids:
             order = {subnet_id: index for index, subnet_id in enumerate(self.subnet_ids)}
@@ -646,10 +676,10 @@ class NatGatewayManager:
             released = [eip["AllocationId"] for eip in releasable]
         else:
             for nat in to_delete:
-                self._delete(nat["NatGatewayId"])
+                delete_nat_gateway(self.client, nat["NatGatewayId"])
                 nat["State"] = "deleting"
             if nats and self.wait:
-                states = self._wait_deleted(nats)
+                states = wait_deleted(self.client, nats, self.wait_timeout, f"NAT gateways of {self.network}")
                 for nat in nats:
                     nat["State"] = states.get(nat["NatGatewayId"], "deleted")
             released = self._release(releasable, set() if self.wait else nat_enis)
@@ -677,27 +707,6 @@ class NatGatewayManager:
             diff={"before": before, "after": dict.fromkeys(before)},
             data={"nat_gateways": entries, "released_allocation_ids": released},
         )
-
-    def _note_releases(self, nats):
-        for nat in nats:
-            if recently_gone(nat):
-                self.client.releasing(f"NAT gateway {nat['NatGatewayId']} ({nat['State']})")
-
-    def _wait_deleted(self, nats):
-        """Poll all of ``nats`` with one describe per round until each is ``deleted`` (or no longer listed)."""
-        ids = [nat["NatGatewayId"] for nat in nats]
-        states = {}
-        client = uncached(self.client)
-
-        def check():
-            found = describe.nat_gateways_by_id(client, ids)
-            states.clear()
-            states.update({nat_id: found[nat_id].get("State") for nat_id in ids if nat_id in found})
-            not_ready = [f"{nat_id} ({state})" for nat_id, state in states.items() if state != "deleted"]
-            return not not_ready, ", ".join(not_ready)
-
-        poll_until(check, self.wait_timeout, f"NAT gateways of {self.network} to be deleted")
-        return states
 
     def _release(self, releasable, busy_enis):
         """Release our addresses; one still held by a NAT gateway that is being deleted is kept (with a warning)."""

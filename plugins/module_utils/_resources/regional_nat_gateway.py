@@ -20,8 +20,6 @@ succeeds, so a retried or re-run create returns the gateway the first attempt ma
 
 import hashlib
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, ResourceFailed
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import uncached
@@ -49,7 +47,9 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_ga
     MAX_STALE_TOKENS,
     RESOURCE_TYPE,
     USABLE_STATES,
-    recently_gone,
+    delete_nat_gateway,
+    note_releases,
+    wait_deleted,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway_wait import refuse_dead
 
@@ -256,9 +256,9 @@ class RegionalNatGatewayManager:
         action = "replaced" if replaced else "created"
         if not self.check_mode:
             for nat in failed:
-                self._delete(nat["NatGatewayId"])
+                delete_nat_gateway(self.client, nat["NatGatewayId"])
             if draining:
-                self._wait_deleted(draining)
+                wait_deleted(self.client, draining, self.wait_timeout, f"regional NAT gateway of {self.network}")
             self.nat = self._create(addresses, predecessor, dead_ids)
             if self.wait:
                 self.wait_for_pending()
@@ -385,14 +385,6 @@ class RegionalNatGatewayManager:
             changed=True,
         )
 
-    def _delete(self, nat_id):
-        try:
-            self.client.delete_nat_gateway(NatGatewayId=nat_id, aws_retry=True)
-        except is_boto3_error_code(["NatGatewayNotFound", "InvalidNatGatewayID.NotFound"]):
-            pass
-        # Its addresses and network interfaces are released a while after it is deleted.
-        self.client.releasing(f"NAT gateway {nat_id}")
-
     def wait_for_pending(self):
         """Wait until the gateway ``present()`` kept or created is available (with ``wait=False``, a caller does
         other work first: the private routes can point at a pending NAT gateway)."""
@@ -419,19 +411,17 @@ class RegionalNatGatewayManager:
         if self.vpc_id:
             filters += describe.vpc_filter(self.vpc_id)
         listed = [nat for nat in describe.nat_gateways_where(self.client, filters) if routing.is_regional_nat(nat)]
-        for nat in listed:
-            if recently_gone(nat):
-                self.client.releasing(f"NAT gateway {nat['NatGatewayId']} ({nat['State']})")
+        note_releases(self.client, listed)
         nats = sorted((nat for nat in listed if nat.get("State") != "deleted"), key=_age_key, reverse=True)
         to_delete = [nat for nat in nats if nat.get("State") in DELETABLE_STATES]
         deleted_ids = {nat["NatGatewayId"] for nat in to_delete}
         before = _summary(nats[0]) if nats else None
         if not self.check_mode:
             for nat in to_delete:
-                self._delete(nat["NatGatewayId"])
+                delete_nat_gateway(self.client, nat["NatGatewayId"])
                 nat["State"] = "deleting"
             if nats and self.wait:
-                states = self._wait_deleted(nats)
+                states = wait_deleted(self.client, nats, self.wait_timeout, f"regional NAT gateway of {self.network}")
                 for nat in nats:
                     nat["State"] = states.get(nat["NatGatewayId"], "deleted")
         # Nothing to release: AWS owns the addresses of automatic mode, and manual mode's are the user's.
@@ -451,22 +441,6 @@ class RegionalNatGatewayManager:
                 "released_allocation_ids": [],
             },
         )
-
-    def _wait_deleted(self, nats):
-        """Poll ``nats`` with one describe per round until each is ``deleted`` (or no longer listed)."""
-        ids = [nat["NatGatewayId"] for nat in nats]
-        states = {}
-        client = uncached(self.client)
-
-        def check():
-            found = describe.nat_gateways_by_id(client, ids)
-            states.clear()
-            states.update({nat_id: found[nat_id].get("State") for nat_id in ids if nat_id in found})
-            not_ready = [f"{nat_id} ({state})" for nat_id, state in states.items() if state != "deleted"]
-            return not not_ready, ", ".join(not_ready)
-
-        poll_until(check, self.wait_timeout, f"regional NAT gateway of {self.network} to be deleted")
-        return states
 
 
 def run(client, module):
