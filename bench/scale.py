@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from module_runner import run_module
+from support.module_runner import run_module
 
 from bench.playbooks import BenchError, calls_of, playbook_env, run_command
 

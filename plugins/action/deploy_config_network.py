@@ -10,16 +10,16 @@ vault secrets, edited byte for byte, and encrypted again with the secret that op
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.cloudreactor.aws.plugins.action.deploy_config_network_info import play_vault
-from ansible_collections.cloudreactor.aws.plugins.module_utils.deploy_config import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import check_network_ids
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.deploy_config import (
     FIELDS,
     DeployConfig,
     deploy_config_argument_spec,
     dotted,
     same_network_value,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_network_ids
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError
-from ansible_collections.cloudreactor.aws.plugins.module_utils.yaml_roundtrip import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.yaml_roundtrip import (
     Document,
     atomic_write,
     render_block,

@@ -13,20 +13,20 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, parse_vaulttext_envelope
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.deploy_config import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.deploy_config import (
     DeployConfig,
     VaultUnreadable,
     deploy_config_argument_spec,
     distinct_networks,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils.deploy_config_check import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.deploy_config_check import (
     FAIL_ON,
     failing_tasks,
     render,
     row,
     task_audit,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import NetworkError
 
 VAULT_OPTIONS = "--vault-id, --vault-password-file, --ask-vault-pass or ANSIBLE_VAULT_PASSWORD_FILE"
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The ``tags`` and ``purge_tags`` options of every module that builds resources (module_utils/tagging.py).
+"""The ``tags`` and ``purge_tags`` options of every module that builds resources (module_utils/_model/tagging.py).
 
 They mean what amazon.aws's ``amazon.aws.tags`` fragment says, with the collection's own tags kept out of the purge:
 the identity tags and the ``Name`` tag.

@@ -118,12 +118,12 @@ deleted_internet_gateway_ids:
   sample: [igw-0123456789abcdef0]
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.internet_gateway import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.internet_gateway import (
     InternetGatewayManager,
     check_options,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
 
 
 def main():

@@ -331,9 +331,9 @@ failure_code:
   sample: Gateway.NotAttached
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import nat_gateway, regional_nat_gateway
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import nat_gateway, regional_nat_gateway
 
 
 def main():

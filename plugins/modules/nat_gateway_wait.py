@@ -99,10 +99,10 @@ nat_gateways:
       sample: pending
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_id_format
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils.nat_gateway_wait import wait_available
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import check_id_format
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway_wait import wait_available
 
 ARGUMENT_SPEC = dict(
     nat_gateway_ids=dict(type="list", elements="str", required=True),

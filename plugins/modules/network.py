@@ -117,11 +117,13 @@ options:
       - Removed NAT gateways are always waited for (their Elastic IPs are released once they are deleted).
     type: bool
     default: true
-  check:
-    description: Audit the network after building it (the checks of M(cloudreactor.aws.network_check)).
+  audit:
+    description:
+      - Audit the network after building it (the checks of M(cloudreactor.aws.network_check)).
+      - Called C(check) before 1.0.0; renamed so that it is not mistaken for Ansible's check mode.
     type: bool
     default: true
-  check_fail_on:
+  audit_fail_on:
     description: Fail when the audit finds something of this severity or worse (V(never) to only report).
     type: str
     choices: [error, warning, never]
@@ -290,7 +292,7 @@ network:
       type: str
       sample: vpce-0123456789abcdef0
     findings:
-      description: The audit's findings (see RV(check)); empty when the audit did not run.
+      description: The audit's findings (see RV(audit)); empty when the audit did not run.
       type: list
       elements: dict
 pending_nat_gateways:
@@ -337,9 +339,9 @@ pending_routes:
       description: The NAT gateway it will point at.
       type: str
       sample: nat-0fedcba9876543210
-check:
+audit:
   description: The audit's result, as M(cloudreactor.aws.network_check) returns it (subnets, findings, summary).
-  returned: when O(check) is true and the audit ran (not in check mode when something would change)
+  returned: when O(audit) is true and the audit ran (not in check mode when something would change)
   type: dict
 diff:
   description: Before and after of each component, keyed by component.
@@ -347,10 +349,14 @@ diff:
   type: dict
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.converge import NAT_MODES, NetworkConverge
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError, reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils.teardown import NetworkTeardown
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import (
+    InvalidInput,
+    NetworkError,
+    reported_errors,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NAT_MODES, NetworkConverge
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.teardown import NetworkTeardown
 
 ARGUMENT_SPEC = dict(
     network_name=dict(type="str", required=True),
@@ -370,8 +376,8 @@ ARGUMENT_SPEC = dict(
     purge_tags=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
     wait_for_nat_gateways=dict(type="bool", default=True),
-    check=dict(type="bool", default=True),
-    check_fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
+    audit=dict(type="bool", default=True),
+    audit_fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
     report_path=dict(type="path"),
     option_prefix=dict(type="str", default=""),
 )

@@ -327,12 +327,16 @@ report_path:
   sample: /home/user/network-report.md
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.endpoints import EXTRA_SERVICES
-from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.run import audit, check_report_path
-from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_id_format
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError, reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import check_network_name
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints import EXTRA_SERVICES
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.run import audit, check_report_path
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import check_id_format
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import (
+    InvalidInput,
+    NetworkError,
+    reported_errors,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import check_network_name
 
 
 def validate(params):

@@ -194,9 +194,9 @@ actions:
     - "moved subnet-0123456789abcdef0 from rtb-0fedcba9876543210"
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import reported_errors
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, exit_with, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils.route_table import manage_route_table
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import manage_route_table
 
 
 def main():

@@ -221,7 +221,13 @@ concurrent_changes:
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.cloudreactor_api import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import check_network_ids
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import (
+    InvalidInput,
+    NetworkError,
+    reported_errors,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.api import (
     DEFAULT_THROTTLE_RETRIES,
     NETWORK_FIELDS,
     CloudReactorClient,
@@ -232,8 +238,6 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils.cloudreactor_api 
     plan_update,
     summary,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils.describe import check_network_ids
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput, NetworkError, reported_errors
 
 
 def validate(params):

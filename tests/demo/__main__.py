@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from network_faults import nat_deleted, private_default_route_deleted
+from support.network_faults import nat_deleted, private_default_route_deleted
 
 from aws_emulator.client import Emulator
 

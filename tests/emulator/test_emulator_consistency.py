@@ -26,6 +26,9 @@ POLL_INTERVAL = 0.05
 # Long enough that the few calls a test makes right after a create or a release fall inside the window, even on a
 # loaded machine; the tests wait them out by polling.
 NEW_ID_DELAY = 1.0
+# test_new_id_answers_not_found_when_named makes up to five calls that must all land before the new id shows: a
+# window wide enough for them on a loaded machine (a 1 s window was missed with 4 test workers on 2 CPUs).
+SEVERAL_CALLS_DELAY = 3.0
 RELEASE_DELAY = 2.0
 DEFAULT_ROUTE = "0.0.0.0/0"
 HTTPS_OUT = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}
@@ -262,7 +265,7 @@ NOT_FOUND_CASES = {
 def test_new_id_answers_not_found_when_named(aws, ec2, kind):
     create, calls = NOT_FOUND_CASES[kind]
     net = build_network(ec2)
-    aws.set_propagation_delay(NEW_ID_DELAY)
+    aws.set_propagation_delay(SEVERAL_CALLS_DELAY)
 
     new = create(ec2, net)
 

@@ -1,7 +1,7 @@
 """Fixtures of the network_check tests (tests/integration/test_network_check_*)."""
 
 import pytest
-from network_check_helpers import build_network
+from support.network_check_helpers import build_network
 
 
 @pytest.fixture

@@ -1,26 +1,26 @@
 """create_once and the ``no_resend`` EC2 client: a create whose answer is lost makes one resource, not two.
 
-A proxy (tests/aws_proxy.py) in front of the emulator carries a create out and then drops the connection instead of
-answering, drops a create before the emulator sees it, or refuses it with throttling. What AWS really received is
-what the proxy forwarded.
+A proxy (tests/support/aws_proxy.py) in front of the emulator carries a create out and then drops the connection
+instead of answering, drops a create before the emulator sees it, or refuses it with throttling. What AWS really
+received is what the proxy forwarded.
 """
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
-from aws_proxy import AwsProxy
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
     EndpointConnectionError,
     ReadTimeoutError,
 )
-from module_runner import run_module
+from support.aws_proxy import AwsProxy
+from support.module_runner import run_module
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import creates
-from ansible_collections.cloudreactor.aws.plugins.module_utils.creates import create_once, outcome_unknown
-from ansible_collections.cloudreactor.aws.plugins.module_utils.module import ec2_client, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils.read_cache import CachedReads
-from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import identity_filters, identity_tags
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import creates
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once, outcome_unknown
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import CachedReads
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import identity_filters, identity_tags
 
 NETWORK = "creates"
 IGW_TAGS = identity_tags(NETWORK, "internet-gateway")

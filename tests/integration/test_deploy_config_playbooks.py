@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import yaml
-from cloudreactor_api_server import cloudreactor  # noqa: F401
-from network_check_helpers import build_network, private_subnets, public_subnets
+from support.cloudreactor_api_server import cloudreactor  # noqa: F401
+from support.network_check_helpers import build_network, private_subnets, public_subnets
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "developer-key"

@@ -4,7 +4,7 @@ touched."""
 from types import SimpleNamespace
 
 import pytest
-from module_runner import run_module
+from support.module_runner import run_module
 
 import ansible_collections.cloudreactor.aws.plugins.modules.internet_gateway as module_file
 

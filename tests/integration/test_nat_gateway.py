@@ -3,10 +3,10 @@
 from types import SimpleNamespace
 
 import pytest
-from module_runner import run_module
+from support.module_runner import run_module
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import nat_gateway as nat_utils
-from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import identity_tags
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import identity_tags
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import nat_gateway as nat_utils
 
 NETWORK = "prod"
 AZS = ("us-east-1a", "us-east-1b", "us-east-1c")

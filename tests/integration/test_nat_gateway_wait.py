@@ -1,7 +1,7 @@
 """Waiting for NAT gateways in rounds: cloudreactor.aws.network leaving them pending (wait_for_nat_gateways: false)
 and cloudreactor.aws.nat_gateway_wait polling them, as the role does to print progress between rounds."""
 
-from module_runner import run_module
+from support.module_runner import run_module
 
 NETWORK = "waits"
 
@@ -45,7 +45,7 @@ def test_network_leaves_new_nat_gateways_pending_routed_and_unaudited(aws, ec2):
 
     audited = network(aws)
     assert (audited["changed"], audited["pending_nat_gateways"]) == (False, [])
-    assert audited["check"]["summary"]["errors"] == 0
+    assert audited["audit"]["summary"]["errors"] == 0
 
 
 def test_waiting_is_the_default(aws):
@@ -54,7 +54,7 @@ def test_waiting_is_the_default(aws):
     built = network(aws)
 
     assert built["pending_nat_gateways"] == []
-    assert built["check"]["summary"]["errors"] == 0
+    assert built["audit"]["summary"]["errors"] == 0
 
 
 def test_returns_the_states_when_its_time_is_up_and_all_available_later(aws):

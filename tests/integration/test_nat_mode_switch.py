@@ -10,11 +10,11 @@ New NAT gateways are pending until the first DescribeNatGateways that includes t
 a run that routed to one before looking would be caught.
 """
 
-import egress_gap
 import pytest
-from aws_proxy import AwsProxy
-from egress_gap import assert_no_egress_gap, egress_snapshot
-from module_runner import run_module
+from support import egress_gap
+from support.aws_proxy import AwsProxy
+from support.egress_gap import assert_no_egress_gap, egress_snapshot
+from support.module_runner import run_module
 
 NETWORK = "switch"
 OURS = [{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}]

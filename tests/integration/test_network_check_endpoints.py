@@ -1,7 +1,7 @@
 """network_check, VPC endpoints: the endpoint-only alternative to a NAT gateway (and why CloudReactor still needs
 the internet), interface endpoints in too few zones, interface endpoint security groups that drop 443."""
 
-from network_check_helpers import (
+from support.network_check_helpers import (
     assert_only,
     build_network,
     findings_of,

@@ -2,7 +2,7 @@
 (rule order, first match wins, final deny, both directions) on task subnets, NAT subnets and endpoint subnets."""
 
 import pytest
-from network_check_helpers import (
+from support.network_check_helpers import (
     assert_only,
     create_subnet,
     findings_of,
@@ -12,7 +12,7 @@ from network_check_helpers import (
     task_params,
 )
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.checks_nacl import denials
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.checks.nacl import denials
 
 # -- security groups -----------------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ AWS-side failures).
 import boto3
 import pytest
 from botocore.stub import Stubber
-from network_check_helpers import (
+from support.network_check_helpers import (
     assert_only,
     build_network,
     findings_of,
@@ -18,9 +18,9 @@ from network_check_helpers import (
     task_params,
 )
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.audit import run as audit_run
-from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.paths import AuditContext, Options
-from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.snapshot import Snapshot
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import run as audit_run
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, Options
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot import Snapshot
 from ansible_collections.cloudreactor.aws.plugins.modules import network_check
 
 

@@ -3,13 +3,13 @@
 A correctly built public + private network (two AZs, one NAT gateway per AZ, DNS attributes on, default ACLs,
 allow-all egress) must give zero errors and zero warnings, whichever way it is audited. The other
 test_network_check_* files break that network in one way each and assert exactly the expected codes. The network
-builders are in tests/network_check_helpers.py, the ``net`` fixture in tests/integration/conftest.py.
+builders are in tests/support/network_check_helpers.py, the ``net`` fixture in tests/integration/conftest.py.
 """
 
 from collections import Counter
 
 import pytest
-from network_check_helpers import (
+from support.network_check_helpers import (
     assert_only,
     create_subnet,
     private_subnets,

@@ -1,7 +1,7 @@
 """network_check, options: the two input forms, validation before any AWS call, fail_on, read-only behaviour."""
 
 import pytest
-from network_check_helpers import (
+from support.network_check_helpers import (
     assert_only,
     build_network,
     private_subnets,

@@ -8,7 +8,7 @@ given Elastic IPs per zone). A task is simulated by its network interface in a p
 from collections import Counter
 
 import pytest
-from network_check_helpers import (
+from support.network_check_helpers import (
     ZONES,
     assert_only,
     build_network,

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from network_check_helpers import (
+from support.network_check_helpers import (
     build_network,
     codes,
     create_nat,
@@ -17,8 +17,8 @@ from network_check_helpers import (
     task_params,
 )
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.audit import report
-from ansible_collections.cloudreactor.aws.plugins.module_utils.audit.findings import CODES, markdown_table
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import report
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import CODES, markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "network-check-findings.md"

@@ -1,7 +1,7 @@
 """network_check, routes: blackholes, dead NAT targets, targets it cannot follow, the subnet kind against
 assign_public_ip, subnets without a way out. Each test breaks the healthy network one way on the emulator."""
 
-from network_check_helpers import (
+from support.network_check_helpers import (
     assert_only,
     build_network,
     create_subnet,

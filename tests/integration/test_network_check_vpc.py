@@ -1,7 +1,7 @@
 """network_check, VPC-wide and address conditions: DNS attributes, one VPC, more than one AZ, free IPs, leaked
 Elastic IPs."""
 
-from network_check_helpers import (
+from support.network_check_helpers import (
     NETWORK,
     assert_only,
     build_network,

@@ -1,8 +1,8 @@
 """network_layout reads zones and existing subnets, then plans; it never changes anything."""
 
-from module_runner import run_module
+from support.module_runner import run_module
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.tagging import identity_tags
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import identity_tags
 
 
 def tag_list(tags):

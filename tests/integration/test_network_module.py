@@ -5,7 +5,7 @@ elsewhere. Here: the result's shape, the call budget of a run with nothing to do
 """
 
 import pytest
-from module_runner import run_module
+from support.module_runner import run_module
 
 NETWORK = "converge"
 # A run with nothing to do reads the network once (converge.prime: 8 listings, VPC endpoints included, plus the
@@ -42,9 +42,9 @@ def test_builds_the_whole_network_and_audits_it_clean(aws, ec2, built):
     assert network["task_subnet_ids"] == network["private_subnet_ids"]
     assert network["assign_public_ip"] is False
     assert len(network["nat_gateway_ids"]) == 2
-    assert built["check"]["summary"]["errors"] == 0
-    assert built["check"]["summary"]["warnings"] == 0
-    assert network["findings"] == built["check"]["findings"]
+    assert built["audit"]["summary"]["errors"] == 0
+    assert built["audit"]["summary"]["warnings"] == 0
+    assert network["findings"] == built["audit"]["findings"]
 
     vpc = ec2.describe_vpcs(VpcIds=[network["vpc_id"]])["Vpcs"][0]
     assert vpc["CidrBlock"] == "10.0.0.0/16"
@@ -104,12 +104,12 @@ def test_check_mode_predicts_a_repair_without_making_it(aws, ec2, built):
 def test_an_adopted_vpc_is_read_never_changed(aws, ec2):
     vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": "theirs"}])
-    result = run(aws, vpc_id=vpc_id, nat_gateways="none", az_count=1, check_fail_on="never")
+    result = run(aws, vpc_id=vpc_id, nat_gateways="none", az_count=1, audit_fail_on="never")
     assert not result.get("failed"), result.get("msg")
     vpc = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
     assert vpc["Tags"] == [{"Key": "Name", "Value": "theirs"}]
     # Hostnames stay off (AWS's default for a new VPC): reported by the audit, not changed.
-    assert "VPC_DNS_HOSTNAMES_DISABLED" in {finding["code"] for finding in result["check"]["findings"]}
+    assert "VPC_DNS_HOSTNAMES_DISABLED" in {finding["code"] for finding in result["audit"]["findings"]}
     assert result["network"]["public_subnet_ids"][0].startswith("subnet-")
 
 
@@ -165,7 +165,7 @@ def test_check_mode_with_a_detached_internet_gateway_plans_the_reattach(aws, ec2
     repaired = run(aws)
     assert repaired["changes"][0] == "attached internet gateway"
     assert repaired["network"]["internet_gateway_id"] == network["internet_gateway_id"]
-    assert repaired["check"]["summary"]["errors"] == 0
+    assert repaired["audit"]["summary"]["errors"] == 0
 
 
 def test_absent_removes_everything_it_built_and_then_has_nothing_to_do(aws, ec2, built):
@@ -186,7 +186,7 @@ def test_absent_removes_everything_it_built_and_then_has_nothing_to_do(aws, ec2,
 def test_absent_in_an_adopted_vpc_leaves_the_vpc_and_what_is_not_ours(aws, ec2):
     vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     theirs = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.9.255.0/24")["Subnet"]["SubnetId"]
-    built = run(aws, vpc_id=vpc_id, nat_gateways="single", check_fail_on="never")
+    built = run(aws, vpc_id=vpc_id, nat_gateways="single", audit_fail_on="never")
     assert not built.get("failed"), built.get("msg")
     removed = run(aws, vpc_id=vpc_id, state="absent")
     assert not removed.get("failed"), removed.get("msg")

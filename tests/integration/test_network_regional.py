@@ -5,10 +5,10 @@ in check mode and removed. The emulator's ``nat_regional`` patch plays AWS's reg
 """
 
 import pytest
-from module_runner import run_module
-from network_shape import region_counts
+from support.module_runner import run_module
+from support.network_shape import region_counts
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import regional_nat_gateway
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import regional_nat_gateway
 
 NETWORK = "regional"
 
@@ -65,8 +65,8 @@ def test_from_scratch_every_private_table_routes_to_one_regional_gateway_and_the
     assert private_default_targets(ec2, network) == [nat["NatGatewayId"]] * zones
     assert len(network["public_subnet_ids"]) == zones  # still built: load balancers, a way back to per_az
     assert {tag["Key"]: tag["Value"] for tag in nat["Tags"]}["cloudreactor:mode"] == "regional"
-    assert built["check"]["summary"]["errors"] == 0
-    assert "NAT_REGIONAL" in {finding["code"] for finding in built["check"]["findings"]}
+    assert built["audit"]["summary"]["errors"] == 0
+    assert "NAT_REGIONAL" in {finding["code"] for finding in built["audit"]["findings"]}
     assert ec2.describe_addresses()["Addresses"] == []  # automatic mode: no address of ours
 
     with aws.recording() as rec:
@@ -87,7 +87,7 @@ def test_manual_mode_splits_the_addresses_over_the_zones_and_teardown_keeps_them
         ("us-east-1b", mine[2]),
         ("us-east-1b", mine[3]),
     ]
-    assert built["check"]["summary"]["errors"] == 0
+    assert built["audit"]["summary"]["errors"] == 0
     with aws.recording() as rec:
         assert succeeded(run(aws, nat_allocation_ids=mine))["changed"] is False
     assert rec.mutations == []
@@ -114,7 +114,7 @@ def test_a_users_regional_gateway_is_used_as_it_is_and_kept_on_teardown(aws, ec2
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
     theirs = ec2.create_nat_gateway(AvailabilityMode="regional", VpcId=vpc_id)["NatGateway"]["NatGatewayId"]
 
-    built = succeeded(run(aws, vpc_id=vpc_id, check_fail_on="never"))
+    built = succeeded(run(aws, vpc_id=vpc_id, audit_fail_on="never"))
     assert built["network"]["nat_gateway_ids"] == [theirs]
     assert private_default_targets(ec2, built["network"]) == [theirs, theirs]
     assert [nat["NatGatewayId"] for nat in live_nats(ec2, vpc_id)] == [theirs]
@@ -155,7 +155,7 @@ def test_a_failed_gateway_of_ours_is_replaced_and_the_routes_to_a_deleted_one_re
     assert f"replaced regional NAT gateway {entry['NatGatewayId']}" in repaired["changes"]
     assert repaired["diff"]["before"]["regional_nat_gateway"]["nat_gateway_id"] == failed
     assert private_default_targets(ec2, network) == [entry["NatGatewayId"]] * 2
-    assert repaired["check"]["summary"]["errors"] == 0
+    assert repaired["audit"]["summary"]["errors"] == 0
     assert succeeded(run(aws))["changed"] is False
 
 
@@ -195,7 +195,7 @@ def test_build_and_teardown_through_ec2_propagation_delay_leave_nothing(aws, ec2
     # The regional gateway is created, routed to and waited for while AWS does not list it yet: the run trusts its
     # own create answer, and calls naming the new id retry until it propagates.
     built = succeeded(run(aws))
-    assert built["check"]["summary"]["errors"] == 0
+    assert built["audit"]["summary"]["errors"] == 0
     with aws.recording() as rec:
         planned = succeeded(run(aws, check_mode=True, state="absent"))
     assert rec.mutations == []

@@ -6,10 +6,10 @@ turned off and on teardown; a create EC2 does not list yet is not made twice (Cl
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from module_runner import run_module
+from support.module_runner import run_module
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import AWS_RETRY
-from ansible_collections.cloudreactor.aws.plugins.module_utils.s3_endpoint import S3EndpointManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.s3_endpoint import S3EndpointManager
 
 NETWORK = "s3ep"
 S3 = "com.amazonaws.us-east-1.s3"
@@ -68,7 +68,7 @@ def test_built_on_every_route_table_of_the_network_and_audited(aws, ec2, built, 
     assert sorted(described["RouteTableIds"]) == sorted(table["RouteTableId"] for table in tables.values())
     assert all(routes_to(table, endpoint_id) for table in tables.values())
     # The audit sees it on the task subnets' table, and its report lists it.
-    (task_subnet,) = built["check"]["subnets"]
+    (task_subnet,) = built["audit"]["subnets"]
     assert task_subnet["gateway_endpoints"] == [{"service": "s3", "vpc_endpoint_id": endpoint_id}]
     # A rerun changes nothing, and its report lists the endpoint.
     report = tmp_path / "report.md"

@@ -7,13 +7,13 @@ import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from botocore.exceptions import ClientError
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import describe
-from ansible_collections.cloudreactor.aws.plugins.module_utils.read_cache import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import (
     LISTED_OPERATIONS,
     CachedReads,
     uncached,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import AWS_RETRY
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
 
 UNKNOWN_SUBNET = "subnet-0123456789abcdef0"
 

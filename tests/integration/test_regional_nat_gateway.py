@@ -2,9 +2,9 @@
 of a VPC, in automatic and manual mode, its ClientToken, refusals before any change, and removal."""
 
 import pytest
-from module_runner import run_module
+from support.module_runner import run_module
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import regional_nat_gateway as regional
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import regional_nat_gateway as regional
 
 NETWORK = "prod"
 

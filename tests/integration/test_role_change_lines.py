@@ -3,8 +3,8 @@
 import json
 import re
 
-from network_faults import private_default_route_deleted
-from playbook_runner import changed_count, run_playbook
+from support.network_faults import private_default_route_deleted
+from support.playbook_runner import changed_count, run_playbook
 
 NETWORK = {"fargate_network_name": "changes", "fargate_network_az_count": 1}
 

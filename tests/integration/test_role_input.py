@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playbook_runner import run_playbook
+from support.playbook_runner import run_playbook
 
 ROLE_SPECS = Path(__file__).resolve().parents[2] / "roles" / "fargate_network" / "meta" / "argument_specs.yml"
 ROLE_VARIABLES = set(yaml.safe_load(ROLE_SPECS.read_text())["argument_specs"]["main"]["options"])

@@ -3,9 +3,9 @@
 
 import re
 
-from module_runner import run_module
-from network_faults import DEFAULT_ROUTE, NETWORK_TAG, _igw, _subnet, _table, nat_deleted
-from playbook_runner import changed_count, run_playbook
+from support.module_runner import run_module
+from support.network_faults import DEFAULT_ROUTE, NETWORK_TAG, _igw, _subnet, _table, nat_deleted
+from support.playbook_runner import changed_count, run_playbook
 
 NAME = "progress"
 # A round every second, so the emulator's pending NAT gateways are seen pending before they become available.

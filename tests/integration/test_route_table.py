@@ -4,9 +4,9 @@ routes it does not own kept, every input checked before the first change."""
 from types import SimpleNamespace
 
 import pytest
-from module_runner import run_module
+from support.module_runner import run_module
 
-import ansible_collections.cloudreactor.aws.plugins.module_utils.route_table as route_table_utils
+import ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table as route_table_utils
 
 NETWORK = "tasks-test"
 DEFAULT = "0.0.0.0/0"

@@ -1,12 +1,12 @@
 """run_environment: set a CloudReactor Run Environment's network through the API, against a local fake as strict as
-CloudReactor's server (tests/cloudreactor_api_server.py; its own behaviour is pinned by test_run_environment_server.py,
-the error messages by test_run_environment_errors.py)."""
+CloudReactor's server (tests/support/cloudreactor_api_server.py; its own behaviour is pinned by
+test_run_environment_server.py, the error messages by test_run_environment_errors.py)."""
 
 import json
 
 import pytest
-from cloudreactor_api_server import cloudreactor  # noqa: F401
-from module_runner import run_module
+from support.cloudreactor_api_server import cloudreactor  # noqa: F401
+from support.module_runner import run_module
 
 KEY = "developer-key"
 OLD_NETWORK = {

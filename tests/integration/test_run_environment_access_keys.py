@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from cloudreactor_api_server import cloudreactor  # noqa: F401
+from support.cloudreactor_api_server import cloudreactor  # noqa: F401
 from test_run_environment import NEW, OLD_NETWORK, aws_settings, network_fields, run
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.cloudreactor_api import CloudReactorClient
+from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.api import CloudReactorClient
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = "developer-key"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cloudreactor_api_server import cloudreactor  # noqa: F401
+from support.cloudreactor_api_server import cloudreactor  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 PARAMETER_KEY = "crkey-param-7f3a9d2e41b8c6"

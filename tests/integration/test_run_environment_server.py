@@ -8,7 +8,7 @@ from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
-from cloudreactor_api_server import cloudreactor  # noqa: F401
+from support.cloudreactor_api_server import cloudreactor  # noqa: F401
 
 KEY = "developer-key"
 CONSOLE = "https://us-west-2.console.aws.amazon.com/vpc/home?region=us-west-2#"

@@ -6,7 +6,7 @@ group.
 """
 
 import pytest
-from module_runner import run_module
+from support.module_runner import run_module
 
 NETWORK = "tagged"
 # What someone adds by hand in the console: a plain tag, and one under the collection's prefix.
@@ -91,7 +91,7 @@ def test_purge_true_removes_them_but_never_identity_or_name_tags(aws, ec2, tagge
 def test_an_adopted_vpc_is_never_tagged_nor_purged(aws, ec2):
     vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": "theirs"}, {"Key": "env", "Value": "prod"}])
-    run(aws, vpc_id=vpc_id, az_count=1, nat_gateways="none", tags={"team": "data"}, check_fail_on="never")
+    run(aws, vpc_id=vpc_id, az_count=1, nat_gateways="none", tags={"team": "data"}, audit_fail_on="never")
     vpc = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
     assert tags_of(vpc) == {"Name": "theirs", "env": "prod"}
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]

@@ -9,14 +9,14 @@ of everything and the audit is clean; a rerun changes nothing; a teardown leaves
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-from module_runner import run_module
-from network_shape import one_network_counts, region_counts, wait_until_listed
+from support.module_runner import run_module
+from support.network_shape import one_network_counts, region_counts, wait_until_listed
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import AWS_RETRY
-from ansible_collections.cloudreactor.aws.plugins.module_utils.run_model import RunModel
-from ansible_collections.cloudreactor.aws.plugins.module_utils.security_group import SecurityGroupManager
-from ansible_collections.cloudreactor.aws.plugins.module_utils.subnets import SubnetManager
-from ansible_collections.cloudreactor.aws.plugins.module_utils.waiters import poll_until
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters import poll_until
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import SecurityGroupManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import SubnetManager
 
 NETWORK = "eventual"
 ZONES = 2
@@ -29,8 +29,8 @@ def converge(aws, **params):
 
 
 def assert_clean_audit(result):
-    assert result["check"]["summary"]["errors"] == 0, result["check"]["findings"]
-    assert result["check"]["summary"]["warnings"] == 0, result["check"]["findings"]
+    assert result["audit"]["summary"]["errors"] == 0, result["audit"]["findings"]
+    assert result["audit"]["summary"]["warnings"] == 0, result["audit"]["findings"]
 
 
 def settled_counts(aws, delay):

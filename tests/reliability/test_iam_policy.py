@@ -8,8 +8,8 @@ Ansible modules count (a test's own boto3 client is not the role).
 import json
 from pathlib import Path
 
-import network_faults
-from playbook_runner import changed_count, run_playbook
+from support import network_faults
+from support.playbook_runner import changed_count, run_playbook
 
 POLICY = Path(__file__).resolve().parents[2] / "docs" / "iam-policy.json"
 NETWORK = "iam"

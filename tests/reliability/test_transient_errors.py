@@ -13,12 +13,12 @@ from collections import Counter
 
 import boto3
 import pytest
-from aws_proxy import THROTTLE_KINDS, AwsProxy
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from module_runner import run_module
-from network_shape import network_shape, one_network_counts, region_counts, wait_until_listed
-from playbook_runner import run_playbook
+from support.aws_proxy import THROTTLE_KINDS, AwsProxy
+from support.module_runner import run_module
+from support.network_shape import network_shape, one_network_counts, region_counts, wait_until_listed
+from support.playbook_runner import run_playbook
 
 from aws_emulator import ACCESS_KEY, REGION, SECRET_KEY
 
@@ -190,7 +190,7 @@ def test_lost_answer_to_a_create_leaves_no_second_resource(aws, propagation_dela
 
     wait_until_listed(aws, built["network"]["security_group_id"])
     rerun = converge(aws, aws.endpoint_url)
-    assert (rerun["changed"], rerun["check"]["summary"]["errors"]) == (False, 0)
+    assert (rerun["changed"], rerun["audit"]["summary"]["errors"]) == (False, 0)
     ec2 = aws.boto3_client("ec2")
     assert region_counts(ec2) == one_network_counts(ZONES)
     assert our_count(ec2.describe_subnets, "Subnets") == 2 * ZONES

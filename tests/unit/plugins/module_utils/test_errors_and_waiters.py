@@ -3,8 +3,8 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import waiters
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import waiters
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import (
     InvalidInput,
     ResourceFailed,
     WaitTimeout,

@@ -2,8 +2,12 @@
 
 import pytest
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.errors import InvalidInput
-from ansible_collections.cloudreactor.aws.plugins.module_utils.layout import check_static, choose_zones, plan_subnets
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import (
+    check_static,
+    choose_zones,
+    plan_subnets,
+)
 
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
 

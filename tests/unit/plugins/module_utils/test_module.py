@@ -5,7 +5,7 @@ import importlib
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils import modules
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import module
 
 
 @pytest.fixture

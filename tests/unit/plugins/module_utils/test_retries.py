@@ -8,7 +8,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils.retries import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import (
     AWS_RETRY,
     PROPAGATION_BACKOFF,
     PROPAGATION_RETRY,

@@ -1,6 +1,6 @@
 """Routing facts: which table governs a subnet, and whether its default route still leads anywhere."""
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import routing
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
 
 VPC = "vpc-1"
 MAIN = {"RouteTableId": "rtb-main", "VpcId": VPC, "Associations": [{"Main": True}], "Routes": []}

@@ -1,6 +1,6 @@
 """Identity tags decide what the collection may touch; these tests pin their meaning."""
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils import tagging
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model import tagging
 
 
 def as_resource(tags):

@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Addresses: free IPs in the task subnets, Elastic IPs of this network that serve nothing."""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import NETWORK_TAG, tags_of
+
+
+def check_free_ips(ctx, findings):
+    threshold = ctx.options.min_free_ips
+    for view in ctx.views:
+        free = view.subnet.get("AvailableIpAddressCount")
+        if free is None:
+            continue
+        if free == 0:
+            findings.add(
+                "SUBNET_NO_FREE_IPS",
+                view.id,
+                f"Subnet {view.id} ({view.cidr}) has no free IP address: a task placed there fails to start.",
+                f"Free addresses in {view.id}, or give the tasks a larger subnet in {view.az}.",
+                [view.id],
+            )
+        elif free < threshold:
+            findings.add(
+                "SUBNET_FEW_FREE_IPS",
+                view.id,
+                f"Subnet {view.id} ({view.cidr}) has {free} free IP addresses, fewer than min_free_ips ({threshold}); "
+                "each running task takes one.",
+                f"Give the tasks a larger subnet in {view.az}, or add more task subnets.",
+                [view.id],
+            )
+
+
+def is_associated(address):
+    return bool(address.get("AssociationId") or address.get("NetworkInterfaceId") or address.get("InstanceId"))
+
+
+def leaked_addresses(ctx):
+    """Elastic IPs tagged ``cloudreactor:network=<network_name>`` and associated with nothing."""
+    network = ctx.options.network_name
+    if not network:
+        return []
+    return [
+        address
+        for address in ctx.snapshot.addresses
+        if tags_of(address).get(NETWORK_TAG) == network and not is_associated(address)
+    ]
+
+
+def check_leaked_addresses(ctx, findings):
+    for address in leaked_addresses(ctx):
+        allocation = address.get("AllocationId")
+        findings.add(
+            "EIP_LEAKED",
+            allocation,
+            f"Elastic IP {address.get('PublicIp')} ({allocation}) is tagged as network {ctx.options.network_name}'s "
+            "but is associated with nothing: it is billed (about $3.65 a month) for nothing.",
+            f"aws ec2 release-address --allocation-id {allocation} (or reuse it for a NAT gateway).",
+        )
+
+
+CHECKS = (check_free_ips, check_leaked_addresses)

@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The monthly list price of what the audit saw: NAT gateways, public IPv4 addresses, interface endpoints.
+
+us-east-1 list prices, hourly charges only (data processed is billed on top), 730 hours a month. A zonal NAT gateway
+pays the NAT gateway hourly charge once; a regional one pays it "for each hour that the NAT Gateway is configured in
+each availability zone" (https://aws.amazon.com/vpc/pricing/), that is once per zone in which it has an address.
+Sources and the monthly table by mode: docs/egress-modes.md.
+"""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.checks.addresses import leaked_addresses
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints import endpoint_type
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
+
+HOURS_PER_MONTH = 730
+NAT_GATEWAY_HOURLY = 0.045
+PUBLIC_IPV4_HOURLY = 0.005
+INTERFACE_ENDPOINT_AZ_HOURLY = 0.01
+BILLED_NAT_STATES = ("pending", "available")
+BILLED_ENDPOINT_STATES = ("pendingacceptance", "pending", "available")
+
+
+def billed_zones(nat):
+    """How many NAT gateway hourly charges ``nat`` pays: 1 for a zonal NAT gateway, and for a regional one the number
+    of availability zones in which it is active (0 before its first workload appears, in automatic mode)."""
+    if not routing.is_regional_nat(nat):
+        return 1
+    return len(
+        {
+            address.get("AvailabilityZoneId") or address.get("AvailabilityZone")
+            for address in nat.get("NatGatewayAddresses", [])
+        }
+        - {None}
+    )
+
+
+def monthly_cost(ctx):
+    snapshot = ctx.snapshot
+    nats = [nat for nat in snapshot.nat_gateways.values() if nat.get("State") in BILLED_NAT_STATES]
+    nat_zones = sum(billed_zones(nat) for nat in nats)
+    public_ips = {
+        address.get("PublicIp")
+        for nat in nats
+        for address in nat.get("NatGatewayAddresses", [])
+        if address.get("PublicIp")
+    }
+    public_ips.update(address.get("PublicIp") for address in leaked_addresses(ctx))
+    endpoint_azs = sum(
+        len(endpoint.get("SubnetIds", []))
+        for endpoint in snapshot.endpoints
+        if endpoint_type(endpoint) == "interface" and (endpoint.get("State") or "").lower() in BILLED_ENDPOINT_STATES
+    )
+    nat_usd = round(nat_zones * NAT_GATEWAY_HOURLY * HOURS_PER_MONTH, 2)
+    ip_usd = round(len(public_ips) * PUBLIC_IPV4_HOURLY * HOURS_PER_MONTH, 2)
+    endpoint_usd = round(endpoint_azs * INTERFACE_ENDPOINT_AZ_HOURLY * HOURS_PER_MONTH, 2)
+    return {
+        "nat_gateways": len(nats),
+        "nat_gateway_zones": nat_zones,
+        "public_ipv4_addresses": len(public_ips),
+        "interface_endpoint_azs": endpoint_azs,
+        "nat_gateways_usd": nat_usd,
+        "public_ipv4_usd": ip_usd,
+        "interface_endpoints_usd": endpoint_usd,
+        "total_usd": round(nat_usd + ip_usd + endpoint_usd, 2),
+        "basis": "us-east-1 list prices, 730 hours a month, hourly charges only (data processed is extra); a regional "
+        "NAT gateway is billed for each availability zone it is active in",
+    }

@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that reads the network: every describe call of the audit, batched by VPC and paginated.
+
+The number of calls depends on the number of VPCs (normally one), never on the number of subnets, route tables or
+NAT gateways: each describe filters by ``vpc-id`` with all VPC ids at once, and follows pagination.
+"""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+
+AMAZON_DNS = "AmazonProvidedDNS"
+
+
+class Snapshot:
+    """Everything the checks look at, indexed. Holds raw EC2 describe results (dicts)."""
+
+    def __init__(
+        self,
+        *,
+        region,
+        vpcs,
+        dns_attributes,
+        subnets,
+        route_tables,
+        internet_gateways,
+        nat_gateways,
+        addresses,
+        network_acls,
+        endpoints,
+        security_groups,
+        dhcp_options,
+    ):
+        self.region = region
+        self.vpcs = {vpc["VpcId"]: vpc for vpc in vpcs}
+        self.dns = dns_attributes  # {vpc_id: {"support": bool, "hostnames": bool}}
+        self.subnets = {subnet["SubnetId"]: subnet for subnet in subnets}
+        self.route_tables = route_tables
+        self.route_tables_by_vpc = {}
+        for table in route_tables:
+            self.route_tables_by_vpc.setdefault(table.get("VpcId"), []).append(table)
+        self.internet_gateways = {igw["InternetGatewayId"]: igw for igw in internet_gateways}
+        self.nat_gateways = {nat["NatGatewayId"]: nat for nat in nat_gateways}
+        self.addresses = addresses
+        self.addresses_by_allocation = {address.get("AllocationId"): address for address in addresses}
+        self.network_acls = {acl["NetworkAclId"]: acl for acl in network_acls}
+        self.acl_by_subnet = {}
+        for acl in network_acls:
+            for association in acl.get("Associations", []):
+                self.acl_by_subnet[association.get("SubnetId")] = acl
+        self.endpoints = endpoints
+        self.security_groups = {group["GroupId"]: group for group in security_groups}
+        self.dns_servers = {}  # {vpc_id: [custom DNS server IPs]}; empty when the VPC uses the Amazon DNS server
+        options_by_id = {options["DhcpOptionsId"]: options for options in dhcp_options}
+        for vpc_id, vpc in self.vpcs.items():
+            self.dns_servers[vpc_id] = _custom_dns_servers(options_by_id.get(vpc.get("DhcpOptionsId")))
+
+    def attached_igw(self, vpc_id):
+        """The internet gateway attached (state available) to ``vpc_id``, or ``None``."""
+        for igw in self.internet_gateways.values():
+            for attachment in igw.get("Attachments", []):
+                if attachment.get("VpcId") == vpc_id and attachment.get("State") in ("available", "attached"):
+                    return igw
+        return None
+
+
+def _custom_dns_servers(options):
+    for configuration in (options or {}).get("DhcpConfigurations", []):
+        if configuration.get("Key") == "domain-name-servers":
+            servers = [value.get("Value") for value in configuration.get("Values", [])]
+            return [server for server in servers if server and server != AMAZON_DNS]
+    return []
+
+
+def read_vpcs(client, vpc_ids, option):
+    """The VPCs ``vpc_ids`` (one call); an unknown id is ``option``'s input error."""
+    vpcs = describe_where(client, "describe_vpcs", "Vpcs", "vpc-id", vpc_ids)
+    missing = sorted(set(vpc_ids) - {vpc["VpcId"] for vpc in vpcs})
+    if missing:
+        raise InvalidInput(option, f"VPC not found in this region: {', '.join(missing)}")
+    return vpcs
+
+
+def read_task_subnets(client, subnet_ids):
+    """The task subnets, in the given order (one call); unknown ids are ``subnet_ids``' input error."""
+    return describe.describe_subnets(client, subnet_ids, option="subnet_ids")
+
+
+def _dns_attributes(client, vpc_id):
+    support = client.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport", aws_retry=True)
+    hostnames = client.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames", aws_retry=True)
+    return {
+        "support": bool(support.get("EnableDnsSupport", {}).get("Value")),
+        "hostnames": bool(hostnames.get("EnableDnsHostnames", {}).get("Value")),
+    }
+
+
+def read_snapshot(client, vpcs, security_group_ids=()):
+    """Read everything the audit needs about ``vpcs`` (already described). ``security_group_ids``: the task's groups,
+    read together with the interface endpoints' groups in one call."""
+    vpc_ids = [vpc["VpcId"] for vpc in vpcs]
+    dns = {vpc_id: _dns_attributes(client, vpc_id) for vpc_id in vpc_ids}
+    subnets = describe_where(client, "describe_subnets", "Subnets", "vpc-id", vpc_ids)
+    route_tables = describe_where(client, "describe_route_tables", "RouteTables", "vpc-id", vpc_ids)
+    igws = describe_where(client, "describe_internet_gateways", "InternetGateways", "attachment.vpc-id", vpc_ids)
+    nats = describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", vpc_ids, filter_key="Filter")
+    # Elastic IPs are not bound to a VPC; one unfiltered call answers both "does the NAT's EIP exist" and "which of
+    # this network's EIPs are associated with nothing".
+    addresses = client.describe_addresses(Filters=[{"Name": "domain", "Values": ["vpc"]}], aws_retry=True)
+    acls = describe_where(client, "describe_network_acls", "NetworkAcls", "vpc-id", vpc_ids)
+    endpoints = describe_where(client, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", vpc_ids)
+    group_ids = set(security_group_ids)
+    for endpoint in endpoints:
+        group_ids.update(group["GroupId"] for group in endpoint.get("Groups", []))
+    groups = describe_where(client, "describe_security_groups", "SecurityGroups", "group-id", group_ids)
+    dhcp_ids = {vpc.get("DhcpOptionsId") for vpc in vpcs} - {None, "default"}
+    dhcp = describe_where(client, "describe_dhcp_options", "DhcpOptions", "dhcp-options-id", dhcp_ids)
+    return Snapshot(
+        region=client.meta.region_name,
+        vpcs=vpcs,
+        dns_attributes=dns,
+        subnets=subnets,
+        route_tables=route_tables,
+        internet_gateways=igws,
+        nat_gateways=nats,
+        addresses=addresses.get("Addresses", []),
+        network_acls=acls,
+        endpoints=endpoints,
+        security_groups=groups,
+        dhcp_options=dhcp,
+    )

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read what a network's layout depends on (zones, the VPC, subnets already there) and plan it with layout.py."""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_vpc, vpc_subnets
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import choose_zones, plan_subnets
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
+    COMPONENT_TAG,
+    NETWORK_TAG,
+    TAG_PREFIX,
+    tags_of,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import find_network_vpc
+
+PUBLIC_SUBNET = "subnet-public"
+PRIVATE_SUBNET = "subnet-private"
+ZONE_TAG = TAG_PREFIX + "az"
+
+
+def usable_zones(client):
+    """Names of the region's availability zones that are available and need no opt-in (no Local Zones)."""
+    zones = client.describe_availability_zones(
+        Filters=[{"Name": "state", "Values": ["available"]}, {"Name": "zone-type", "Values": ["availability-zone"]}],
+        aws_retry=True,
+    )["AvailabilityZones"]
+    return [zone["ZoneName"] for zone in zones if zone.get("OptInStatus", "opt-in-not-required") != "not-opted-in"]
+
+
+def our_subnets_by_zone(subnets, network_name):
+    """``{zone: {"public": subnet, "private": subnet}}`` for the subnets tagged as this network's."""
+    by_zone = {}
+    for subnet in subnets:
+        tags = tags_of(subnet)
+        if tags.get(NETWORK_TAG) != network_name:
+            continue
+        tier = {PUBLIC_SUBNET: "public", PRIVATE_SUBNET: "private"}.get(tags.get(COMPONENT_TAG))
+        if tier:
+            by_zone.setdefault(subnet["AvailabilityZone"], {})[tier] = subnet
+    return by_zone
+
+
+def plan_network(client, params):
+    """The module's result: the VPC, the chosen zones and one planned subnet pair per zone."""
+    network_name = params["network_name"]
+    vpc = describe_vpc(client, params["vpc_id"]) if params["vpc_id"] else find_network_vpc(client, network_name)
+    vpc_cidr = vpc["CidrBlock"] if vpc else params["vpc_cidr"]
+    subnets = vpc_subnets(client, vpc["VpcId"]) if vpc else []
+    ours = our_subnets_by_zone(subnets, network_name)
+    our_ids = {subnet["SubnetId"] for pair in ours.values() for subnet in pair.values()}
+
+    zones = choose_zones(usable_zones(client), params["availability_zones"], params["az_count"], ours)
+    existing = {
+        zone: {tier: subnet["CidrBlock"] for tier, subnet in pair.items()}
+        for zone, pair in ours.items()
+        if zone in zones
+    }
+    plan = plan_subnets(
+        vpc_cidr,
+        zones,
+        existing,
+        foreign_cidrs=[subnet["CidrBlock"] for subnet in subnets if subnet["SubnetId"] not in our_ids],
+        public_cidrs=params["public_subnet_cidrs"],
+        private_cidrs=params["private_subnet_cidrs"],
+        private=params["private_subnets"],
+    )
+    for pair in plan:
+        zone_subnets = ours.get(pair["zone"], {})
+        pair["public_subnet_id"] = zone_subnets.get("public", {}).get("SubnetId")
+        pair["private_subnet_id"] = zone_subnets.get("private", {}).get("SubnetId")
+    return {
+        "vpc_id": vpc["VpcId"] if vpc else None,
+        "vpc_cidr": vpc_cidr,
+        "availability_zones": zones,
+        "subnets": plan,
+    }

@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Identity tags: how a resource is recognised as part of one network built by this collection.
+
+Every resource we create carries ``cloudreactor:network=<network name>`` and ``cloudreactor:component=<what it is>``,
+plus qualifiers where a network has several of one component: ``cloudreactor:az=<zone>`` for per-AZ resources,
+``cloudreactor:subnet=<subnet id>`` for a NAT's Elastic IP, ``cloudreactor:table=<name>`` for route tables.
+We find our resources by these tags, never by position in a list, and we modify or delete only resources that
+carry them.
+
+The user's ``tags`` and ``purge_tags`` options mean what they mean in amazon.aws: ``tags`` omitted (``None``) leaves
+the user's tags alone; given, they are set, and with ``purge_tags`` every other tag is removed. Two kinds of tag are
+the collection's own and never removed: the identity tags (any ``cloudreactor:`` key) and the ``Name`` tag (the
+user's ``Name`` if ``tags`` has one, otherwise the collection's). AWS's reserved ``aws:`` tags are never removed
+either.
+"""
+
+from collections import namedtuple
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+    boto3_tag_specifications,
+    compare_aws_tags,
+)
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+
+TAG_PREFIX = "cloudreactor:"
+NETWORK_TAG = TAG_PREFIX + "network"
+COMPONENT_TAG = TAG_PREFIX + "component"
+
+
+def identity_tags(network, component, **qualifiers):
+    """The tags that say "this is the ``component`` of network ``network``".
+
+    ``qualifiers`` (``az=``, ``subnet=``, ``table=``...) tell apart several components of one kind; ``None`` values
+    are left out.
+    """
+    tags = {NETWORK_TAG: network, COMPONENT_TAG: component}
+    tags.update({TAG_PREFIX + key: value for key, value in qualifiers.items() if value is not None})
+    return tags
+
+
+def desired_tags(network, component, user_tags=None, name=None, **qualifiers):
+    """User tags, then a ``Name``, then identity tags: identity always wins so a user tag cannot disown a resource.
+
+    ``user_tags`` ``None`` (the ``tags`` option omitted) gives only the collection's own tags. Keys and values are
+    strings, as EC2 takes them (YAML may have given numbers)."""
+    tags = {str(key): str(value) for key, value in (user_tags or {}).items()}
+    if name:
+        tags.setdefault("Name", name)
+    tags.update(identity_tags(network, component, **qualifiers))
+    return tags
+
+
+def identity_filters(network, component=None, **qualifiers):
+    """EC2 ``Filters`` that select the resources carrying these identity tags."""
+    tags = {NETWORK_TAG: network}
+    if component:
+        tags[COMPONENT_TAG] = component
+    tags.update({TAG_PREFIX + key: value for key, value in qualifiers.items() if value is not None})
+    return [{"Name": f"tag:{key}", "Values": [value]} for key, value in tags.items()]
+
+
+def tags_of(resource):
+    """A described resource's tags as a dict (EC2 returns a ``Tags`` list of Key/Value pairs)."""
+    return boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
+
+
+def is_ours(resource, network, component=None):
+    """True when ``resource`` carries the identity tags of ``network`` (and of ``component`` when given)."""
+    tags = tags_of(resource)
+    if tags.get(NETWORK_TAG) != network:
+        return False
+    return component is None or tags.get(COMPONENT_TAG) == component
+
+
+def tag_specifications(resource_type, tags):
+    """``TagSpecifications`` for a create call, so a resource is never visible without its identity."""
+    return boto3_tag_specifications(tags, [resource_type])
+
+
+def purges(user_tags, purge_tags):
+    """Whether tags outside ``desired_tags`` are removed: only when the user gave ``tags`` (amazon.aws's meaning)."""
+    return bool(purge_tags) and user_tags is not None
+
+
+class TagChanges(namedtuple("TagChanges", ["to_set", "to_unset"])):
+    """What one resource's tags need: ``to_set`` (a dict) and ``to_unset`` (sorted keys). False when nothing."""
+
+    def __bool__(self):
+        return bool(self.to_set or self.to_unset)
+
+
+def tag_changes(current, desired, purge=False):
+    """The :class:`TagChanges` that bring ``current`` to ``desired``; with ``purge``, tags outside ``desired`` go too,
+    except the identity tags (``cloudreactor:`` keys) and AWS's reserved ``aws:`` tags, which are never removed."""
+    to_set, to_unset = compare_aws_tags(current, desired, purge_tags=purge)
+    return TagChanges(to_set, sorted(key for key in to_unset if not key.startswith(TAG_PREFIX)))
+
+
+def tags_after(current, changes):
+    """``current`` with ``changes`` applied: a resource's tags once :func:`apply_tag_changes` has run."""
+    tags = {key: value for key, value in current.items() if key not in changes.to_unset}
+    tags.update(changes.to_set)
+    return tags
+
+
+def apply_tag_changes(client, resource_id, changes):
+    """Make ``changes`` on ``resource_id``: one CreateTags and one DeleteTags call at most."""
+    if changes.to_set:
+        client.create_tags(Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(changes.to_set), aws_retry=True)
+    if changes.to_unset:
+        client.delete_tags(Resources=[resource_id], Tags=[{"Key": key} for key in changes.to_unset], aws_retry=True)
+
+
+def ensure_tags(client, resource_id, current, desired, check_mode, *, purge=False):
+    """Add or correct the tags of ``desired`` on an existing resource of ours and, with ``purge`` (see
+    :func:`purges`), remove the others that are not identity tags. Returns ``changed``."""
+    changes = tag_changes(current, desired, purge)
+    if changes and not check_mode:
+        apply_tag_changes(client, resource_id, changes)
+    return bool(changes)
+
+
+def has_identity(resource, network, component, **qualifiers):
+    """True when ``resource`` carries every identity tag of ``identity_tags(network, component, **qualifiers)``."""
+    tags = tags_of(resource)
+    return all(tags.get(key) == value for key, value in identity_tags(network, component, **qualifiers).items())
+
+
+# AWS allows 256 characters in a tag value; leave room for the suffixes of Name tags (``<network>-<table>``).
+MAX_NETWORK_NAME = 128
+
+
+def check_network_name(network, option="network_name"):
+    """Raise :class:`InvalidInput` unless ``network`` can be the value of our identity tags."""
+    if not network or not network.strip():
+        raise InvalidInput(option, "must not be empty: it is the value of the identity tags")
+    if network != network.strip():
+        raise InvalidInput(option, f"{network!r} has leading or trailing spaces")
+    if len(network) > MAX_NETWORK_NAME:
+        raise InvalidInput(option, f"must be at most {MAX_NETWORK_NAME} characters, not {len(network)}")

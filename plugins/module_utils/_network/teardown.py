@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Remove a Fargate network (the ``network`` module with ``state=absent``): only what carries its identity tags.
+
+The order is the reverse of the build: security groups, the S3 gateway endpoint, route tables, NAT gateways (waited
+for, then their Elastic IPs released, except addresses the user gave; a regional NAT gateway's addresses are AWS's
+in automatic mode and the user's in manual mode, so none is released), the internet gateway, subnets, and the VPC
+when this network created it. An adopted VPC and everything in it that is not tagged as this network's stay as they
+are.
+"""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TAG_PREFIX, is_ours, tags_of
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import check_options, prime
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.internet_gateway import InternetGatewayManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGatewayManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.regional_nat_gateway import (
+    RegionalNatGatewayManager,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import COMPONENT as ROUTE_TABLE
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTableManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.s3_endpoint import S3EndpointManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import SecurityGroupManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import SubnetManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import COMPONENT as VPC
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import VpcManager, find_network_vpc
+
+TABLE_TAG = TAG_PREFIX + "table"
+
+
+class NetworkTeardown:
+    """One ``state=absent`` run: ``run()`` returns the module's result."""
+
+    def __init__(self, client, params, check_mode, warn):
+        self.client = RunModel(client)
+        self.params = params
+        self.check_mode = check_mode
+        self.warn = warn
+        self.network = params["network_name"]
+        self.changes = []
+
+    def run(self):
+        check_options(self.params)
+        vpc = self._vpc()
+        if vpc is None:
+            return {"changed": False, "changes": [], "network": {"name": self.network, "vpc_id": None}}
+        vpc_id = vpc["VpcId"]
+        prime(self.client, vpc_id)
+        scope = dict(vpc_id=vpc_id, network=self.network, check_mode=self.check_mode)
+        self._take(SecurityGroupManager(self.client, **scope).absent())
+        self._take(S3EndpointManager(self.client, warn=self.warn, **scope).absent())
+        for name in self._route_table_names(vpc_id):
+            outcome = RouteTableManager(self.client, name=name, warn=self.warn, **scope).absent()
+            self.changes.extend(f"route table {name}: {action}" for action in outcome.actions)
+        self._take(
+            NatGatewayManager(
+                self.client,
+                network=self.network,
+                allocation_ids=self.params["nat_allocation_ids"],
+                wait_timeout=self.params["wait_timeout"],
+                check_mode=self.check_mode,
+                warn=self.warn,
+            ).absent()
+        )
+        self._take(
+            RegionalNatGatewayManager(
+                self.client,
+                network=self.network,
+                vpc_id=vpc_id,
+                wait_timeout=self.params["wait_timeout"],
+                check_mode=self.check_mode,
+                warn=self.warn,
+            ).absent()
+        )
+        self._take(InternetGatewayManager(self.client, warn=self.warn, **scope).absent())
+        self._take(SubnetManager(self.client, **scope).absent())
+        if not self.params["vpc_id"] and is_ours(vpc, self.network, VPC):
+            self._take(VpcManager(self.client, network=self.network, vpc=vpc, check_mode=self.check_mode).absent())
+        return {
+            "changed": bool(self.changes),
+            "changes": self.changes,
+            "network": {"name": self.network, "vpc_id": vpc_id},
+        }
+
+    def _vpc(self):
+        if self.params["vpc_id"]:
+            vpcs = describe_where(self.client, "describe_vpcs", "Vpcs", "vpc-id", [self.params["vpc_id"]])
+            return vpcs[0] if vpcs else None
+        return find_network_vpc(self.client, self.network)
+
+    def _route_table_names(self, vpc_id):
+        tables = describe_where(self.client, "describe_route_tables", "RouteTables", "vpc-id", [vpc_id])
+        names = {tags_of(table).get(TABLE_TAG) for table in tables if is_ours(table, self.network, ROUTE_TABLE)}
+        return sorted(names - {None})
+
+    def _take(self, outcome):
+        self.changes.extend(outcome.actions)

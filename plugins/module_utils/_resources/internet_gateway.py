@@ -1,0 +1,215 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The internet gateway of one network: exactly one gateway attached to the VPC, never a second one.
+
+A VPC can have one internet gateway attached. When it already has one we use it, whoever built it, and we never
+tag, detach or delete a gateway without our identity tags. A gateway of ours left detached (for example by a run
+that created it and then failed to attach it) is attached again rather than duplicated.
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import (
+    check_id_format,
+    describe_vpc,
+    internet_gateways,
+    vpc_internet_gateways,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
+    check_network_name,
+    desired_tags,
+    ensure_tags,
+    identity_filters,
+    is_ours,
+    purges,
+    tag_specifications,
+    tags_of,
+)
+
+COMPONENT = "internet-gateway"
+
+# Shown in the diff for a gateway that check mode would create: it has no id yet.
+NEW_GATEWAY = "(new internet gateway)"
+
+
+def gateway_name(network):
+    return f"{network}-igw"
+
+
+def attached_vpcs(igw):
+    """The VPCs ``igw`` is attached to (or attaching to, or detaching from: not yet free)."""
+    return [
+        attachment["VpcId"]
+        for attachment in igw.get("Attachments") or []
+        if attachment.get("VpcId") and attachment.get("State") != "detached"
+    ]
+
+
+def first_detached(igws):
+    """The detached gateway with the lowest id among ``igws`` (the same one every run), or ``None``."""
+    detached = sorted((igw for igw in igws if not attached_vpcs(igw)), key=lambda igw: igw["InternetGatewayId"])
+    return detached[0] if detached else None
+
+
+def _state(igw_id, vpc_id):
+    return {"internet_gateway_id": igw_id, "attached_vpc": vpc_id if igw_id else None}
+
+
+class InternetGatewayManager:
+    """Brings the internet gateway of network ``network`` in VPC ``vpc_id`` to ``present`` or ``absent``."""
+
+    def __init__(self, client, *, vpc_id, network, user_tags=None, purge_tags=True, check_mode=False, warn):
+        self.client = model_of(client)
+        self.vpc_id = vpc_id
+        self.network = network
+        self.user_tags = user_tags
+        self.purge_tags = purges(user_tags, purge_tags)
+        self.check_mode = check_mode
+        self.warn = warn
+
+    @property
+    def desired_tags(self):
+        return desired_tags(self.network, COMPONENT, self.user_tags, name=gateway_name(self.network))
+
+    def _ours(self):
+        """Every internet gateway tagged as this network's, attached anywhere or nowhere."""
+        return internet_gateways(self.client, identity_filters(self.network, COMPONENT))
+
+    # -- present -----------------------------------------------------------------------------------------------
+
+    def present(self):
+        describe_vpc(self.client, self.vpc_id)
+        attached = sorted(vpc_internet_gateways(self.client, self.vpc_id), key=lambda igw: igw["InternetGatewayId"])
+        if attached:
+            return self._use_attached(attached[0])
+
+        ours = self._ours()
+        detached = first_detached(ours)
+        for igw in ours:
+            if attached_vpcs(igw):
+                self.warn(
+                    f"Internet gateway {igw['InternetGatewayId']} carries the identity tags of network "
+                    f"{self.network} but is attached to {', '.join(attached_vpcs(igw))}; it is left alone."
+                )
+        if detached:
+            return self._attach_detached(detached)
+        return self._create()
+
+    def _use_attached(self, igw):
+        igw_id = igw["InternetGatewayId"]
+        state = _state(igw_id, self.vpc_id)
+        if not is_ours(igw, self.network, COMPONENT):
+            # Someone else's gateway: the VPC has its way out, and we do not touch what we did not build.
+            return self._result("adopted", igw_id, False, state, state)
+        tagged = self._ensure_tags(igw)
+        return self._result("tagged" if tagged else "none", igw_id, tagged, state, state)
+
+    def _attach_detached(self, igw):
+        igw_id = igw["InternetGatewayId"]
+        if not self.check_mode:
+            self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
+            self._record_attached(igw, created=False)
+        self._ensure_tags(igw)
+        return self._result("attached", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
+
+    def _ensure_tags(self, igw):
+        """Bring the tags of ``igw``, a gateway of ours, to the desired ones; returns ``changed``."""
+        return ensure_tags(
+            self.client,
+            igw["InternetGatewayId"],
+            tags_of(igw),
+            self.desired_tags,
+            self.check_mode,
+            purge=self.purge_tags,
+        )
+
+    def _create(self):
+        if self.check_mode:
+            return self._result("created", None, True, _state(None, None), _state(NEW_GATEWAY, self.vpc_id))
+        igw = create_once(
+            self.client,
+            "create_internet_gateway",
+            self._created_gateway,
+            result_key="InternetGateway",
+            TagSpecifications=tag_specifications("internet-gateway", self.desired_tags),
+        )
+        igw_id = igw["InternetGatewayId"]
+        self._record_attached(igw, created=True)
+        # Should this attach fail, the next run finds the tagged, detached gateway and attaches it.
+        self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
+        return self._result("created", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
+
+    def _record_attached(self, igw, *, created):
+        attached = dict(igw, Attachments=[{"State": "available", "VpcId": self.vpc_id}])
+        self.client.record("describe_internet_gateways", attached, created=created)
+
+    def _created_gateway(self):
+        """The gateway our create call made, should its answer be lost: we create only when no gateway of ours is
+        detached, so a detached one carrying our identity tags now is that call's."""
+        return first_detached(self._ours())
+
+    # -- absent ------------------------------------------------------------------------------------------------
+
+    def absent(self):
+        attached = vpc_internet_gateways(self.client, self.vpc_id)
+        ours = self._ours()
+        before_id = attached[0]["InternetGatewayId"] if attached else None
+        before = _state(before_id, self.vpc_id)
+
+        foreign = [igw for igw in attached if not is_ours(igw, self.network, COMPONENT)]
+        for igw in foreign:
+            self.warn(
+                f"Internet gateway {igw['InternetGatewayId']} attached to {self.vpc_id} does not carry the identity "
+                f"tags of network {self.network}: it was not built by this collection for this network, so it is "
+                "left attached."
+            )
+        ours_attached = [igw for igw in attached if is_ours(igw, self.network, COMPONENT)]
+        # Detached gateways of ours are leftovers of this network: they go too. Ours attached to another VPC stay.
+        doomed = ours_attached + [igw for igw in ours if not attached_vpcs(igw)]
+        if not doomed:
+            return self._result("none", before_id, False, before, before)
+
+        if not self.check_mode:
+            for igw in ours_attached:
+                self._detach(igw["InternetGatewayId"])
+            for igw in doomed:
+                self.client.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], aws_retry=True)
+                self.client.record_deleted("describe_internet_gateways", igw["InternetGatewayId"])
+        remaining = foreign[0]["InternetGatewayId"] if foreign else None
+        deleted = sorted(igw["InternetGatewayId"] for igw in doomed)
+        outcome = self._result("deleted", remaining, True, before, _state(remaining, self.vpc_id))
+        outcome.actions = [f"deleted internet gateway {igw_id}" for igw_id in deleted]
+        outcome.data["deleted_internet_gateway_ids"] = deleted
+        return outcome
+
+    def _detach(self, igw_id):
+        try:
+            self.client.detach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
+        except is_boto3_error_code("DependencyViolation") as error:
+            raise NetworkError(
+                f"Cannot detach internet gateway {igw_id} from {self.vpc_id}: the VPC still has public addresses "
+                "mapped (NAT gateways, Elastic IPs or instances with public IPs). Remove them first, e.g. delete "
+                f"the network's NAT gateways. AWS said: {error}"
+            ) from error
+
+    # -- result ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _result(action, igw_id, changed, before, after):
+        return Outcome(
+            changed=changed,
+            actions=[f"{action} internet gateway"] if changed else [],
+            diff={"before": before, "after": after},
+            data={"internet_gateway_id": igw_id, "action": action, "deleted_internet_gateway_ids": []},
+        )
+
+
+def check_options(params):
+    """The module's checks that need no AWS call."""
+    check_id_format("vpc_id", params["vpc_id"], "vpc")
+    check_network_name(params["network_name"])

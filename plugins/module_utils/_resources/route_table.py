@@ -1,0 +1,528 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One named route table of a network: its default route, repaired in place, and its subnet associations.
+
+The table is found by its identity tags (``cloudreactor:table=<name>``), never by position. Its default route is
+compared with its state and with the state of the NAT gateway it points at, so a ``blackhole`` route or a route to a
+dead NAT (which AWS may still report ``active``) is replaced in place with ReplaceRoute: the table, its id and its
+other routes stay, and traffic is never left without a route between a delete and a create.
+
+Every step updates an in-memory model of the table as well as AWS, so check mode reports exactly what a real run
+would do and the result describes the table after the run without describing it again.
+"""
+
+import copy
+import uuid
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import (
+    check_id_format,
+    describe_subnets,
+    describe_vpc,
+    internet_gateways_by_id,
+    nat_gateways_by_id,
+    vpc_route_tables,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing import (
+    DEFAULT_ROUTE_CIDR,
+    NAT_DEAD_STATES,
+    default_route,
+    explicit_association,
+    igw_attached_to,
+    nat_problem,
+    route_destination,
+    route_problem,
+    route_target,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
+    check_network_name,
+    desired_tags,
+    ensure_tags,
+    has_identity,
+    purges,
+    tag_specifications,
+    tags_of,
+)
+
+COMPONENT = "route-table"
+
+# Stands in for ids that check mode cannot know: the table it would create, the associations it would make.
+NEW_TABLE = "(new route table)"
+
+# The kind of target of a default route to a NAT gateway a check-mode run would create (``planned_nat_gateway``).
+PLANNED_NAT = "planned_nat_gateway"
+
+# Origins of routes AWS manages itself: the VPC's local routes and routes propagated from a virtual private gateway.
+# DeleteRoute cannot remove them, so purging never tries.
+_UNOWNED_ORIGINS = ("CreateRouteTable", "EnableVgwRoutePropagation")
+
+_LIVE_ASSOCIATION_STATES = ("associating", "associated")
+
+
+def table_name_tag(network, name):
+    return f"{network}-{name}"
+
+
+def _association_live(association):
+    return (association.get("AssociationState") or {}).get("State", "associated") in _LIVE_ASSOCIATION_STATES
+
+
+def subnet_associations(table):
+    """``{subnet id: association id}`` of the table's explicit subnet associations."""
+    return {
+        association["SubnetId"]: association.get("RouteTableAssociationId")
+        for association in (table or {}).get("Associations", [])
+        if association.get("SubnetId") and _association_live(association)
+    }
+
+
+def route_summary(route):
+    """A route as the module reports it: where it goes, through what, and whether AWS says it works."""
+    return {
+        "destination": route_destination(route),
+        "target": route_target(route)[1],
+        "state": route.get("State", "active"),
+    }
+
+
+def table_summary(table):
+    """The part of a table the diff and the result show: id, routes, explicitly associated subnets."""
+    if table is None:
+        return {"route_table_id": None, "routes": [], "subnet_ids": []}
+    return {
+        "route_table_id": table.get("RouteTableId"),
+        "routes": [route_summary(route) for route in table.get("Routes", [])],
+        "subnet_ids": sorted(subnet_associations(table)),
+    }
+
+
+def _target_args(kind, target_id):
+    return {"NatGatewayId": target_id} if kind in ("nat_gateway", PLANNED_NAT) else {"GatewayId": target_id}
+
+
+def _route_model(kind, target_id):
+    """The default route as AWS describes it after CreateRoute / ReplaceRoute to a working target."""
+    route = {"DestinationCidrBlock": DEFAULT_ROUTE_CIDR, "Origin": "CreateRoute", "State": "active"}
+    route.update(_target_args(kind, target_id))
+    return route
+
+
+def _vpc_cidrs(vpc):
+    """The VPC's IPv4 CIDRs: each gets a ``local`` route in every table of the VPC."""
+    cidrs = [
+        association["CidrBlock"]
+        for association in vpc.get("CidrBlockAssociationSet") or []
+        if (association.get("CidrBlockState") or {}).get("State", "associated") == "associated"
+    ]
+    return cidrs or [vpc["CidrBlock"]]
+
+
+def _local_route(cidr):
+    return {"DestinationCidrBlock": cidr, "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"}
+
+
+def _delete_route_args(route):
+    if route.get("DestinationCidrBlock"):
+        return {"DestinationCidrBlock": route["DestinationCidrBlock"]}
+    if route.get("DestinationIpv6CidrBlock"):
+        return {"DestinationIpv6CidrBlock": route["DestinationIpv6CidrBlock"]}
+    return {"DestinationPrefixListId": route["DestinationPrefixListId"]}
+
+
+def our_tables(tables, network, name):
+    """The tables among ``tables`` with the identity tags of route table ``name`` of ``network``, lowest id first
+    (the one used when several have them)."""
+    return sorted(
+        (table for table in tables if has_identity(table, network, COMPONENT, table=name)),
+        key=lambda table: table["RouteTableId"],
+    )
+
+
+def default_route_problem(route, vpc_id, igws_by_id, nats_by_id):
+    """Why the default route does not work, naming the underlying cause (a dead NAT, a detached gateway) before
+    the ``blackhole`` state that results from it. ``None`` when the route works."""
+    underlying = route_problem(dict(route, State="active"), vpc_id, igws_by_id, nats_by_id)
+    return underlying or route_problem(route, vpc_id, igws_by_id, nats_by_id)
+
+
+class RouteTableManager:
+    """Brings route table ``name`` of network ``network`` in ``vpc_id`` to the state the route_table module's options
+    of the same names describe (see its documentation)."""
+
+    def __init__(
+        self,
+        client,
+        *,
+        vpc_id,
+        network,
+        name,
+        subnet_ids=(),
+        internet_gateway_id=None,
+        nat_gateway_id=None,
+        planned_nat_gateway=None,
+        purge_subnets=False,
+        purge_routes=False,
+        user_tags=None,
+        purge_tags=True,
+        check_mode=False,
+        warn,
+    ):
+        self.client = model_of(client)
+        self.check_mode = check_mode
+        self.warn = warn
+        self.vpc_id = vpc_id
+        self.network = network
+        self.name = name
+        self.user_tags = user_tags
+        self.purge_tags = purges(user_tags, purge_tags)
+        self.subnet_ids = list(dict.fromkeys(subnet_ids or []))
+        self.purge_subnets = purge_subnets
+        self.purge_routes = purge_routes
+        if internet_gateway_id:
+            self.target = ("internet_gateway", internet_gateway_id)
+        elif nat_gateway_id:
+            self.target = ("nat_gateway", nat_gateway_id)
+        elif planned_nat_gateway:
+            # Check mode only: the NAT gateway the run would create has no id yet; the plan names it by this text.
+            self.target = (PLANNED_NAT, planned_nat_gateway)
+        else:
+            self.target = None
+        self.actions = []
+        self.table = None  # the model: the described table, updated by every step
+        self.table_id = None
+
+    # -- lookup ------------------------------------------------------------------------------------------------
+
+    def _find_ours(self, tables):
+        ours = our_tables(tables, self.network, self.name)
+        if len(ours) > 1:
+            self.warn(
+                f"Several route tables carry the identity tags of table {self.name} of network {self.network}: "
+                f"{', '.join(table['RouteTableId'] for table in ours)}. Using {ours[0]['RouteTableId']}; "
+                "the others are left alone."
+            )
+        return ours[0] if ours else None
+
+    def _call(self, method, **kwargs):
+        return getattr(self.client, method)(aws_retry=True, **kwargs)
+
+    # -- validation (reads only) -------------------------------------------------------------------------------
+
+    def _validate_subnets(self):
+        for subnet in describe_subnets(self.client, self.subnet_ids):
+            if subnet["VpcId"] != self.vpc_id:
+                raise InvalidInput(
+                    "subnet_ids", f"subnet {subnet['SubnetId']} is in {subnet['VpcId']}, not in {self.vpc_id}"
+                )
+
+    def _describe_targets(self, current_route):
+        """The requested target and the current default route's target, described in one call per kind."""
+        igw_ids, nat_ids = set(), set()
+        targets = [self.target] if self.target else []
+        if current_route is not None:
+            targets.append(route_target(current_route))
+        for kind, target_id in targets:
+            if kind == "internet_gateway":
+                igw_ids.add(target_id)
+            elif kind == "nat_gateway":
+                nat_ids.add(target_id)
+        return internet_gateways_by_id(self.client, igw_ids), nat_gateways_by_id(self.client, nat_ids)
+
+    def _validate_target(self, igws_by_id, nats_by_id):
+        if self.target is None or self.target[0] == PLANNED_NAT:
+            return
+        kind, target_id = self.target
+        if kind == "internet_gateway":
+            igw = igws_by_id.get(target_id)
+            if igw is None:
+                raise InvalidInput("internet_gateway_id", f"internet gateway {target_id} does not exist")
+            if not igw_attached_to(igw, self.vpc_id):
+                where = ", ".join(a["VpcId"] for a in igw.get("Attachments") or [] if a.get("VpcId")) or "no VPC"
+                raise InvalidInput(
+                    "internet_gateway_id",
+                    f"internet gateway {target_id} is attached to {where}, not to {self.vpc_id}",
+                )
+            return
+        nat = nats_by_id.get(target_id)
+        if nat is None:
+            raise InvalidInput("nat_gateway_id", f"NAT gateway {target_id} does not exist")
+        if nat.get("VpcId") != self.vpc_id:
+            raise InvalidInput(
+                "nat_gateway_id", f"NAT gateway {target_id} is in {nat.get('VpcId')}, not in {self.vpc_id}"
+            )
+        if nat.get("State") in NAT_DEAD_STATES:
+            raise InvalidInput(
+                "nat_gateway_id",
+                f"NAT gateway {target_id} is {nat_problem(nat)}: it cannot carry traffic; give a working NAT gateway",
+            )
+
+    # -- present -----------------------------------------------------------------------------------------------
+
+    def present(self):
+        vpc = describe_vpc(self.client, self.vpc_id)
+        self._validate_subnets()
+        tables = vpc_route_tables(self.client, self.vpc_id)
+        found = self._find_ours(tables)
+        current_route = default_route(found)
+        igws_by_id, nats_by_id = self._describe_targets(current_route)
+        self._validate_target(igws_by_id, nats_by_id)
+        # All input is valid: from here on the module may change things.
+
+        before = table_summary(found)
+        wanted_tags = desired_tags(
+            self.network, COMPONENT, self.user_tags, name=table_name_tag(self.network, self.name), table=self.name
+        )
+        if found is None:
+            self._create(wanted_tags, vpc)
+        else:
+            self.table = copy.deepcopy(found)
+            self.table_id = found["RouteTableId"]
+            if ensure_tags(
+                self.client, self.table_id, tags_of(found), wanted_tags, self.check_mode, purge=self.purge_tags
+            ):
+                self.actions.append("updated tags")
+
+        self._ensure_default_route(igws_by_id, nats_by_id)
+        self._purge_routes()
+        self._warn_broken_routes()
+        self._ensure_associations(tables)
+        if self.table_id:
+            # The table as this run left it: later reads of the run see it so, even before AWS lists it.
+            self.client.record("describe_route_tables", self.table, created=self.client.created(self.table_id))
+        return self._result(before)
+
+    def _create(self, tags, vpc):
+        if self.check_mode:
+            self.table_id = None
+            self.table = {
+                "RouteTableId": NEW_TABLE,
+                "VpcId": self.vpc_id,
+                "Routes": [_local_route(cidr) for cidr in _vpc_cidrs(vpc)],
+                "Associations": [],
+            }
+        else:
+            self.table = create_once(
+                self.client,
+                "create_route_table",
+                self._created_table,
+                result_key="RouteTable",
+                VpcId=self.vpc_id,
+                TagSpecifications=tag_specifications("route-table", tags),
+                # One token per table this run creates: AWS answers a resend of it with the same table, even while
+                # the table is not yet listed for _created_table to find.
+                ClientToken=str(uuid.uuid4()),
+            )
+            self.table_id = self.table["RouteTableId"]
+            self.client.record_created_id(self.table_id)
+        self.table.setdefault("Routes", [])
+        self.table.setdefault("Associations", [])
+        self.actions.append(
+            f"created route table {self.table_id or NEW_TABLE} ({table_name_tag(self.network, self.name)})"
+        )
+
+    def _created_table(self):
+        """The table our create call made, should its answer be lost: we create only when no table of the VPC has
+        this table's identity tags, so one that has them now is that call's."""
+        return self._find_ours(vpc_route_tables(self.client, self.vpc_id))
+
+    def _ensure_default_route(self, igws_by_id, nats_by_id):
+        if self.target is None:
+            return
+        kind, target_id = self.target
+        current = default_route(self.table)
+        if current is None:
+            if not self.check_mode:
+                self._call(
+                    "create_route",
+                    RouteTableId=self.table_id,
+                    DestinationCidrBlock=DEFAULT_ROUTE_CIDR,
+                    **_target_args(kind, target_id),
+                )
+            self.table["Routes"].append(_route_model(kind, target_id))
+            self.actions.append(f"created default route {DEFAULT_ROUTE_CIDR} -> {target_id}")
+            return
+
+        current_target = route_target(current)[1]
+        problem = default_route_problem(current, self.vpc_id, igws_by_id, nats_by_id)
+        if current_target == target_id and problem is None:
+            return
+        reason = problem or "not the requested target"
+        if not self.check_mode:
+            self._call(
+                "replace_route",
+                RouteTableId=self.table_id,
+                DestinationCidrBlock=DEFAULT_ROUTE_CIDR,
+                **_target_args(kind, target_id),
+            )
+        index = self.table["Routes"].index(current)
+        self.table["Routes"][index] = _route_model(kind, target_id)
+        self.actions.append(f"replaced default route {DEFAULT_ROUTE_CIDR}: {current_target} ({reason}) -> {target_id}")
+
+    def _purgeable(self, route):
+        """A route this module may delete with purge_routes: not AWS's own, not an endpoint's prefix list route,
+        not the default route it manages."""
+        if route.get("Origin") in _UNOWNED_ORIGINS or route.get("GatewayId") == "local":
+            return False
+        if (route.get("DestinationPrefixListId") or "").startswith("pl-"):
+            return False
+        return not (self.target is not None and route.get("DestinationCidrBlock") == DEFAULT_ROUTE_CIDR)
+
+    def _purge_routes(self):
+        if not self.purge_routes:
+            return
+        for route in [route for route in self.table["Routes"] if self._purgeable(route)]:
+            if not self.check_mode:
+                self._call("delete_route", RouteTableId=self.table_id, **_delete_route_args(route))
+            self.table["Routes"].remove(route)
+            summary = route_summary(route)
+            self.actions.append(f"deleted route {summary['destination']} -> {summary['target']}")
+
+    def _warn_broken_routes(self):
+        """Routes this module keeps but does not manage: say when they go nowhere (the default route is repaired
+        when a target is given, so it is reported here only when it is not)."""
+        for route in self.table["Routes"]:
+            if route.get("State") != "blackhole":
+                continue
+            summary = route_summary(route)
+            if summary["destination"] == DEFAULT_ROUTE_CIDR and self.target is None:
+                hint = "; set internet_gateway_id or nat_gateway_id to repair it"
+            elif summary["destination"] == DEFAULT_ROUTE_CIDR:
+                continue
+            else:
+                hint = "; it is not managed by this module (purge_routes removes it)"
+            self.warn(f"Route {summary['destination']} -> {summary['target']} of {self.table_id} is a blackhole{hint}.")
+
+    def _ensure_associations(self, tables):
+        ours = subnet_associations(self.table)
+        for subnet_id in self.subnet_ids:
+            if subnet_id in ours:
+                continue
+            other_table, association = explicit_association(subnet_id, tables)
+            if other_table is not None and other_table["RouteTableId"] != (self.table_id or NEW_TABLE):
+                association_id = None
+                if not self.check_mode:
+                    association_id = self._call(
+                        "replace_route_table_association",
+                        AssociationId=association["RouteTableAssociationId"],
+                        RouteTableId=self.table_id,
+                    )["NewAssociationId"]
+                    # The table the subnet left is changed too: the rest of the run sees it without the subnet.
+                    moved = association["RouteTableAssociationId"]
+                    kept = [
+                        item
+                        for item in other_table.get("Associations", [])
+                        if item.get("RouteTableAssociationId") != moved
+                    ]
+                    self.client.record("describe_route_tables", dict(other_table, Associations=kept))
+                self.actions.append(f"moved {subnet_id} from {other_table['RouteTableId']}")
+            else:
+                association_id = None
+                if not self.check_mode:
+                    association_id = self._call(
+                        "associate_route_table", RouteTableId=self.table_id, SubnetId=subnet_id
+                    )["AssociationId"]
+                self.actions.append(f"associated {subnet_id}")
+            self.table["Associations"].append(
+                {"SubnetId": subnet_id, "RouteTableAssociationId": association_id, "Main": False}
+            )
+
+        if not self.purge_subnets:
+            return
+        for association in list(self.table["Associations"]):
+            subnet_id = association.get("SubnetId")
+            if not subnet_id or subnet_id in self.subnet_ids or not _association_live(association):
+                continue
+            if not self.check_mode:
+                self._call("disassociate_route_table", AssociationId=association["RouteTableAssociationId"])
+            self.table["Associations"].remove(association)
+            self.actions.append(f"disassociated {subnet_id}")
+
+    def _result(self, before):
+        after = table_summary(self.table)
+        return Outcome(
+            changed=bool(self.actions),
+            actions=self.actions,
+            diff={"before": before, "after": after},
+            data={
+                "route_table_id": self.table_id,
+                "routes": after["routes"],
+                "associations": subnet_associations(self.table),
+            },
+        )
+
+    # -- absent ------------------------------------------------------------------------------------------------
+
+    def absent(self):
+        # A VPC that no longer exists has no tables: nothing to do, not an error (teardown reruns stay green).
+        found = self._find_ours(vpc_route_tables(self.client, self.vpc_id))
+        before = table_summary(found)
+        if found is None:
+            return self._absent_result(before, None)
+        table_id = found["RouteTableId"]
+        associations = found.get("Associations", [])
+        if any(association.get("Main") for association in associations):
+            raise NetworkError(
+                f"Route table {table_id} ({table_name_tag(self.network, self.name)}) is the main route table of "
+                f"{self.vpc_id}, which AWS cannot delete; make another table the main one first."
+            )
+        for association in associations:
+            if not _association_live(association):
+                continue
+            if not self.check_mode:
+                self.client.disassociate_route_table(
+                    AssociationId=association["RouteTableAssociationId"], aws_retry=True
+                )
+            self.actions.append(f"disassociated {association.get('SubnetId') or association.get('GatewayId')}")
+        if not self.check_mode:
+            self.client.delete_route_table(RouteTableId=table_id, aws_retry=True)
+            self.client.record_deleted("describe_route_tables", table_id)
+        self.actions.append(f"deleted route table {table_id}")
+        return self._absent_result(before, table_id)
+
+    def _absent_result(self, before, table_id):
+        return Outcome(
+            changed=bool(self.actions),
+            actions=self.actions,
+            diff={"before": before, "after": table_summary(None)},
+            data={"route_table_id": table_id, "routes": [], "associations": {}},
+        )
+
+
+def _validate_formats(params):
+    """Checks that need no API call, so a typo fails before anything is read or changed."""
+    check_id_format("vpc_id", params["vpc_id"], "vpc")
+    check_network_name(params["network_name"])
+    name = params["name"]
+    if not name or name != name.strip() or len(name) > 64:
+        raise InvalidInput("name", f"{name!r} must be 1 to 64 characters without leading or trailing spaces")
+    check_id_format("subnet_ids", params["subnet_ids"] or [], "subnet")
+    if params["internet_gateway_id"]:
+        check_id_format("internet_gateway_id", params["internet_gateway_id"], "igw")
+    if params["nat_gateway_id"]:
+        check_id_format("nat_gateway_id", params["nat_gateway_id"], "nat")
+
+
+def manage_route_table(client, params, check_mode, warn):
+    """The route_table module's work; returns its result (``diff`` included: the module drops it unless diff mode)."""
+    _validate_formats(params)
+    manager = RouteTableManager(
+        client,
+        vpc_id=params["vpc_id"],
+        network=params["network_name"],
+        name=params["name"],
+        subnet_ids=params["subnet_ids"],
+        internet_gateway_id=params["internet_gateway_id"],
+        nat_gateway_id=params["nat_gateway_id"],
+        purge_subnets=params["purge_subnets"],
+        purge_routes=params["purge_routes"],
+        user_tags=params["tags"],
+        purge_tags=params["purge_tags"],
+        check_mode=check_mode,
+        warn=warn,
+    )
+    outcome = manager.present() if params["state"] == "present" else manager.absent()
+    return outcome.result(actions=outcome.actions)
