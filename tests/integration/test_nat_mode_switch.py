@@ -21,7 +21,7 @@ OURS = [{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}]
 
 
 def run(aws, check_mode=False, endpoint_url=None, **params):
-    settings = {**aws.module_params(), "network_name": NETWORK, "check_fail_on": "warning", **params}
+    settings = {**aws.module_params(), "network_name": NETWORK, "audit_fail_on": "warning", **params}
     if endpoint_url:
         settings["endpoint_url"] = endpoint_url
     return run_module("network", settings, check_mode=check_mode)
@@ -107,7 +107,7 @@ def test_per_az_to_single_to_per_az_keeps_egress(aws, ec2, per_az):
         f"route table private-us-east-1b: replaced default route 0.0.0.0/0: {nat_a} (not the requested target) "
         f"-> {nat_b2}",
     ]
-    assert back["check"]["summary"] == {**back["check"]["summary"], "errors": 0, "warnings": 0}
+    assert back["audit"]["summary"] == {**back["audit"]["summary"], "errors": 0, "warnings": 0}
     assert ok(run(aws, nat_gateways="per_az"))["changed"] is False
 
 
