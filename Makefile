@@ -11,8 +11,8 @@ SANITY_ROOT := $(BUILD)/sanity/ansible_collections
 SANITY_COLLECTION := $(SANITY_ROOT)/cloudreactor/aws
 ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
 PIP_FOR_ANSIBLE_TEST := 24.2
-# Most tests wait on AWS state (propagation delays, NAT gateways) more than they compute: 4 workers keep 2 CPUs busy.
-PYTEST_WORKERS ?= 4
+# Most tests wait on AWS state (propagation delays, NAT gateways) more than they compute: 5 workers keep 2 CPUs busy.
+PYTEST_WORKERS ?= 5
 # loadgroup: the tests of one xdist_group (a fault-matrix network) go to one worker, which builds that network once.
 PYTEST_ARGS ?= -n $(PYTEST_WORKERS) --dist loadgroup
 
@@ -28,8 +28,10 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 demo: $(STAMP)
 	$(BIN)/python -m demo
 
-# pytest also runs every Molecule scenario (tests/integration/test_molecule_scenarios.py), beside the other tests.
-test: lint sanity pytest
+# pytest also runs every Molecule scenario (tests/integration/test_molecule_scenarios.py), beside the other tests;
+# sanity runs beside pytest too (each target's output is printed when it ends).
+test: lint
+	$(MAKE) --jobs=2 --output-sync=target sanity pytest
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
