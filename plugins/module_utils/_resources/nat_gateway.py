@@ -116,7 +116,8 @@ def recently_gone(nat):
     return time.time() - deleted_at.timestamp() < PROPAGATION_TIMEOUT
 
 
-def _age_key(nat):
+def age_key(nat):
+    """Sorts NAT gateways oldest first (ties by id): which one is kept, and which one a new one succeeds."""
     return (str(nat.get("CreateTime") or ""), nat["NatGatewayId"])
 
 
@@ -458,7 +459,7 @@ class NatGatewayManager:
         usable = [nat for nat in in_subnet if nat.get("State") in USABLE_STATES]
         if usable:
             # Ours first, then available before pending, then the oldest: the same NAT is chosen every run.
-            usable.sort(key=lambda nat: (not self.is_ours(nat), nat.get("State") != "available", _age_key(nat)))
+            usable.sort(key=lambda nat: (not self.is_ours(nat), nat.get("State") != "available", age_key(nat)))
             plan.nat = plan.before = usable[0]
             if len(usable) > 1:
                 others = ", ".join(nat["NatGatewayId"] for nat in usable[1:])
@@ -469,10 +470,10 @@ class NatGatewayManager:
             return plan
 
         ours_dead = [nat for nat in in_subnet if self.is_ours(nat) and nat.get("State") in DEAD_STATES]
-        plan.failed = sorted((nat for nat in ours_dead if nat.get("State") == "failed"), key=_age_key)
+        plan.failed = sorted((nat for nat in ours_dead if nat.get("State") == "failed"), key=age_key)
         plan.replaced = plan.failed[-1] if plan.failed else None
         plan.before = plan.replaced
-        plan.predecessor = max(ours_dead, key=_age_key)["NatGatewayId"] if ours_dead else ""
+        plan.predecessor = max(ours_dead, key=age_key)["NatGatewayId"] if ours_dead else ""
         plan.dead_ids = {nat["NatGatewayId"] for nat in in_subnet if nat.get("State") in DEAD_STATES}
         plan.action = "replaced" if plan.replaced else "created"
         if given_eip:
@@ -644,10 +645,10 @@ class NatGatewayManager:
         nats = [nat for nat in listed if nat.get("State") != "deleted"]
         if self.subnet_ids:
             order = {subnet_id: index for index, subnet_id in enumerate(self.subnet_ids)}
-            nats.sort(key=_age_key, reverse=True)
+            nats.sort(key=age_key, reverse=True)
             nats.sort(key=lambda nat: order.get(nat.get("SubnetId"), len(order)))
         else:
-            nats.sort(key=_age_key, reverse=True)
+            nats.sort(key=age_key, reverse=True)
             nats.sort(key=lambda nat: nat.get("SubnetId") or "")
         eips = elastic_ip.our_addresses(self.client, self.network, self.subnet_ids)
 

@@ -47,6 +47,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_ga
     MAX_STALE_TOKENS,
     RESOURCE_TYPE,
     USABLE_STATES,
+    age_key,
     delete_nat_gateway,
     note_releases,
     wait_deleted,
@@ -109,10 +110,6 @@ def is_ours(nat, network):
 def is_manual(nat):
     """AWS turns automatic expansion off when a regional NAT gateway is given its addresses."""
     return nat.get("AutoProvisionZones") == "disabled"
-
-
-def _age_key(nat):
-    return (str(nat.get("CreateTime") or ""), nat["NatGatewayId"])
 
 
 def allocation_ids_of(nat):
@@ -239,9 +236,9 @@ class RegionalNatGatewayManager:
             return self._keep(kept)
 
         ours_dead = [nat for nat in nats if is_ours(nat, self.network) and nat.get("State") in DEAD_STATES]
-        failed = sorted((nat for nat in ours_dead if nat.get("State") == "failed"), key=_age_key)
+        failed = sorted((nat for nat in ours_dead if nat.get("State") == "failed"), key=age_key)
         replaced = failed[-1] if failed else None
-        predecessor = max(ours_dead, key=_age_key)["NatGatewayId"] if ours_dead else ""
+        predecessor = max(ours_dead, key=age_key)["NatGatewayId"] if ours_dead else ""
         dead_ids = {nat["NatGatewayId"] for nat in nats if nat.get("State") in DEAD_STATES}
         # Our gateway being deleted may still hold the user's addresses: they come free once it is deleted.
         draining = [
@@ -291,7 +288,7 @@ class RegionalNatGatewayManager:
         usable = [nat for nat in nats if nat.get("State") in USABLE_STATES]
         if not usable:
             return None
-        usable.sort(key=lambda nat: (not is_ours(nat, self.network), nat.get("State") != "available", _age_key(nat)))
+        usable.sort(key=lambda nat: (not is_ours(nat, self.network), nat.get("State") != "available", age_key(nat)))
         if len(usable) > 1:
             others = ", ".join(nat["NatGatewayId"] for nat in usable[1:])
             self.warn(
@@ -412,7 +409,7 @@ class RegionalNatGatewayManager:
             filters += describe.vpc_filter(self.vpc_id)
         listed = [nat for nat in describe.nat_gateways_where(self.client, filters) if routing.is_regional_nat(nat)]
         note_releases(self.client, listed)
-        nats = sorted((nat for nat in listed if nat.get("State") != "deleted"), key=_age_key, reverse=True)
+        nats = sorted((nat for nat in listed if nat.get("State") != "deleted"), key=age_key, reverse=True)
         to_delete = [nat for nat in nats if nat.get("State") in DELETABLE_STATES]
         deleted_ids = {nat["NatGatewayId"] for nat in to_delete}
         before = _summary(nats[0]) if nats else None
