@@ -10,9 +10,14 @@ Helpers raise; modules never call ``fail_json`` themselves. ``main()`` wraps its
 from contextlib import contextmanager
 
 try:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 except ImportError:  # AnsibleAWSModule reports the missing dependency itself
-    BotoCoreError = ClientError = ()
+    BotoCoreError = ClientError = NoCredentialsError = ()
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.connection import (
+    ConnectionSetupError,
+    missing_credentials,
+)
 
 
 class NetworkError(Exception):
@@ -61,5 +66,10 @@ def reported_errors(module):
         yield
     except NetworkError as error:
         module.fail_json(msg=str(error), **error.details)
+    except ConnectionSetupError as error:
+        module.fail_json(msg=str(error))
+    except NoCredentialsError:
+        # boto3 finds no credentials only when it signs the first request.
+        module.fail_json(msg=str(missing_credentials()))
     except (BotoCoreError, ClientError) as error:
         module.fail_json_aws(error, msg=describe_failed_call(error))

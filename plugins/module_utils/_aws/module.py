@@ -10,6 +10,7 @@ Building on AnsibleAWSModule gives our modules the same connection options as am
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.connection import check_region
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import NO_RESEND_RETRY
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
 
@@ -44,6 +45,8 @@ class Ec2Client(RetryingBotoClientWrapper):
     """
 
     def __init__(self, module):
+        # Checked first: amazon.aws's own message for a missing region names none of the role's variables.
+        check_region(module.params)
         super().__init__(module.client("ec2"), AWS_RETRY)
         self._module = module
         self._no_resend = None
