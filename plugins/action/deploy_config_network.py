@@ -10,8 +10,6 @@ vault secrets, edited byte for byte, and encrypted again with the secret that op
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.cloudreactor.aws.plugins.action.deploy_config_network_info import play_vault
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import check_network_ids
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.deploy_config import (
     FIELDS,
     DeployConfig,
@@ -24,6 +22,8 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.yam
     atomic_write,
     render_block,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_network_ids
 
 SKELETON = """---
 # Settings of the "{env}" deployment environment for the CloudReactor deployer (aws-ecs-cloudreactor-deployer).

@@ -13,7 +13,6 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, parse_vaulttext_envelope
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.deploy_config import (
     DeployConfig,
     VaultUnreadable,
@@ -27,6 +26,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.dep
     row,
     task_audit,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 
 VAULT_OPTIONS = "--vault-id, --vault-password-file, --ask-vault-pass or ANSIBLE_VAULT_PASSWORD_FILE"
 

@@ -99,9 +99,10 @@ nat_gateways:
       sample: pending
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import check_id_format
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway_wait import wait_available
 
 ARGUMENT_SPEC = dict(

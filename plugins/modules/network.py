@@ -349,12 +349,9 @@ diff:
   type: dict
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import (
-    InvalidInput,
-    NetworkError,
-    reported_errors,
-)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NAT_MODES, NetworkConverge
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.teardown import NetworkTeardown
 

@@ -329,13 +329,10 @@ report_path:
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints import EXTRA_SERVICES
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.run import audit, check_report_path
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import check_id_format
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import (
-    InvalidInput,
-    NetworkError,
-    reported_errors,
-)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import check_network_name
 
 

@@ -106,10 +106,11 @@ subnets:
       type: str
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, network_module
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import check_static
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.network_layout import plan_network
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.network_layout import plan_network
 
 ARGUMENT_SPEC = dict(
     network_name=dict(type="str", required=True),

@@ -221,12 +221,6 @@ concurrent_changes:
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import check_network_ids
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import (
-    InvalidInput,
-    NetworkError,
-    reported_errors,
-)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.api import (
     DEFAULT_THROTTLE_RETRIES,
     NETWORK_FIELDS,
@@ -238,6 +232,12 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.api
     plan_update,
     summary,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import (
+    InvalidInput,
+    NetworkError,
+    reported_errors,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_network_ids
 
 
 def validate(params):

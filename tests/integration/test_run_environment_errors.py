@@ -9,11 +9,11 @@ from support.cloudreactor_api_server import cloudreactor  # noqa: F401
 from support.module_runner import run_module
 from test_run_environment import NEW, OLD_NETWORK, aws_settings, network_fields, run
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.api import (
     MAX_THROTTLE_WAIT,
     CloudReactorClient,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 
 KEY = "developer-key"
 

@@ -4,8 +4,8 @@ foreign group taken over; and check_ingress_rules' validation of the ``rules`` f
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import (
     NEW_GROUP,
     SecurityGroupManager,

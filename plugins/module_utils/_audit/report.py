@@ -10,7 +10,7 @@ exactly what the audit followed. Unhealthy hops and the edges into them are draw
 
 import re
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.markdown import cell
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.markdown import cell
 
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
 _SHAPES = {

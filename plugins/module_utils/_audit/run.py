@@ -21,7 +21,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot i
     read_task_subnets,
     read_vpcs,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 
 FAIL_THRESHOLDS = {"error": (ERROR,), "warning": (ERROR, WARNING), "never": ()}
 

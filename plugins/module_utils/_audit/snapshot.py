@@ -9,7 +9,7 @@ NAT gateways: each describe filters by ``vpc-id`` with all VPC ids at once, and 
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 
 AMAZON_DNS = "AmazonProvidedDNS"
 

@@ -7,12 +7,10 @@ Each function makes a fixed number of calls whatever the number of resources: it
 ids) and follows pagination, so the cost of reading a network does not grow with its number of subnets.
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 
 
 @AWS_RETRY
@@ -101,34 +99,6 @@ def nat_gateways_by_id(client, nat_ids):
 def nat_gateways_where(client, filters):
     """NAT gateways matching EC2 ``filters`` (e.g. ``subnet-id`` or identity tags), in one paginated listing."""
     return _paginate(client, "describe_nat_gateways", "NatGateways", Filter=list(filters))
-
-
-# EC2 ids: a type prefix, a dash, then 8 (older resources) or 17 lowercase hex digits.
-_EC2_ID_SUFFIX = re.compile(r"^(?:[0-9a-f]{8}|[0-9a-f]{17})$")
-
-
-def check_id_format(option, value, prefix):
-    """Raise :class:`InvalidInput` against ``option`` unless ``value`` (an id or a list of ids) looks like
-    ``<prefix>-`` followed by 8 or 17 hex digits. Costs no API call: run it before anything else."""
-    for item in [value] if isinstance(value, str) else list(value or []):
-        head, dash, suffix = str(item).partition("-")
-        if head != prefix or not dash or not _EC2_ID_SUFFIX.match(suffix):
-            raise InvalidInput(option, f"{item!r} is not a {prefix} id ({prefix}- followed by 8 or 17 hex digits)")
-
-
-def check_network_ids(params):
-    """Check the ``subnets`` and ``security_groups`` lists a task network is given: not empty, well formed, no id
-    twice. Lists that are ``None`` (not given) are skipped. Costs no API call."""
-    for option, prefix in (("subnets", "subnet"), ("security_groups", "sg")):
-        ids = params.get(option)
-        if ids is None:
-            continue
-        if not ids:
-            raise InvalidInput(option, "must list at least one id (an empty list would leave tasks without one)")
-        check_id_format(option, ids, prefix)
-        duplicates = sorted({item for item in ids if ids.count(item) > 1})
-        if duplicates:
-            raise InvalidInput(option, f"lists {', '.join(duplicates)} more than once")
 
 
 def internet_gateways(client, filters):

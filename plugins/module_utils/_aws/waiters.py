@@ -5,7 +5,7 @@
 
 import time
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import WaitTimeout
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import WaitTimeout
 
 # The first re-check comes quickly (the emulator and small changes settle in a second); the interval then grows
 # so a NAT gateway that takes minutes on AWS is polled a few times a minute, not hammered.

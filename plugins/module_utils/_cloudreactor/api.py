@@ -29,7 +29,7 @@ from urllib.parse import urlencode, urlsplit
 
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
 
 DEFAULT_BASE_URL = "https://api.cloudreactor.io"
 DASHBOARD_URL = "https://dash.cloudreactor.io/run_environments/{uuid}"

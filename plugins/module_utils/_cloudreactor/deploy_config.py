@@ -28,13 +28,13 @@ key present in the environment file replaces the one of common.yml whole, which 
 import os
 import re
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.yaml_roundtrip import (
     Document,
     dig,
     is_vault_text,
     read_text,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
 
 FIELDS = ("subnets", "security_groups", "assign_public_ip")
 COMMON, ENV = "common", "env"

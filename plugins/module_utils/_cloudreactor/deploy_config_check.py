@@ -8,8 +8,8 @@ Input: the tasks resolved by deploy_config_network_info and the registered resul
 its ``networks`` (each result's ``item`` is the network it audited, with the names of the tasks using it).
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.markdown import cell, table
 from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.deploy_config import DEPLOY_TIME
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.markdown import cell, table
 
 FAIL_ON = ("error", "warning", "never")
 

@@ -34,7 +34,7 @@ except ImportError:  # the modules report the missing library with missing_requi
 
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@-]*$")

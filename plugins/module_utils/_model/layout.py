@@ -10,7 +10,7 @@ instead of shifting anyone else's, so adding a zone never replaces a subnet, NAT
 
 import ipaddress
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 
 # A /16 VPC gets /20 subnets, public and private interleaved: the CloudReactor setup wizard's layout
 # (public x.y.(32*i).0/20, private x.y.(32*i+16).0/20), so networks built by either tool look alike.

@@ -29,7 +29,6 @@ try:
 except ImportError:  # AnsibleAWSModule reports the missing dependency itself
     ClientError = ()
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import (
     LISTED_OPERATIONS,
     PASSED_THROUGH,
@@ -43,6 +42,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries impo
     PROPAGATION_TIMEOUT,
     RELEASE_RETRY,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 
 # Deletes that AWS refuses with DependencyViolation until a deleted NAT gateway's interface and address are released.
 WAITS_ON_RELEASE = frozenset(("delete_subnet", "detach_internet_gateway", "delete_vpc"))

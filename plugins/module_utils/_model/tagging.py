@@ -25,7 +25,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     compare_aws_tags,
 )
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 
 TAG_PREFIX = "cloudreactor:"
 NETWORK_TAG = TAG_PREFIX + "network"

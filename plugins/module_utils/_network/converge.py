@@ -22,15 +22,14 @@ each step created or changed as that step's own calls answered it: no step asks 
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.run import audit, check_report_path
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import (
-    check_id_format,
     describe_where,
     internet_gateways_by_id,
     nat_gateways_by_id,
     vpc_route_tables,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import check_static
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.network_layout import plan_network
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing import (
     default_route,
     is_regional_nat,
@@ -39,6 +38,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing im
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import check_network_name
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.network_layout import plan_network
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.internet_gateway import InternetGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway_wait import pending_nat_gateways

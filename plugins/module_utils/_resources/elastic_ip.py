@@ -12,7 +12,7 @@ DescribeAddresses is not paginated: each lookup below is one call.
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     NETWORK_TAG,
     TAG_PREFIX,

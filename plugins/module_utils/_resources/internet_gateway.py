@@ -12,12 +12,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import (
-    check_id_format,
     describe_vpc,
     internet_gateways,
     vpc_internet_gateways,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (

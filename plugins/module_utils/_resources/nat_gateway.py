@@ -20,10 +20,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import look_for
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, ResourceFailed
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import uncached
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import PROPAGATION_TIMEOUT
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters import poll_until
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, ResourceFailed
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
@@ -149,8 +150,8 @@ def validate_options(params):
             raise InvalidInput(option, "is for availability_mode regional; a zonal NAT gateway's subnet gives both")
     subnet_ids = list(params["subnet_ids"] or [])
     allocation_ids = list(params["allocation_ids"] or [])
-    describe.check_id_format("subnet_ids", subnet_ids, "subnet")
-    describe.check_id_format("allocation_ids", allocation_ids, "eipalloc")
+    check_id_format("subnet_ids", subnet_ids, "subnet")
+    check_id_format("allocation_ids", allocation_ids, "eipalloc")
     _refuse_duplicates("subnet_ids", subnet_ids, "one NAT gateway per subnet")
     _refuse_duplicates("allocation_ids", allocation_ids, "an address serves one NAT gateway")
     if params["state"] == "present":

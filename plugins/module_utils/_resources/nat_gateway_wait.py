@@ -10,8 +10,8 @@ see :func:`pending_nat_gateways`), and the ``nat_gateway_wait`` module waits for
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import ResourceFailed, WaitTimeout
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters import poll_until
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import ResourceFailed, WaitTimeout
 
 
 def refuse_dead(nat, subnet_id, changed):

@@ -21,9 +21,10 @@ succeeds, so a retried or re-run create returns the gateway the first attempt ma
 import hashlib
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, ResourceFailed
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import uncached
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters import poll_until
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, ResourceFailed
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
@@ -172,12 +173,12 @@ def validate_options(params):
     if params["subnet_ids"]:
         raise InvalidInput("subnet_ids", "a regional NAT gateway has no subnet: give vpc_id instead")
     if params["vpc_id"]:
-        describe.check_id_format("vpc_id", params["vpc_id"], "vpc")
+        check_id_format("vpc_id", params["vpc_id"], "vpc")
     elif params["state"] == "present":
         raise InvalidInput("vpc_id", "give the VPC of the regional NAT gateway when state is present")
     zones = list(params["availability_zones"] or [])
     allocation_ids = list(params["allocation_ids"] or [])
-    describe.check_id_format("allocation_ids", allocation_ids, "eipalloc")
+    check_id_format("allocation_ids", allocation_ids, "eipalloc")
     if len(set(allocation_ids)) != len(allocation_ids):
         raise InvalidInput("allocation_ids", "lists an address more than once")
     if len(set(zones)) != len(zones):

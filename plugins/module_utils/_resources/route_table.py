@@ -17,14 +17,14 @@ import uuid
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import (
-    check_id_format,
     describe_subnets,
     describe_vpc,
     internet_gateways_by_id,
     nat_gateways_by_id,
     vpc_route_tables,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing import (
     DEFAULT_ROUTE_CIDR,

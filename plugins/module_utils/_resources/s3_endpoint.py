@@ -23,7 +23,7 @@ create returns the endpoint the first attempt made (EC2 may not list it yet) ins
 import hashlib
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (

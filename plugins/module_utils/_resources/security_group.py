@@ -15,8 +15,9 @@ import ipaddress
 import re
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import check_id_format, vpc_filter
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import vpc_filter
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (

@@ -9,7 +9,7 @@ give tasks a public IP on launch, private ones never do.
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (

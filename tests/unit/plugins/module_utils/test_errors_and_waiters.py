@@ -4,11 +4,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import waiters
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import (
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import (
     InvalidInput,
     ResourceFailed,
     WaitTimeout,
-    reported_errors,
 )
 
 
