@@ -16,6 +16,7 @@ from aws_emulator import PINNED_MOTO_VERSION
 from . import (
     eventual_consistency,
     gateway_endpoint_routes,
+    key_pair_claims,
     nat_client_token,
     nat_eip_release,
     nat_failure,
@@ -44,6 +45,7 @@ PATCHES = (
     gateway_endpoint_routes,
     vpc_endpoint_client_token,
     nat_state_events,
+    key_pair_claims,
 )
 
 _applied: set[str] = set()

@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A claim on one network, arbitrated by AWS: only one run at a time changes a network.
+
+EC2 deduplicates no create of a VPC, internet gateway, Elastic IP, subnet or security group (none takes a
+ClientToken): two runs that both look, find nothing and create, make two networks. So a run that changes a network
+first takes its claim, and gives it back at the end.
+
+The claim is an EC2 key pair named ``cloudreactor-aws-claim-<network>``. EC2 keeps key pair names unique in a region
+of an account (ImportKeyPair of a taken name answers ``InvalidKeyPair.Duplicate``): the create is the arbitration,
+and the name carries the network, the region and the account. It is imported (ImportKeyPair) from
+:data:`CLAIM_PUBLIC_KEY`, whose private half nobody holds: CreateKeyPair would hand this run a private key that it
+would have to keep or destroy. Its tags say who holds it and until when (:data:`HOLDER_TAG`, :data:`CLAIMED_AT_TAG`,
+:data:`LEASE_EXPIRES_TAG`) and, once known, the network's VPC (:data:`VPC_TAG`). A key pair costs nothing and needs
+nothing created beforehand.
+
+* Release is DeleteKeyPair **by KeyPairId**: a run whose claim was broken (its lease ran out) and taken by another
+  deletes only its own, never the new holder's.
+* A run that crashed leaves its claim behind; once its lease has expired, the next run deletes that claim by its id
+  and takes its own. Two runs breaking one stale claim at once delete the same id; then one of their creates wins.
+* A run that finds the claim taken waits for it (:meth:`NetworkClaim.take`), reading the holder's tags as it goes:
+  the VPC id the holder recorded is where this run must look, even while EC2 does not list that VPC by its tags yet
+  (EC2 API reference, "Eventual consistency").
+* A deleted claim may still be listed, and its name still refused, for a moment (eventual consistency again): the
+  waiter simply tries again.
+
+docs/reliability.md ("Concurrent runs") weighs this against SSM Parameter Store's ``PutParameter Overwrite=false``.
+"""
+
+import os
+import socket
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
+
+try:
+    from botocore.exceptions import ClientError
+except ImportError:  # AnsibleAWSModule reports the missing dependency itself
+    ClientError = ()
+
+CLAIM_PREFIX = "cloudreactor-aws-claim-"
+# An Ed25519 public key made for the claim: the process that made it printed this public half and exited, and its
+# private half was never written anywhere. The key pair is a name, not a key anyone can log in with.
+CLAIM_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEC5kJllVdWQ92cp3sSKojBaAC1tlYWPN3Rl6V8Oi1Cr cloudreactor.aws"
+
+# The claim's tags. The network and component tags are the collection's identity tags (see _model/tagging.py).
+NETWORK_TAG = "cloudreactor:network"
+COMPONENT_TAG = "cloudreactor:component"
+COMPONENT = "claim"
+HOLDER_TAG = "cloudreactor:claim-holder"
+CLAIMED_AT_TAG = "cloudreactor:claimed-at"
+LEASE_EXPIRES_TAG = "cloudreactor:lease-expires"
+VPC_TAG = "cloudreactor:vpc-id"
+
+DUPLICATE = "InvalidKeyPair.Duplicate"
+NOT_FOUND = "InvalidKeyPair.NotFound"
+
+# While the claim is held, it is read again after pauses growing from FIRST_POLL to MAX_POLL seconds: a holder that
+# only repairs finishes in seconds, and one that builds NAT gateways holds it for minutes.
+FIRST_POLL = 0.25
+MAX_POLL = 5.0
+POLL_GROWTH = 1.5
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def claim_name(network):
+    return CLAIM_PREFIX + network
+
+
+def _timestamp(moment):
+    return moment.strftime(TIME_FORMAT)
+
+
+def _parse_time(text):
+    try:
+        return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def error_code(error):
+    return error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+
+
+class Holder:
+    """A claim as DescribeKeyPairs lists it: who holds it, since and until when, the VPC it recorded."""
+
+    def __init__(self, key_pair):
+        tags = {tag["Key"]: tag["Value"] for tag in key_pair.get("Tags") or []}
+        self.key_pair_id = key_pair["KeyPairId"]
+        self.holder = tags.get(HOLDER_TAG)
+        created = key_pair.get("CreateTime")
+        self.since = _parse_time(tags.get(CLAIMED_AT_TAG)) or (created if isinstance(created, datetime) else None)
+        self.lease_expires = _parse_time(tags.get(LEASE_EXPIRES_TAG))
+        self.vpc_id = tags.get(VPC_TAG)
+
+    def expired(self, now, lease):
+        """True once its lease has run out. Tags set at creation can lag (eventual consistency): a claim without
+        its expiry yet counts from its creation, with this run's lease."""
+        if self.lease_expires is not None:
+            return now >= self.lease_expires
+        return self.since is not None and now >= self.since + timedelta(seconds=lease)
+
+    def as_result(self, waited):
+        return {
+            "key_pair_id": self.key_pair_id,
+            "holder": self.holder or "unknown (its tags are not listed yet)",
+            "since": _timestamp(self.since) if self.since else None,
+            "lease_expires": _timestamp(self.lease_expires) if self.lease_expires else None,
+            "waited": int(waited),
+        }
+
+
+class ClaimHeld(NetworkError):
+    """Another run held the network's claim for the whole wait. ``details["claim_held"]`` says who and since when."""
+
+
+class NetworkClaim:
+    """The claim on network ``network`` for one run.
+
+    ``client``: an EC2 client whose calls take ``aws_retry`` (not the run's model: a claim is not part of the
+    network). ``lease``: seconds after which another run may break this claim if it is still held: longer than any
+    run. ``holder``: who this run is, as other runs will read it.
+    """
+
+    def __init__(self, client, network, *, lease, holder=None, now=None):
+        self.client = client
+        self.network = network
+        self.name = claim_name(network)
+        self.lease = lease
+        self.holder = holder or f"run {uuid.uuid4().hex[:12]} on {socket.gethostname()} pid {os.getpid()}"
+        self._now = now or (lambda: datetime.now(UTC))
+        self.key_pair_id = None  # set while this run holds the claim
+        self.previous_vpc_id = None  # the VPC the last holder seen recorded: where this run must look first
+        self.broken = []  # ids of expired claims this run deleted
+
+    # -- taking ----------------------------------------------------------------------------------------------
+
+    def take(self, timeout, vpc_id=None):
+        """Take the claim, waiting up to ``timeout`` seconds while another run holds it; ``vpc_id``: the network's
+        VPC when this run knows it already. Raises :class:`ClaimHeld` when the wait ends first."""
+        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        pause = FIRST_POLL
+        last_seen = None
+        while True:
+            if self._import(vpc_id):
+                return
+            held = self._held()
+            if held is not None and held.holder == self.holder:
+                # Our own import, carried out although its answer was lost and the request sent again.
+                self.key_pair_id = held.key_pair_id
+                return
+            if held is not None:
+                last_seen = held
+                self.previous_vpc_id = held.vpc_id
+                if held.expired(self._now(), self.lease):
+                    self._break(held)
+                    continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._held_error(last_seen, time.monotonic() - started)
+            # Not listed although its name is taken: it is being created or deleted right now; look again soon.
+            time.sleep(min(pause if held is not None else FIRST_POLL, remaining))
+            pause = min(pause * POLL_GROWTH, MAX_POLL)
+
+    def _import(self, vpc_id):
+        now = self._now()
+        tags = {
+            NETWORK_TAG: self.network,
+            COMPONENT_TAG: COMPONENT,
+            HOLDER_TAG: self.holder,
+            CLAIMED_AT_TAG: _timestamp(now),
+            LEASE_EXPIRES_TAG: _timestamp(now + timedelta(seconds=self.lease)),
+        }
+        if vpc_id:
+            tags[VPC_TAG] = vpc_id
+        try:
+            answer = self.client.import_key_pair(
+                KeyName=self.name,
+                PublicKeyMaterial=CLAIM_PUBLIC_KEY.encode(),
+                TagSpecifications=[
+                    {"ResourceType": "key-pair", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+                ],
+                aws_retry=True,
+            )
+        except ClientError as error:
+            if error_code(error) != DUPLICATE:
+                raise
+            return False
+        self.key_pair_id = answer["KeyPairId"]
+        return True
+
+    def _held(self):
+        """The claim as listed now, or ``None`` when it is not listed (just deleted, or not propagated yet)."""
+        try:
+            pairs = self.client.describe_key_pairs(KeyNames=[self.name], aws_retry=True)["KeyPairs"]
+        except ClientError as error:
+            if error_code(error) != NOT_FOUND:
+                raise
+            return None
+        return Holder(pairs[0]) if pairs else None
+
+    def _break(self, held):
+        """Delete an expired claim by its id: if its holder or another waiter replaced it meanwhile, the new claim
+        has another id and stays."""
+        self.client.delete_key_pair(KeyPairId=held.key_pair_id, aws_retry=True)
+        self.broken.append(held.key_pair_id)
+
+    def _held_error(self, held, waited):
+        if held is None:
+            return ClaimHeld(
+                f"Network {self.network}'s claim (key pair {self.name}) stayed taken for {int(waited)} s but was never "
+                "listed: run again.",
+                claim_held={
+                    "key_pair_id": None,
+                    "holder": None,
+                    "since": None,
+                    "lease_expires": None,
+                    "waited": int(waited),
+                },
+            )
+        info = held.as_result(waited)
+        return ClaimHeld(
+            f"Network {self.network} is being changed by another run ({info['holder']}, since {info['since']}): "
+            f"waited {info['waited']} s for it. Run again once that run has ended. If no run is changing this "
+            f"network (it crashed), its claim expires at {info['lease_expires']} and the next run takes over; to go "
+            f"on at once, delete the claim: aws ec2 delete-key-pair --key-pair-id {held.key_pair_id}",
+            claim_held=info,
+        )
+
+    # -- while held ------------------------------------------------------------------------------------------
+
+    def record_vpc(self, vpc_id):
+        """Keep ``vpc_id`` on the claim, for the run that takes it next."""
+        self.client.create_tags(Resources=[self.key_pair_id], Tags=[{"Key": VPC_TAG, "Value": vpc_id}], aws_retry=True)
+
+    def release(self):
+        """Give the claim back (by its id: a claim that was broken and taken by another run stays theirs)."""
+        if self.key_pair_id is None:
+            return
+        try:
+            self.client.delete_key_pair(KeyPairId=self.key_pair_id, aws_retry=True)
+        finally:
+            self.key_pair_id = None
