@@ -34,7 +34,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 
 try:
     from botocore.exceptions import ClientError
