@@ -17,6 +17,10 @@ NAT_MODEL_NAME = "ec2::nat_gateway"
 #: Control endpoint of the propagation delay (patches/eventual_consistency.py): GET, or POST ``{"seconds": L}``.
 PROPAGATION_DELAY_PATH = "/moto-api/aws-emulator/propagation-delay"
 
+#: Control endpoint of the emulator's clock (aws_emulator/clock.py, patches/eventual_consistency.py): GET, or POST
+#: ``{"action": "hold"}`` (``"resume"``, ``"settle"``, or ``"advance"`` with ``"seconds"``).
+CLOCK_PATH = "/moto-api/aws-emulator/clock"
+
 #: Recording entries of NAT gateway state changes (patches/nat_state_events.py): their method and url.
 NAT_STATE_EVENT_METHOD = "EVENT"
 NAT_STATE_EVENT_URL = "/aws-emulator/nat-gateway-state"
@@ -28,6 +32,7 @@ SECRET_KEY = "testing"
 
 __all__ = [
     "ACCESS_KEY",
+    "CLOCK_PATH",
     "NAT_MODEL_NAME",
     "NAT_STATE_EVENT_METHOD",
     "NAT_STATE_EVENT_URL",

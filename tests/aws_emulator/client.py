@@ -29,6 +29,7 @@ from botocore.config import Config
 
 from aws_emulator import (
     ACCESS_KEY,
+    CLOCK_PATH,
     NAT_MODEL_NAME,
     NAT_STATE_EVENT_METHOD,
     PROPAGATION_DELAY_PATH,
@@ -284,6 +285,24 @@ class Emulator:
         """How many ids created under the propagation delay are still hidden (NotFound, left out of describes); 0
         once a run starting now would see everything made before it."""
         return int(json.loads(self._request("GET", PROPAGATION_DELAY_PATH))["propagating"])
+
+    def hold_clock(self) -> None:
+        """Stop the emulator's clock: a new id stays hidden, a release keeps holding and a NAT gateway in ``time``
+        progression keeps its state until ``advance_clock()``, ``settle_propagation()`` or ``resume_clock()``,
+        however slow the machine."""
+        self._post(CLOCK_PATH, {"action": "hold"})
+
+    def resume_clock(self) -> None:
+        """Let the emulator's clock run with real time again, from where it was held."""
+        self._post(CLOCK_PATH, {"action": "resume"})
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock ``seconds`` on (held or not)."""
+        self._post(CLOCK_PATH, {"action": "advance", "seconds": seconds})
+
+    def settle_propagation(self) -> None:
+        """Move the emulator's clock on to when everything created or released so far is through (held or not)."""
+        self._post(CLOCK_PATH, {"action": "settle"})
 
     def _set_transition(self, transition: dict[str, Any]) -> None:
         self._post(

@@ -1,7 +1,8 @@
 """Proofs for the eventual_consistency patch: new ids invisible for a while, releases holding their VPC for a while.
 
-Each test waits for the delay by polling until the answer changes (bounded by ``POLL_TIMEOUT``); nothing asserts
-how fast the emulator is.
+A test whose next calls must land inside the window holds the propagation clock first (``aws.hold_clock()``):
+the window then stays open until the test resumes the clock, however slow the machine. Each test then waits for the
+delay by polling until the answer changes (bounded by ``POLL_TIMEOUT``); nothing asserts how fast the emulator is.
 """
 
 import json
@@ -17,19 +18,15 @@ from types import SimpleNamespace
 import pytest
 from botocore.exceptions import ClientError
 
-from aws_emulator import PROPAGATION_DELAY_PATH
+from aws_emulator import CLOCK_PATH, PROPAGATION_DELAY_PATH
 from aws_emulator.client import Emulator, EmulatorError
 
 TESTS_DIR = Path(__file__).resolve().parent.parent
 POLL_TIMEOUT = 30.0
 POLL_INTERVAL = 0.05
-# Long enough that the few calls a test makes right after a create or a release fall inside the window, even on a
-# loaded machine; the tests wait them out by polling.
+# The calls inside a window run with the propagation clock held; these are how long the window lasts once it runs.
 NEW_ID_DELAY = 1.0
-# test_new_id_answers_not_found_when_named makes up to five calls that must all land before the new id shows: a
-# window wide enough for them on a loaded machine (a 1 s window was missed with 4 test workers on 2 CPUs).
-SEVERAL_CALLS_DELAY = 3.0
-RELEASE_DELAY = 2.0
+RELEASE_DELAY = 1.0
 DEFAULT_ROUTE = "0.0.0.0/0"
 HTTPS_OUT = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}
 
@@ -265,23 +262,27 @@ NOT_FOUND_CASES = {
 def test_new_id_answers_not_found_when_named(aws, ec2, kind):
     create, calls = NOT_FOUND_CASES[kind]
     net = build_network(ec2)
-    aws.set_propagation_delay(SEVERAL_CALLS_DELAY)
+    aws.set_propagation_delay(NEW_ID_DELAY)
+    aws.hold_clock()
 
     new = create(ec2, net)
 
     for call, code in calls:
         assert error_code(lambda call=call: call(ec2, net, new)) == code
+    aws.resume_clock()
     last_call, last_code = calls[-1]
     eventually(lambda: last_call(ec2, net, new), retry_on=last_code)
 
 
 @pytest.mark.parametrize("propagation_delay", [NEW_ID_DELAY], indirect=True)
-def test_new_id_answers_like_an_unknown_id(propagation_delay, ec2):
+def test_new_id_answers_like_an_unknown_id(propagation_delay, aws, ec2):
+    aws.hold_clock()
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     new = error_of(lambda: ec2.describe_vpcs(VpcIds=[vpc]))
     unknown = error_of(lambda: ec2.describe_vpcs(VpcIds=["vpc-0123456789abcdef0"]))
     assert new["Code"] == unknown["Code"] == "InvalidVpcID.NotFound"
     assert vpc in new["Message"]
+    aws.resume_clock()
     eventually(lambda: ec2.describe_vpcs(VpcIds=[vpc]), retry_on="InvalidVpcID.NotFound")
 
 
@@ -368,16 +369,19 @@ def test_describes_leave_new_resources_out(aws, ec2, kind):
     tag_filter = {"Name": "key", "Values": ["Name"]} if kind == "tags" else {"Name": "tag:Name", "Values": ["new"]}
     tagged = {"Filters": [tag_filter]}
     aws.set_propagation_delay(NEW_ID_DELAY)
+    aws.hold_clock()
 
     new = create(ec2, net)
 
     assert new not in listed(ec2, {})
     assert new not in listed(ec2, tagged)
+    aws.resume_clock()
     poll_until(lambda: new in listed(ec2, {}))
     assert new in listed(ec2, tagged)
 
 
-def test_new_vpc_hides_its_default_group_and_main_table(propagation_delay, ec2):
+def test_new_vpc_hides_its_default_group_and_main_table(propagation_delay, aws, ec2):
+    aws.hold_clock()
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
 
@@ -387,6 +391,7 @@ def test_new_vpc_hides_its_default_group_and_main_table(propagation_delay, ec2):
     assert main_tables() == []
     assert ec2.describe_route_tables(Filters=in_vpc)["RouteTables"] == []
     assert ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"] == []
+    aws.resume_clock()
     poll_until(lambda: len(main_tables()) == 1)
     assert len(ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]) == 1
 
@@ -434,6 +439,7 @@ def tear_down(ec2, net, retry_on="DependencyViolation"):
 
 def test_deleted_nat_gateway_holds_subnet_gateway_and_vpc(aws, ec2, nat_network):
     aws.set_propagation_delay(RELEASE_DELAY)
+    aws.hold_clock()
     aws.set_nat_transition("manual", times=2)
 
     ec2.delete_nat_gateway(NatGatewayId=nat_network.nat)
@@ -443,6 +449,7 @@ def test_deleted_nat_gateway_holds_subnet_gateway_and_vpc(aws, ec2, nat_network)
     poll_until(lambda: nat_state(ec2, nat_network.nat) == "deleted")
     assert_held(ec2, nat_network)  # after deleted: held for the delay
     ec2.delete_subnet(SubnetId=nat_network.private)  # a subnet without the NAT is free
+    aws.resume_clock()
     tear_down(ec2, nat_network)
 
 
@@ -453,6 +460,7 @@ def test_released_address_holds_the_vpc(aws, ec2, release):
         eni = ec2.create_network_interface(SubnetId=net.public)["NetworkInterface"]["NetworkInterfaceId"]
         association = ec2.associate_address(AllocationId=net.allocation, NetworkInterfaceId=eni)["AssociationId"]
         aws.set_propagation_delay(RELEASE_DELAY)
+        aws.hold_clock()
         ec2.disassociate_address(AssociationId=association)
         ec2.delete_network_interface(NetworkInterfaceId=eni)
     else:
@@ -460,6 +468,7 @@ def test_released_address_holds_the_vpc(aws, ec2, release):
         ec2.delete_nat_gateway(NatGatewayId=net.nat)
         assert nat_state(ec2, net.nat) == "deleted"
         aws.set_propagation_delay(RELEASE_DELAY)
+        aws.hold_clock()
         ec2.release_address(AllocationId=net.allocation)
 
     assert error_code(lambda: ec2.detach_internet_gateway(InternetGatewayId=net.igw, VpcId=net.vpc)) == (
@@ -467,6 +476,7 @@ def test_released_address_holds_the_vpc(aws, ec2, release):
     )
     assert error_code(lambda: ec2.delete_vpc(VpcId=net.vpc)) == "DependencyViolation"
     ec2.delete_subnet(SubnetId=net.public)  # addresses hold the VPC, not its subnets
+    aws.resume_clock()
     eventually(
         lambda: ec2.detach_internet_gateway(InternetGatewayId=net.igw, VpcId=net.vpc), retry_on="DependencyViolation"
     )
@@ -516,9 +526,11 @@ def test_propagation_delay_fixture(propagation_delay, aws):
 
 @pytest.mark.parametrize("propagation_delay", [NEW_ID_DELAY], indirect=True)
 def test_propagating_counts_the_ids_still_hidden(propagation_delay, aws, ec2):
+    aws.hold_clock()
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     ec2.create_internet_gateway()
     assert aws.propagating() == 2
+    aws.resume_clock()
     poll_until(lambda: aws.propagating() == 0)
     # Nothing is hidden any more: the count is the emulator's answers, not a clock of its own.
     assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
@@ -526,6 +538,60 @@ def test_propagating_counts_the_ids_still_hidden(propagation_delay, aws, ec2):
     aws.set_propagation_delay(0)
     ec2.create_vpc(CidrBlock="10.1.0.0/16")
     assert aws.propagating() == 0  # strongly consistent: nothing to wait for
+
+
+def _clock(aws, payload=None):
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(f"{aws.endpoint_url}{CLOCK_PATH}", data=data)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.parametrize("propagation_delay", [NEW_ID_DELAY], indirect=True)
+def test_held_clock_keeps_the_window_open_until_the_test_moves_it(propagation_delay, aws, ec2):
+    aws.hold_clock()
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    aws.advance_clock(NEW_ID_DELAY / 2)
+    # However long the machine takes from here, the held clock has moved half the window: the VPC stays hidden.
+    assert error_code(lambda: ec2.describe_vpcs(VpcIds=[vpc])) == "InvalidVpcID.NotFound"
+    aws.advance_clock(NEW_ID_DELAY)
+    assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]  # held: hidden for good
+    assert _clock(aws) == {"held": True, "propagating": 1}
+    aws.settle_propagation()
+    assert _clock(aws) == {"held": True, "propagating": 0}
+    assert ec2.describe_internet_gateways(InternetGatewayIds=[igw])["InternetGateways"]
+
+    aws.resume_clock()
+    assert _clock(aws) == {"held": False, "propagating": 0}
+    aws.hold_clock()
+    aws.set_propagation_delay(NEW_ID_DELAY)  # a new delay starts with the clock running, as does a reset
+    assert _clock(aws)["held"] is False
+
+
+def test_settle_frees_released_addresses_but_not_a_nat_gateway_still_deleting(aws, ec2, nat_network):
+    aws.set_propagation_delay(RELEASE_DELAY)
+    aws.hold_clock()
+    aws.set_nat_transition("manual", times=2)
+    ec2.delete_nat_gateway(NatGatewayId=nat_network.nat)
+    assert nat_state(ec2, nat_network.nat) == "deleting"
+
+    aws.settle_propagation()
+    assert_held(ec2, nat_network)  # still deleting: AWS has not started releasing its interface
+    poll_until(lambda: nat_state(ec2, nat_network.nat) == "deleted")
+    assert_held(ec2, nat_network)
+    aws.settle_propagation()
+    ec2.delete_subnet(SubnetId=nat_network.public)
+    tear_down(ec2, nat_network, retry_on=None)  # nothing is held any more, and the clock has not moved on its own
+
+
+def test_clock_control_refuses_what_it_does_not_know(aws):
+    for bad in ({"action": "stop"}, {"action": "advance", "seconds": -1}, {"action": "advance", "seconds": "x"}, {}):
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            _clock(aws, bad)
+        assert excinfo.value.code == 400
+    assert _clock(aws) == {"held": False, "propagating": 0}
 
 
 def test_launcher_delay_is_what_reset_restores():

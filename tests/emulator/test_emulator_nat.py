@@ -112,8 +112,10 @@ def test_manual_progression_pending_for_n_minus_1_describes(aws, ec2):
 def test_time_progression(aws, ec2):
     aws.set_nat_transition("time", seconds=1)
     net = build_network(ec2)
+    aws.hold_clock()  # however long the describe takes to come, the NAT is a second away from available
     nat_id, _ = create_nat(ec2, net.public)
     assert nat_state(ec2, nat_id) == "pending"
+    aws.resume_clock()
     ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=[nat_id], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
     assert nat_state(ec2, nat_id) == "available"
 

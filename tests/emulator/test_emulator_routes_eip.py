@@ -134,9 +134,11 @@ def test_eip_disassociated_after_nat_deleted(ec2, nat_network):
 
 def test_eip_disassociated_when_time_based_deletion_completes(aws, ec2, nat_network):
     aws.set_nat_transition("time", seconds=1)
+    aws.hold_clock()  # the NAT stays deleting until the clock runs again, however slow the machine
     ec2.delete_nat_gateway(NatGatewayId=nat_network.nat)
     assert nat_state(ec2, nat_network.nat) == "deleting"
     assert address(ec2, nat_network.allocation).get("AssociationId")
+    aws.resume_clock()
     ec2.get_waiter("nat_gateway_deleted").wait(
         NatGatewayIds=[nat_network.nat], WaiterConfig={"Delay": 1, "MaxAttempts": 10}
     )

@@ -20,6 +20,11 @@ to moto. With L > 0, for the L seconds after a create answers:
 A NAT gateway deleted while L > 0 holds its subnet and VPC until L seconds after it reaches ``deleted`` (the
 ``nat_lifecycle`` patch decides when); an address released or disassociated holds its VPC for L seconds.
 
+The L seconds are counted on the emulator's clock (``aws_emulator.clock``), which this patch lets tests steer:
+``POST /moto-api/aws-emulator/clock`` with ``{"action": "hold"}``, ``"resume"``, ``"advance"`` (and ``"seconds"``),
+or ``"settle"``, which moves it on to the moment everything created or released so far is through (a NAT gateway
+still deleting keeps holding). Setting the delay, or a reset, lets a held clock run again.
+
 The refusals are raised where moto calls the action, so moto records and serializes them like its own errors.
 """
 
@@ -27,7 +32,6 @@ import json
 import math
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,10 +43,24 @@ from moto.ec2.responses import EC2Response
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_api._internal.models import MotoAPIBackend
 
-from aws_emulator import PROPAGATION_DELAY_PATH
+from aws_emulator import CLOCK_PATH, PROPAGATION_DELAY_PATH
+from aws_emulator.clock import CLOCK
 
 from . import nat_lifecycle
 from .not_found_errors import InvalidNatGatewayIdNotFoundError, NatGatewayNotFoundError
+
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_consistency.py::test_new_id_answers_not_found_when_named",
+    "test_emulator_consistency.py::test_new_id_answers_like_an_unknown_id",
+    "test_emulator_consistency.py::test_describes_leave_new_resources_out",
+    "test_emulator_consistency.py::test_new_vpc_hides_its_default_group_and_main_table",
+    "test_emulator_consistency.py::test_deleted_nat_gateway_holds_subnet_gateway_and_vpc",
+    "test_emulator_consistency.py::test_released_address_holds_the_vpc",
+    "test_emulator_consistency.py::test_propagating_counts_the_ids_still_hidden",
+    "test_emulator_consistency.py::test_held_clock_keeps_the_window_open_until_the_test_moves_it",
+    "test_emulator_consistency.py::test_settle_frees_released_addresses_but_not_a_nat_gateway_still_deleting",
+)
 
 #: create action -> (answer key holding the new resource or its id, the NotFound error for that id)
 _CREATES: dict[str, tuple[str, Callable[[str], Exception]]] = {
@@ -104,6 +122,16 @@ class _Propagation:
             self.created.clear()
             self.nat_releases.clear()
             self.vpcs_releasing.clear()
+            CLOCK.resume()
+
+    def settle(self) -> None:
+        """Move the clock to the moment the last id created, and the last release started, are through."""
+        with self.lock:
+            deadlines = [visible_at for visible_at, _error in self.created.values()]
+            deadlines += [release.until for release in self.nat_releases.values() if release.until is not None]
+            deadlines += self.vpcs_releasing.values()
+            now = CLOCK.now()
+            CLOCK.advance(max([now, *deadlines]) - now)
 
     def hidden_at(self, now: float) -> dict[str, Callable[[str], Exception]]:
         """The ids not yet visible at ``now``, with their NotFound errors."""
@@ -161,7 +189,7 @@ def _start_nat_release_window(nat: NatGateway, old_state: str, new_state: str) -
     with _state.lock:
         release = _state.nat_releases.get(nat.id)
         if release is not None and new_state == "deleted" and release.until is None:
-            release.until = time.monotonic() + _state.delay
+            release.until = CLOCK.now() + _state.delay
 
 
 def _releasing(backend: Any, now: float, *, subnet_id: str | None = None, vpc_id: str | None = None) -> bool:
@@ -231,7 +259,7 @@ def _wrap_call_action(original: Callable[[EC2Response], Any]) -> Callable[[EC2Re
         handler = getattr(self, method_name, None)
         if handler is None:
             return original(self)  # moto answers unknown actions itself
-        now = time.monotonic()
+        now = CLOCK.now()
         hidden = _state.hidden_at(now)
         refusal = next(
             (_not_found(action, rid, hidden[rid]) for rid in _named_ids(self.querystring) if rid in hidden), None
@@ -261,7 +289,7 @@ def _after(
     hidden: dict[str, Callable[[str], Exception]],
     address_vpc: str | None,
 ) -> None:
-    answered = time.monotonic()
+    answered = CLOCK.now()
     if action in _CREATES:
         key, error = _CREATES[action]
         with _state.lock:
@@ -299,7 +327,34 @@ def propagation_delay_response(request: Any, full_url: str, headers: Any) -> tup
         if not math.isfinite(seconds) or seconds < 0:
             return 400, {}, json.dumps({"Error": "seconds must be a finite number >= 0"})
         _state.restart(seconds)
-    return 200, {}, json.dumps({"seconds": _state.delay, "propagating": len(_state.hidden_at(time.monotonic()))})
+    return 200, {}, json.dumps({"seconds": _state.delay, "propagating": _propagating()})
+
+
+def _propagating() -> int:
+    with _state.lock:
+        return len(_state.hidden_at(CLOCK.now()))
+
+
+def clock_response(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """``GET`` -> ``{"held": bool, "propagating": N}``; ``POST {"action": "hold" | "resume" | "settle"}`` or
+    ``{"action": "advance", "seconds": S}`` steers the emulator's clock, then answers the same."""
+    if request.method == "POST":
+        try:
+            command = json.loads(request.data or b"{}")
+            action = command["action"]
+            seconds = float(command.get("seconds", 0))
+        except (KeyError, TypeError, ValueError):
+            action, seconds = None, 0.0
+        if action not in ("hold", "resume", "settle", "advance") or not math.isfinite(seconds) or seconds < 0:
+            error = 'expected {"action": "hold" | "resume" | "settle" | "advance"}, and for advance "seconds": >= 0'
+            return 400, {}, json.dumps({"Error": error})
+        if action == "settle":
+            _state.settle()
+        elif action == "advance":
+            CLOCK.advance(seconds)
+        else:
+            getattr(CLOCK, action)()
+    return 200, {}, json.dumps({"held": CLOCK.held, "propagating": _propagating()})
 
 
 def _wrap_reset(original: Callable[[MotoAPIBackend], None]) -> Callable[[MotoAPIBackend], None]:
@@ -318,4 +373,5 @@ def apply() -> None:
     EC2Response.call_action = _wrap_call_action(EC2Response.call_action)  # type: ignore[method-assign]
     MotoAPIBackend.reset = _wrap_reset(MotoAPIBackend.reset)  # type: ignore[method-assign]
     moto_api_urls.url_paths["{0}" + PROPAGATION_DELAY_PATH] = propagation_delay_response
+    moto_api_urls.url_paths["{0}" + CLOCK_PATH] = clock_response
     setattr(EC2Response, _PATCHED_FLAG, True)

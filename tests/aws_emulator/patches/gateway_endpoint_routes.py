@@ -17,6 +17,13 @@ from typing import Any
 
 from moto.ec2.models.vpcs import VPCBackend
 
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_gateway_endpoint.py::test_modify_add_route_table_adds_the_route",
+    "test_emulator_gateway_endpoint.py::test_modify_remove_route_table_removes_the_route",
+    "test_emulator_gateway_endpoint.py::test_modify_add_of_an_associated_table_keeps_one_route",
+)
+
 _PATCHED_FLAG = "_aws_emulator_gateway_endpoint_routes_patched"
 
 

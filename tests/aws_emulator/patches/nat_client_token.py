@@ -18,6 +18,12 @@ from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
 from moto.ec2.responses.nat_gateways import NatGateways
 from moto.ec2.utils import add_tag_specification
 
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_nat.py::test_client_token_is_idempotent",
+    "test_emulator_nat.py::test_client_token_reused_with_other_parameters_is_refused",
+)
+
 _PATCHED_FLAG = "_aws_emulator_client_token_patched"
 _TOKENS_ATTR = "_aws_emulator_nat_client_tokens"
 

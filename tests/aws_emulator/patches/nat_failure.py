@@ -18,6 +18,13 @@ from moto.ec2.models.nat_gateways import NatGateway
 
 from . import nat_lifecycle
 
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_nat.py::test_nat_without_internet_gateway_fails",
+    "test_emulator_nat.py::test_available_waiter_fails_at_once_on_failed_nat",
+    "test_emulator_nat.py::test_nat_failure_follows_effective_route_table",
+)
+
 FAILURE_CODE = "Gateway.NotAttached"
 
 

@@ -8,7 +8,8 @@ How: every ``NatGateway`` gets a ``NatGatewayLifecycle`` (moto's ``ManagedState`
 name ``ec2::nat_gateway``. Its speed is set with the standard moto API
 ``POST /moto-api/state-manager/set-transition``: ``{"progression": "immediate"}`` (the registered default),
 ``{"progression": "manual", "times": N}`` (the N-th DescribeNatGateways that includes the NAT shows the next state),
-or ``{"progression": "time", "seconds": N}``.
+or ``{"progression": "time", "seconds": N}``, timed on the emulator's clock (``aws_emulator.clock``) instead of
+moto's wall clock, so that a test holding the clock keeps a NAT in its state however slow the machine.
 
 * ``NatGateway.state`` reads the lifecycle. Reading never counts as a describe: only the DescribeNatGateways
   request handler calls ``advance()`` (once per NAT it selects), so internal reads (route blackhole state, EIP
@@ -23,7 +24,6 @@ Other patches plug in through ``FAILURE_CHECKS`` (decide at creation that a NAT 
 """
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -36,6 +36,18 @@ from moto.moto_api import state_manager
 from moto.moto_api._internal.managed_state_model import ManagedState
 
 from aws_emulator import NAT_MODEL_NAME
+from aws_emulator.clock import CLOCK
+
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_nat.py::test_create_reports_pending_and_immediate_progression_is_available",
+    "test_emulator_nat.py::test_manual_progression_pending_for_n_minus_1_describes",
+    "test_emulator_nat.py::test_time_progression",
+    "test_emulator_nat.py::test_deleting_then_deleted_and_record_kept",
+    "test_emulator_nat.py::test_state_filter_uses_lifecycle_and_counts_as_describe",
+    "test_emulator_nat.py::test_internal_reads_do_not_advance_the_lifecycle",
+    "test_emulator_nat.py::test_nat_waiter_really_waits_while_pending",
+)
 
 DEFAULT_TRANSITION: dict[str, Any] = {"progression": "immediate"}
 
@@ -69,11 +81,20 @@ class NatGatewayLifecycle(ManagedState):
         super().__init__(NAT_MODEL_NAME, [("pending", settled), ("deleting", "deleted")])
         self.nat = nat
         self.failure = failure
+        self._progressed_at = CLOCK.now()
 
     @property  # type: ignore[override]
     def status(self) -> str | None:
         before = self._status
-        after = ManagedState.status.fget(self)  # type: ignore[attr-defined]
+        transition = state_manager.get_transition(self.model_name)
+        if transition["progression"] == "time":
+            # moto's own "time" progression, on the emulator's clock
+            if CLOCK.now() > self._progressed_at + transition["seconds"]:
+                self._status = self._get_next_status(previous=self._status)
+                self._progressed_at = CLOCK.now()
+            after = self._status
+        else:
+            after = ManagedState.status.fget(self)  # type: ignore[attr-defined]
         if after != before:
             for hook in list(TRANSITION_HOOKS):
                 hook(self.nat, before, after)
@@ -86,7 +107,7 @@ class NatGatewayLifecycle(ManagedState):
     def start_deleting(self) -> None:
         self._status = "deleting"
         self._tick = 0
-        self._time_progressed = datetime.now()
+        self._progressed_at = CLOCK.now()
 
 
 def lifecycle_of(nat: NatGateway) -> NatGatewayLifecycle:

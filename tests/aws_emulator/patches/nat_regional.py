@@ -59,6 +59,23 @@ from moto.ec2.utils import add_tag_specification, random_eni_id, random_nat_gate
 
 from . import nat_client_token, nat_eip_release, nat_lifecycle
 
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_regional_nat.py::test_regional_nat_is_created_in_a_vpc_with_its_describe_fields",
+    "test_emulator_regional_nat.py::test_zonal_nat_reports_zonal_availability_mode",
+    "test_emulator_regional_nat.py::test_create_is_validated_like_aws",
+    "test_emulator_regional_nat.py::test_manual_addresses_are_validated",
+    "test_emulator_regional_nat.py::test_vpc_without_internet_gateway_fails_gateway_not_attached",
+    "test_emulator_regional_nat.py::test_its_route_table_sends_0_0_0_0_to_the_internet_gateway",
+    "test_emulator_regional_nat.py::test_automatic_mode_has_an_address_in_each_zone_with_a_workload",
+    "test_emulator_regional_nat.py::test_manual_mode_uses_the_given_addresses_per_zone",
+    "test_emulator_regional_nat.py::test_manual_address_already_in_use_fails_the_nat",
+    "test_emulator_regional_nat.py::test_deletion_keeps_manual_addresses_and_releases_automatic_ones",
+    "test_emulator_regional_nat.py::test_routes_to_it_and_blackhole_after_deletion",
+    "test_emulator_regional_nat.py::test_describe_filters",
+    "test_emulator_regional_nat.py::test_client_token_is_idempotent",
+)
+
 REGIONAL = "regional"
 ZONAL = "zonal"
 _PATCHED_FLAG = "_aws_emulator_regional_patched"

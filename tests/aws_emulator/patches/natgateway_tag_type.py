@@ -12,6 +12,12 @@ the same dict). ``EC2_RESOURCE_TO_PREFIX["nat-gateway"]`` stays ``"nat"``, so ``
 
 from moto.ec2 import utils as ec2_utils
 
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_nat.py::test_describe_tags_reports_natgateway_resource_type",
+    "test_emulator_nat.py::test_amazon_aws_tag_comparison_sees_nat_tags",
+)
+
 AWS_RESOURCE_TYPE = "natgateway"
 NAT_PREFIX = "nat"
 

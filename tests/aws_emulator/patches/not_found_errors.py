@@ -17,6 +17,15 @@ from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models.nat_gateways import NatGatewayBackend
 from moto.ec2.models.route_tables import RouteBackend
 
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_nat.py::test_describe_unknown_nat_is_not_found",
+    "test_emulator_nat.py::test_delete_unknown_nat_is_not_found",
+    "test_emulator_nat.py::test_create_route_to_unknown_nat_is_not_found",
+    "test_emulator_nat.py::test_replace_route_to_unknown_nat_is_not_found",
+    "test_emulator_nat.py::test_deleted_nat_is_still_known",
+)
+
 _PATCHED_FLAG = "_aws_emulator_not_found_patched"
 
 

@@ -15,6 +15,15 @@ from moto.ec2.models.route_tables import Route
 
 from . import nat_lifecycle
 
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_routes_eip.py::test_route_to_deleted_nat_is_blackhole",
+    "test_emulator_routes_eip.py::test_route_to_deleting_nat_is_blackhole_without_advancing_it",
+    "test_emulator_routes_eip.py::test_route_to_failed_nat_is_blackhole",
+    "test_emulator_routes_eip.py::test_route_to_detached_igw_is_blackhole",
+    "test_emulator_routes_eip.py::test_route_to_deleted_igw_is_blackhole",
+)
+
 _PATCHED_FLAG = "_aws_emulator_blackhole_patched"
 
 

@@ -11,6 +11,9 @@ from typing import Any
 
 from moto.ec2.models.route_tables import RouteTable
 
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = ("test_emulator_routes_eip.py::test_route_state_filter",)
+
 _PATCHED_FLAG = "_aws_emulator_route_state_filter_patched"
 
 

@@ -18,6 +18,12 @@ from moto.ec2.models.vpcs import VPCBackend
 
 from .nat_client_token import IdempotentParameterMismatchError
 
+#: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
+PROOFS = (
+    "test_emulator_gateway_endpoint.py::test_client_token_returns_the_same_endpoint",
+    "test_emulator_gateway_endpoint.py::test_client_token_with_other_parameters_is_a_mismatch",
+)
+
 _PATCHED_FLAG = "_aws_emulator_vpc_endpoint_client_token_patched"
 _TOKENS_ATTR = "_aws_emulator_vpc_endpoint_client_tokens"
 #: The request parameters that make two creates the same create.
