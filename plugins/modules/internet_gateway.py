@@ -120,10 +120,8 @@ deleted_internet_gateway_ids:
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.internet_gateway import (
-    InternetGatewayManager,
-    check_options,
-)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import internet_gateway
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import module_scope
 
 
 def main():
@@ -135,19 +133,9 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = network_module(argument_spec)
-    params = module.params
     with reported_errors(module):
-        check_options(params)
-        manager = InternetGatewayManager(
-            ec2_client(module),
-            vpc_id=params["vpc_id"],
-            network=params["network_name"],
-            user_tags=params["tags"],
-            purge_tags=params["purge_tags"],
-            check_mode=module.check_mode,
-            warn=module.warn,
-        )
-        outcome = manager.present() if params["state"] == "present" else manager.absent()
+        internet_gateway.check_options(module.params)
+        outcome = internet_gateway.reconcile(module_scope(module, ec2_client(module)), module.params["state"])
         exit_with(module, outcome.result())
 
 

@@ -196,7 +196,8 @@ actions:
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import manage_route_table
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import route_table
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import module_scope
 
 
 def main():
@@ -215,8 +216,9 @@ def main():
     )
     module = network_module(argument_spec, mutually_exclusive=[("internet_gateway_id", "nat_gateway_id")])
     with reported_errors(module):
-        result = manage_route_table(ec2_client(module), module.params, module.check_mode, module.warn)
-        exit_with(module, result)
+        table = route_table.desired(module.params)
+        outcome = route_table.reconcile(module_scope(module, ec2_client(module)), table, module.params["state"])
+        exit_with(module, outcome.result(actions=outcome.actions))
 
 
 if __name__ == "__main__":

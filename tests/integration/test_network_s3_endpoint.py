@@ -9,7 +9,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from support.module_runner import run_module
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.s3_endpoint import S3EndpointManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import s3_endpoint
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Scope
 
 NETWORK = "s3ep"
 S3 = "com.amazonaws.us-east-1.s3"
@@ -169,8 +170,7 @@ def test_a_create_ec2_does_not_list_yet_is_not_made_twice(aws, ec2):
 
     def present():
         client = RetryingBotoClientWrapper(aws.boto3_client("ec2"), AWS_RETRY)
-        manager = S3EndpointManager(client, vpc_id=vpc_id, network=NETWORK, route_table_ids=[table_id], warn=print)
-        return manager.present()
+        return s3_endpoint.reconcile(Scope(client, NETWORK, warn=print, vpc_id=vpc_id), PRESENT, [table_id])
 
     first = present()
     assert first.changed and aws.propagating() == 1

@@ -1,4 +1,4 @@
-"""security_group.SecurityGroupManager against the emulator: one TCP egress rule, ingress exactly as given, never a
+"""security_group.reconcile against the emulator: one TCP egress rule, ingress exactly as given, never a
 foreign group taken over; and check_ingress_rules' validation of the ``rules`` format."""
 
 import pytest
@@ -6,9 +6,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import security_group
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Scope
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import (
     NEW_GROUP,
-    SecurityGroupManager,
     check_ingress_rules,
 )
 
@@ -30,18 +31,23 @@ def client(aws):
     return RetryingBotoClientWrapper(aws.boto3_client("ec2"), AWS_RETRY)
 
 
-def ensure(client, vpc_id, **overrides):
-    kwargs = dict(
+def ensure(client, vpc_id, *, user_tags=None, purge_tags=True, check_mode=False, **desired):
+    scope = Scope(
+        client,
+        NETWORK,
+        warn=print,
         vpc_id=vpc_id,
-        network=NETWORK,
-        name=NAME,
-        description=f"ECS Fargate tasks of network {NETWORK} (outbound TCP only)",
-        ingress=[],
-        user_tags={"team": "platform"},
-        check_mode=False,
+        tags=user_tags or {"team": "platform"},
+        purge_tags=purge_tags,
+        check_mode=check_mode,
     )
-    kwargs.update(overrides)
-    return SecurityGroupManager(client, **kwargs).present().result()
+    desired = {
+        "name": NAME,
+        "description": f"ECS Fargate tasks of network {NETWORK} (outbound TCP only)",
+        "ingress": [],
+        **desired,
+    }
+    return security_group.reconcile(scope, PRESENT, **desired).result()
 
 
 def described(ec2, group_id):

@@ -15,8 +15,8 @@ from support.network_shape import one_network_counts, region_counts, wait_until_
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters import poll_until
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import SecurityGroupManager
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import SubnetManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import security_group, subnets
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Scope
 
 NETWORK = "eventual"
 ZONES = 2
@@ -113,9 +113,8 @@ def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_use
         TagSpecifications=[{"ResourceType": "subnet", "Tags": _our_tags("subnet-public", az="us-east-1a")}],
     )["Subnet"]["SubnetId"]
 
-    group = SecurityGroupManager(
-        client, vpc_id=vpc_id, network=NETWORK, name=f"{NETWORK}-tasks", description="this run's"
-    ).present()
+    scope = Scope(client, NETWORK, warn=print, vpc_id=vpc_id)
+    group = security_group.reconcile(scope, PRESENT, name=f"{NETWORK}-tasks", description="this run's")
     plan = [
         {
             "zone": "us-east-1a",
@@ -125,10 +124,10 @@ def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_use
             "private_cidr": None,
         }
     ]
-    subnets = SubnetManager(client, vpc_id=vpc_id, network=NETWORK, plan=plan).present()
+    made = subnets.reconcile(scope, PRESENT, plan)
 
     assert group.data["group_id"] == earlier_group
-    assert subnets.data["public"] == [earlier_subnet]
+    assert made.data["public"] == [earlier_subnet]
     aws.set_propagation_delay(0)
     groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
     assert sorted(group["GroupName"] for group in groups) == ["default", f"{NETWORK}-tasks"]

@@ -39,25 +39,27 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing im
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import check_network_name
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.network_layout import plan_network
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.internet_gateway import InternetGatewayManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
+    internet_gateway,
+    route_table,
+    s3_endpoint,
+    security_group,
+    subnets,
+    vpc,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway_wait import pending_nat_gateways
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.regional_nat_gateway import (
     RegionalNatGatewayManager,
     zone_addresses,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import (
-    RouteTableManager,
-    our_tables,
-)
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.s3_endpoint import S3EndpointManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTable, our_tables
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import ABSENT, PRESENT, Scope
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import (
-    SecurityGroupManager,
     check_ingress_rules,
     refuse_taken_name,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import SubnetManager, check_cidrs_kept
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import VpcManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import check_cidrs_kept
 
 NAT_MODES = ("per_az", "single", "regional", "none")
 
@@ -137,6 +139,15 @@ class NetworkConverge:
         self.check_mode = check_mode
         self.warn = warn
         self.network = params["network_name"]
+        # Every step's scope: the VPC's id is added once it is known.
+        self.scope = Scope(
+            client=self.client,
+            network=self.network,
+            warn=warn,
+            tags=params["tags"],
+            purge_tags=params["purge_tags"],
+            check_mode=check_mode,
+        )
         self.user_tags = params["tags"]
         self.purge_tags = params["purge_tags"]
         self.private = params["nat_gateways"] != "none"
@@ -154,7 +165,7 @@ class NetworkConverge:
         vpc_id = layout["vpc_id"]
         if vpc_id:
             prime(self.client, vpc_id)
-            refuse_taken_name(self.client, vpc_id=vpc_id, network=self.network, name=self.security_group_name)
+            refuse_taken_name(self.scope.in_vpc(vpc_id), self.security_group_name)
         subnets_by_id = self._our_subnets(layout)
         check_cidrs_kept(layout["subnets"], subnets_by_id)
 
@@ -207,44 +218,15 @@ class NetworkConverge:
     def _vpc(self, layout):
         if self.params["vpc_id"]:
             return layout["vpc_id"]  # adopted: read, never changed
-        vpc = None
-        if layout["vpc_id"]:
-            vpc = self.client.describe_vpcs(VpcIds=[layout["vpc_id"]], aws_retry=True)["Vpcs"][0]
-        manager = VpcManager(
-            self.client,
-            network=self.network,
-            vpc=vpc,
-            cidr=layout["vpc_cidr"],
-            user_tags=self.user_tags,
-            purge_tags=self.purge_tags,
-            check_mode=self.check_mode,
-        )
-        return self._take("vpc", manager.present())["vpc_id"]
+        outcome = vpc.reconcile(self.scope.in_vpc(layout["vpc_id"]), PRESENT, cidr=layout["vpc_cidr"])
+        return self._take("vpc", outcome)["vpc_id"]
 
     def _subnets(self, vpc_id, layout, subnets_by_id):
-        manager = SubnetManager(
-            self.client,
-            vpc_id=vpc_id,
-            network=self.network,
-            plan=layout["subnets"],
-            existing=subnets_by_id,
-            user_tags=self.user_tags,
-            purge_tags=self.purge_tags,
-            check_mode=self.check_mode,
-        )
-        return self._take("subnets", manager.present())
+        outcome = subnets.reconcile(self.scope.in_vpc(vpc_id), PRESENT, layout["subnets"], subnets_by_id)
+        return self._take("subnets", outcome)
 
     def _internet_gateway(self, vpc_id):
-        manager = InternetGatewayManager(
-            self.client,
-            vpc_id=vpc_id,
-            network=self.network,
-            user_tags=self.user_tags,
-            purge_tags=self.purge_tags,
-            check_mode=self.check_mode,
-            warn=self.warn,
-        )
-        igw = self._take("internet_gateway", manager.present())
+        igw = self._take("internet_gateway", internet_gateway.reconcile(self.scope.in_vpc(vpc_id), PRESENT))
         return igw["internet_gateway_id"], igw["action"]
 
     def _private_side(self, vpc_id, layout, subnet_ids):
@@ -391,52 +373,32 @@ class NetworkConverge:
     def _route_table(
         self, vpc_id, name, subnet_ids, *, internet_gateway_id=None, nat_gateway_id=None, planned_nat_gateway=None
     ):
-        manager = RouteTableManager(
-            self.client,
-            vpc_id=vpc_id,
-            network=self.network,
+        table = RouteTable(
             name=name,
             subnet_ids=subnet_ids,
             internet_gateway_id=internet_gateway_id,
             nat_gateway_id=nat_gateway_id,
             planned_nat_gateway=planned_nat_gateway,
-            user_tags=self.user_tags,
-            purge_tags=self.purge_tags,
-            check_mode=self.check_mode,
-            warn=self.warn,
         )
-        outcome = manager.present()
+        outcome = route_table.reconcile(self.scope.in_vpc(vpc_id), table, PRESENT)
         outcome.actions = [f"route table {name}: {action}" for action in outcome.actions]
         self.route_table_ids.append(self._take(f"route_table_{name}", outcome)["route_table_id"])
 
     def _s3_endpoint(self, vpc_id):
         """After the route tables: the S3 gateway endpoint goes on each of them (or, turned off, ours goes)."""
-        manager = S3EndpointManager(
-            self.client,
-            vpc_id=vpc_id,
-            network=self.network,
-            route_table_ids=self.route_table_ids,
-            user_tags=self.user_tags,
-            purge_tags=self.purge_tags,
-            check_mode=self.check_mode,
-            warn=self.warn,
-        )
-        outcome = manager.present() if self.params["s3_gateway_endpoint"] else manager.absent()
+        state = PRESENT if self.params["s3_gateway_endpoint"] else ABSENT
+        outcome = s3_endpoint.reconcile(self.scope.in_vpc(vpc_id), state, self.route_table_ids)
         return self._take("s3_gateway_endpoint", outcome)["vpc_endpoint_id"]
 
     def _security_group(self, vpc_id):
-        manager = SecurityGroupManager(
-            self.client,
-            vpc_id=vpc_id,
-            network=self.network,
+        outcome = security_group.reconcile(
+            self.scope.in_vpc(vpc_id),
+            PRESENT,
             name=self.security_group_name,
             description=f"ECS Fargate tasks of network {self.network} (outbound TCP only)",
             ingress=self.params["security_group_ingress"],
-            user_tags=self.user_tags,
-            purge_tags=self.purge_tags,
-            check_mode=self.check_mode,
         )
-        group = self._take("security_group", manager.present())
+        group = self._take("security_group", outcome)
         if group["name"] != self.security_group_name:
             self.warn(
                 f"Security group {group['group_id']} of network {self.network} keeps its name {group['name']!r}: EC2 "

@@ -14,18 +14,23 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe imp
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TAG_PREFIX, is_ours, tags_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import check_options, prime
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.internet_gateway import InternetGatewayManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
+    internet_gateway,
+    route_table,
+    s3_endpoint,
+    security_group,
+    subnets,
+    vpc,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGatewayManager
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.regional_nat_gateway import (
     RegionalNatGatewayManager,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import COMPONENT as ROUTE_TABLE
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTableManager
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.s3_endpoint import S3EndpointManager
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import SecurityGroupManager
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import SubnetManager
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTable
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import ABSENT, Scope
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import COMPONENT as VPC
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import VpcManager, find_network_vpc
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import find_network_vpc
 
 TABLE_TAG = TAG_PREFIX + "table"
 
@@ -43,16 +48,18 @@ class NetworkTeardown:
 
     def run(self):
         check_options(self.params)
-        vpc = self._vpc()
-        if vpc is None:
+        network_vpc = self._vpc()
+        if network_vpc is None:
             return {"changed": False, "changes": [], "network": {"name": self.network, "vpc_id": None}}
-        vpc_id = vpc["VpcId"]
+        vpc_id = network_vpc["VpcId"]
         prime(self.client, vpc_id)
-        scope = dict(vpc_id=vpc_id, network=self.network, check_mode=self.check_mode)
-        self._take(SecurityGroupManager(self.client, **scope).absent())
-        self._take(S3EndpointManager(self.client, warn=self.warn, **scope).absent())
+        scope = Scope(
+            client=self.client, network=self.network, warn=self.warn, vpc_id=vpc_id, check_mode=self.check_mode
+        )
+        self._take(security_group.reconcile(scope, ABSENT))
+        self._take(s3_endpoint.reconcile(scope, ABSENT))
         for name in self._route_table_names(vpc_id):
-            outcome = RouteTableManager(self.client, name=name, warn=self.warn, **scope).absent()
+            outcome = route_table.reconcile(scope, RouteTable(name), ABSENT)
             self.changes.extend(f"route table {name}: {action}" for action in outcome.actions)
         self._take(
             NatGatewayManager(
@@ -74,10 +81,10 @@ class NetworkTeardown:
                 warn=self.warn,
             ).absent()
         )
-        self._take(InternetGatewayManager(self.client, warn=self.warn, **scope).absent())
-        self._take(SubnetManager(self.client, **scope).absent())
-        if not self.params["vpc_id"] and is_ours(vpc, self.network, VPC):
-            self._take(VpcManager(self.client, network=self.network, vpc=vpc, check_mode=self.check_mode).absent())
+        self._take(internet_gateway.reconcile(scope, ABSENT))
+        self._take(subnets.reconcile(scope, ABSENT))
+        if not self.params["vpc_id"] and is_ours(network_vpc, self.network, VPC):
+            self._take(vpc.reconcile(scope, ABSENT))
         return {
             "changed": bool(self.changes),
             "changes": self.changes,

@@ -8,6 +8,11 @@ tag, detach or delete a gateway without our identity tags. A gateway of ours lef
 that created it and then failed to attach it) is attached again rather than duplicated.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
@@ -19,17 +24,13 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe imp
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     check_network_name,
-    desired_tags,
-    ensure_tags,
     identity_filters,
     is_ours,
-    purges,
     tag_specifications,
-    tags_of,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
 COMPONENT = "internet-gateway"
 
@@ -60,21 +61,12 @@ def _state(igw_id, vpc_id):
     return {"internet_gateway_id": igw_id, "attached_vpc": vpc_id if igw_id else None}
 
 
-class InternetGatewayManager:
-    """Brings the internet gateway of network ``network`` in VPC ``vpc_id`` to ``present`` or ``absent``."""
-
-    def __init__(self, client, *, vpc_id, network, user_tags=None, purge_tags=True, check_mode=False, warn):
-        self.client = model_of(client)
-        self.vpc_id = vpc_id
-        self.network = network
-        self.user_tags = user_tags
-        self.purge_tags = purges(user_tags, purge_tags)
-        self.check_mode = check_mode
-        self.warn = warn
+class InternetGatewayReconciler(Reconciler):
+    """Brings the internet gateway of the scope's network in its VPC to ``present`` or ``absent``."""
 
     @property
-    def desired_tags(self):
-        return desired_tags(self.network, COMPONENT, self.user_tags, name=gateway_name(self.network))
+    def desired_gateway_tags(self) -> dict[str, str]:
+        return self.desired_tags(COMPONENT, gateway_name(self.network))
 
     def _ours(self):
         """Every internet gateway tagged as this network's, attached anywhere or nowhere."""
@@ -82,7 +74,7 @@ class InternetGatewayManager:
 
     # -- present -----------------------------------------------------------------------------------------------
 
-    def present(self):
+    def present(self) -> Outcome:
         describe_vpc(self.client, self.vpc_id)
         attached = sorted(vpc_internet_gateways(self.client, self.vpc_id), key=lambda igw: igw["InternetGatewayId"])
         if attached:
@@ -119,14 +111,7 @@ class InternetGatewayManager:
 
     def _ensure_tags(self, igw):
         """Bring the tags of ``igw``, a gateway of ours, to the desired ones; returns ``changed``."""
-        return ensure_tags(
-            self.client,
-            igw["InternetGatewayId"],
-            tags_of(igw),
-            self.desired_tags,
-            self.check_mode,
-            purge=self.purge_tags,
-        )
+        return self.ensure_tags(igw["InternetGatewayId"], igw, self.desired_gateway_tags)
 
     def _create(self):
         if self.check_mode:
@@ -136,7 +121,7 @@ class InternetGatewayManager:
             "create_internet_gateway",
             self._created_gateway,
             result_key="InternetGateway",
-            TagSpecifications=tag_specifications("internet-gateway", self.desired_tags),
+            TagSpecifications=tag_specifications("internet-gateway", self.desired_gateway_tags),
         )
         igw_id = igw["InternetGatewayId"]
         self._record_attached(igw, created=True)
@@ -155,7 +140,7 @@ class InternetGatewayManager:
 
     # -- absent ------------------------------------------------------------------------------------------------
 
-    def absent(self):
+    def absent(self) -> Outcome:
         attached = vpc_internet_gateways(self.client, self.vpc_id)
         ours = self._ours()
         before_id = attached[0]["InternetGatewayId"] if attached else None
@@ -209,7 +194,12 @@ class InternetGatewayManager:
         )
 
 
-def check_options(params):
+def check_options(params: Mapping[str, Any]) -> None:
     """The module's checks that need no AWS call."""
     check_id_format("vpc_id", params["vpc_id"], "vpc")
     check_network_name(params["network_name"])
+
+
+def reconcile(scope: Scope, state: str) -> Outcome:
+    """The internet gateway of the scope's network, attached to its VPC, ``present`` or ``absent``."""
+    return InternetGatewayReconciler(scope).run(state)

@@ -12,8 +12,13 @@ Every step updates an in-memory model of the table as well as AWS, so check mode
 would do and the result describes the table after the run without describing it again.
 """
 
+from __future__ import annotations
+
 import copy
+import dataclasses
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import (
@@ -37,16 +42,12 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing im
     route_problem,
     route_target,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     check_network_name,
-    desired_tags,
-    ensure_tags,
     has_identity,
-    purges,
     tag_specifications,
-    tags_of,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
 COMPONENT = "route-table"
 
@@ -149,48 +150,42 @@ def default_route_problem(route, vpc_id, igws_by_id, nats_by_id):
     return underlying or route_problem(route, vpc_id, igws_by_id, nats_by_id)
 
 
-class RouteTableManager:
-    """Brings route table ``name`` of network ``network`` in ``vpc_id`` to the state the route_table module's options
-    of the same names describe (see its documentation)."""
+@dataclasses.dataclass(frozen=True)
+class RouteTable:
+    """Route table ``name`` as the route_table module's options of the same names describe it (see its
+    documentation). ``planned_nat_gateway``, in check mode only, names the NAT gateway the run would create (it has
+    no id yet) as the default route's target."""
 
-    def __init__(
-        self,
-        client,
-        *,
-        vpc_id,
-        network,
-        name,
-        subnet_ids=(),
-        internet_gateway_id=None,
-        nat_gateway_id=None,
-        planned_nat_gateway=None,
-        purge_subnets=False,
-        purge_routes=False,
-        user_tags=None,
-        purge_tags=True,
-        check_mode=False,
-        warn,
-    ):
-        self.client = model_of(client)
-        self.check_mode = check_mode
-        self.warn = warn
-        self.vpc_id = vpc_id
-        self.network = network
-        self.name = name
-        self.user_tags = user_tags
-        self.purge_tags = purges(user_tags, purge_tags)
-        self.subnet_ids = list(dict.fromkeys(subnet_ids or []))
-        self.purge_subnets = purge_subnets
-        self.purge_routes = purge_routes
-        if internet_gateway_id:
-            self.target = ("internet_gateway", internet_gateway_id)
-        elif nat_gateway_id:
-            self.target = ("nat_gateway", nat_gateway_id)
-        elif planned_nat_gateway:
-            # Check mode only: the NAT gateway the run would create has no id yet; the plan names it by this text.
-            self.target = (PLANNED_NAT, planned_nat_gateway)
-        else:
-            self.target = None
+    name: str
+    subnet_ids: Sequence[str] = ()
+    internet_gateway_id: str | None = None
+    nat_gateway_id: str | None = None
+    planned_nat_gateway: str | None = None
+    purge_subnets: bool = False
+    purge_routes: bool = False
+
+    @property
+    def target(self) -> tuple[str, str] | None:
+        """The default route's ``(kind, target id)``, or ``None`` when the table is not given one."""
+        if self.internet_gateway_id:
+            return ("internet_gateway", self.internet_gateway_id)
+        if self.nat_gateway_id:
+            return ("nat_gateway", self.nat_gateway_id)
+        if self.planned_nat_gateway:
+            return (PLANNED_NAT, self.planned_nat_gateway)
+        return None
+
+
+class RouteTableReconciler(Reconciler):
+    """Brings route table ``desired.name`` of the scope's network in its VPC to ``desired``."""
+
+    def __init__(self, scope: Scope, desired: RouteTable) -> None:
+        super().__init__(scope)
+        self.name = desired.name
+        self.subnet_ids = list(dict.fromkeys(desired.subnet_ids or []))
+        self.purge_subnets = desired.purge_subnets
+        self.purge_routes = desired.purge_routes
+        self.target = desired.target
         self.actions = []
         self.table = None  # the model: the described table, updated by every step
         self.table_id = None
@@ -262,7 +257,7 @@ class RouteTableManager:
 
     # -- present -----------------------------------------------------------------------------------------------
 
-    def present(self):
+    def present(self) -> Outcome:
         vpc = describe_vpc(self.client, self.vpc_id)
         self._validate_subnets()
         tables = vpc_route_tables(self.client, self.vpc_id)
@@ -273,17 +268,13 @@ class RouteTableManager:
         # All input is valid: from here on the module may change things.
 
         before = table_summary(found)
-        wanted_tags = desired_tags(
-            self.network, COMPONENT, self.user_tags, name=table_name_tag(self.network, self.name), table=self.name
-        )
+        wanted_tags = self.desired_tags(COMPONENT, table_name_tag(self.network, self.name), table=self.name)
         if found is None:
             self._create(wanted_tags, vpc)
         else:
             self.table = copy.deepcopy(found)
             self.table_id = found["RouteTableId"]
-            if ensure_tags(
-                self.client, self.table_id, tags_of(found), wanted_tags, self.check_mode, purge=self.purge_tags
-            ):
+            if self.ensure_tags(self.table_id, found, wanted_tags):
                 self.actions.append("updated tags")
 
         self._ensure_default_route(igws_by_id, nats_by_id)
@@ -456,7 +447,7 @@ class RouteTableManager:
 
     # -- absent ------------------------------------------------------------------------------------------------
 
-    def absent(self):
+    def absent(self) -> Outcome:
         # A VPC that no longer exists has no tables: nothing to do, not an error (teardown reruns stay green).
         found = self._find_ours(vpc_route_tables(self.client, self.vpc_id))
         before = table_summary(found)
@@ -492,8 +483,9 @@ class RouteTableManager:
         )
 
 
-def _validate_formats(params):
-    """Checks that need no API call, so a typo fails before anything is read or changed."""
+def desired(params: Mapping[str, Any]) -> RouteTable:
+    """The route_table module's table; checks what needs no API call first, so a typo fails before anything is read
+    or changed."""
     check_id_format("vpc_id", params["vpc_id"], "vpc")
     check_network_name(params["network_name"])
     name = params["name"]
@@ -504,25 +496,16 @@ def _validate_formats(params):
         check_id_format("internet_gateway_id", params["internet_gateway_id"], "igw")
     if params["nat_gateway_id"]:
         check_id_format("nat_gateway_id", params["nat_gateway_id"], "nat")
-
-
-def manage_route_table(client, params, check_mode, warn):
-    """The route_table module's work; returns its result (``diff`` included: the module drops it unless diff mode)."""
-    _validate_formats(params)
-    manager = RouteTableManager(
-        client,
-        vpc_id=params["vpc_id"],
-        network=params["network_name"],
-        name=params["name"],
-        subnet_ids=params["subnet_ids"],
+    return RouteTable(
+        name=name,
+        subnet_ids=params["subnet_ids"] or (),
         internet_gateway_id=params["internet_gateway_id"],
         nat_gateway_id=params["nat_gateway_id"],
         purge_subnets=params["purge_subnets"],
         purge_routes=params["purge_routes"],
-        user_tags=params["tags"],
-        purge_tags=params["purge_tags"],
-        check_mode=check_mode,
-        warn=warn,
     )
-    outcome = manager.present() if params["state"] == "present" else manager.absent()
-    return outcome.result(actions=outcome.actions)
+
+
+def reconcile(scope: Scope, desired: RouteTable, state: str) -> Outcome:
+    """Route table ``desired.name`` of the scope's network ``present`` as ``desired`` says, or ``absent``."""
+    return RouteTableReconciler(scope, desired).run(state)

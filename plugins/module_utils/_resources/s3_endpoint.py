@@ -20,20 +20,16 @@ is served that way we create none.
 create returns the endpoint the first attempt made (EC2 may not list it yet) instead of a second one.
 """
 
+from __future__ import annotations
+
 import hashlib
+from collections.abc import Sequence
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
-    desired_tags,
-    ensure_tags,
-    is_ours,
-    purges,
-    tag_specifications,
-    tags_of,
-)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import is_ours, tag_specifications
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
 COMPONENT = "s3-endpoint"
 RESOURCE_TYPE = "vpc-endpoint"  # TagSpecifications resource type of CreateVpcEndpoint
@@ -83,26 +79,18 @@ def _state(endpoint_id, route_table_ids):
     return {"vpc_endpoint_id": endpoint_id, "route_table_ids": sorted(route_table_ids) if endpoint_id else []}
 
 
-class S3EndpointManager:
-    """Brings the S3 gateway endpoint of network ``network`` in VPC ``vpc_id`` to ``present`` (associated with
+class S3EndpointReconciler(Reconciler):
+    """Brings the S3 gateway endpoint of the scope's network in its VPC to ``present`` (associated with
     ``route_table_ids``; ``None`` stands for a table check mode would create) or ``absent``."""
 
-    def __init__(
-        self, client, *, vpc_id, network, route_table_ids=(), user_tags=None, purge_tags=True, check_mode=False, warn
-    ):
-        self.client = model_of(client)
-        self.vpc_id = vpc_id
-        self.network = network
+    def __init__(self, scope: Scope, route_table_ids: Sequence[str | None] = ()) -> None:
+        super().__init__(scope)
         self.route_table_ids = [table_id or NEW_TABLE for table_id in route_table_ids]
-        self.user_tags = user_tags
-        self.purge_tags = purges(user_tags, purge_tags)
-        self.check_mode = check_mode
-        self.warn = warn
         self.region = self.client.meta.region_name
 
     @property
-    def desired_tags(self):
-        return desired_tags(self.network, COMPONENT, self.user_tags, name=endpoint_name(self.network))
+    def desired_endpoint_tags(self) -> dict[str, str]:
+        return self.desired_tags(COMPONENT, endpoint_name(self.network))
 
     def _endpoints(self):
         """``(ours, others)``: the VPC's live S3 gateway endpoints, each list by id."""
@@ -116,7 +104,7 @@ class S3EndpointManager:
 
     # -- present -----------------------------------------------------------------------------------------------
 
-    def present(self):
+    def present(self) -> Outcome:
         ours, others = self._endpoints()
         # A second endpoint of ours would only come from a create made without our token: it is left as it is.
         for extra in ours[1:]:
@@ -149,9 +137,7 @@ class S3EndpointManager:
                 self.client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, AddRouteTableIds=missing, aws_retry=True)
                 self.client.record("describe_vpc_endpoints", dict(endpoint, RouteTableIds=current + missing))
             actions.append(f"associated S3 gateway endpoint {endpoint_id} with {', '.join(missing)}")
-        if ensure_tags(
-            self.client, endpoint_id, tags_of(endpoint), self.desired_tags, self.check_mode, purge=self.purge_tags
-        ):
+        if self.ensure_tags(endpoint_id, endpoint, self.desired_endpoint_tags):
             actions.append(f"tagged S3 gateway endpoint {endpoint_id}")
         before = _state(endpoint_id, current)
         return self._result(actions, before, _state(endpoint_id, current + missing), data)
@@ -168,7 +154,7 @@ class S3EndpointManager:
                 ServiceName=service_name(self.region),
                 RouteTableIds=wanted,
                 ClientToken=client_token(self.network, self.vpc_id, wanted, predecessor),
-                TagSpecifications=tag_specifications(RESOURCE_TYPE, self.desired_tags),
+                TagSpecifications=tag_specifications(RESOURCE_TYPE, self.desired_endpoint_tags),
                 aws_retry=True,
             )["VpcEndpoint"]
             if is_live(endpoint):
@@ -187,7 +173,7 @@ class S3EndpointManager:
 
     # -- absent ------------------------------------------------------------------------------------------------
 
-    def absent(self):
+    def absent(self) -> Outcome:
         ours, others = self._endpoints()
         data = {"other_endpoint_ids": [endpoint["VpcEndpointId"] for endpoint in others]}
         if not ours:
@@ -226,3 +212,8 @@ class S3EndpointManager:
                 **data,
             },
         )
+
+
+def reconcile(scope: Scope, state: str, route_table_ids: Sequence[str | None] = ()) -> Outcome:
+    """The network's S3 gateway endpoint on ``route_table_ids`` ``present``, or ``absent``."""
+    return S3EndpointReconciler(scope, route_table_ids).run(state)

@@ -11,25 +11,26 @@ We find the group by its identity tags, never by name, and we never take over a 
 already holding the name without our tags is reported, not adopted.
 """
 
+from __future__ import annotations
+
 import ipaddress
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import vpc_filter
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     apply_tag_changes,
-    desired_tags,
     identity_filters,
-    purges,
-    tag_changes,
     tag_specifications,
     tags_after,
     tags_of,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Reconciler, Scope
 
 COMPONENT = "security-group"
 
@@ -360,9 +361,9 @@ def _state(group_id, name, ingress, egress, tags):
 ABSENT = _state(None, None, [], [], {})
 
 
-class SecurityGroupManager:
-    """Brings the tasks' security group of network ``network`` in VPC ``vpc_id`` to the desired rules and tags, or
-    removes the network's groups.
+class SecurityGroupReconciler(Reconciler):
+    """Brings the tasks' security group of the scope's network in its VPC to the desired rules and tags, or removes
+    the network's groups.
 
     ``ingress`` is in amazon.aws.ec2_security_group's ``rules`` format and is validated here, before any call. Egress
     is always exactly :data:`TASK_EGRESS_RULE`. ``name`` and ``description`` apply when the group is created; EC2
@@ -371,30 +372,19 @@ class SecurityGroupManager:
 
     def __init__(
         self,
-        client,
-        *,
-        vpc_id,
-        network,
-        name=None,
-        description="",
-        ingress=None,
-        user_tags=None,
-        purge_tags=True,
-        check_mode=False,
-    ):
-        self.client = model_of(client)
-        self.vpc_id = vpc_id
-        self.network = network
+        scope: Scope,
+        name: str | None = None,
+        description: str = "",
+        ingress: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(scope)
         self.name = name
         self.description = description
         self.ingress = check_ingress_rules(ingress)
         self.egress = check_ingress_rules([TASK_EGRESS_RULE])
-        self.user_tags = user_tags
-        self.purge_tags = purges(user_tags, purge_tags)
-        self.check_mode = check_mode
 
-    def tags_for(self, group_name):
-        return desired_tags(self.network, COMPONENT, self.user_tags, name=group_name)
+    def tags_for(self, group_name: str) -> dict[str, str]:
+        return self.desired_tags(COMPONENT, group_name)
 
     def find_ours(self):
         """Our group in the VPC, or ``None``. Should several carry our tags (two runs racing to create it), the
@@ -418,7 +408,7 @@ class SecurityGroupManager:
                 security_group_id=group_id,
             )
 
-    def absent(self):
+    def absent(self) -> Outcome:
         """Delete every security group of the VPC that carries the network's identity tags."""
         filters = vpc_filter(self.vpc_id) + identity_filters(self.network)
         groups = self.client.describe_security_groups(Filters=filters, aws_retry=True)["SecurityGroups"]
@@ -431,7 +421,7 @@ class SecurityGroupManager:
         before = {group["GroupId"]: group["GroupName"] for group in groups}
         return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": {}})
 
-    def present(self):
+    def present(self) -> Outcome:
         group = self.find_ours()
         if group is None:
             self.refuse_foreign_namesake()
@@ -492,7 +482,7 @@ class SecurityGroupManager:
         group_id = group["GroupId"]
         current_tags = tags_of(group)
         # EC2 cannot rename a group: the Name tag follows the name it has, not one given after it was created.
-        changes = tag_changes(current_tags, self.tags_for(group["GroupName"]), self.purge_tags)
+        changes = self.tag_changes(group, self.tags_for(group["GroupName"]))
         tags = tags_after(current_tags, changes)
         changed = self._apply_rules(group)
         if changes and not self.check_mode:
@@ -546,9 +536,21 @@ def _result(group_id, action, changed, before, after):
     )
 
 
-def refuse_taken_name(client, *, vpc_id, network, name):
-    """Raise :class:`InvalidInput` when ``name`` is held in ``vpc_id`` by a group ``network`` did not create: run it
-    before the first change, so a converge does not stop half-way at its last step. No ingress is checked here."""
-    manager = SecurityGroupManager(client, vpc_id=vpc_id, network=network, name=name, check_mode=True)
-    if manager.find_ours() is None:
-        manager.refuse_foreign_namesake()
+def refuse_taken_name(scope: Scope, name: str) -> None:
+    """Raise :class:`InvalidInput` when ``name`` is held in the scope's VPC by a group its network did not create: run
+    it before the first change, so a converge does not stop half-way at its last step. No ingress is checked here."""
+    reconciler = SecurityGroupReconciler(scope, name)
+    if reconciler.find_ours() is None:
+        reconciler.refuse_foreign_namesake()
+
+
+def reconcile(
+    scope: Scope,
+    state: str = PRESENT,
+    name: str | None = None,
+    description: str = "",
+    ingress: Sequence[Mapping[str, Any]] | None = None,
+) -> Outcome:
+    """The tasks' security group (created as ``name`` with ``description``; inbound exactly ``ingress``) ``present``,
+    or the network's groups ``absent``."""
+    return SecurityGroupReconciler(scope, name, description, ingress).run(state)

@@ -8,18 +8,19 @@ tags (network, tier, zone), so a zone that has its subnets keeps them; only miss
 give tasks a public IP on launch, private ones never do.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
-    desired_tags,
-    ensure_tags,
     identity_filters,
-    purges,
     tag_specifications,
-    tags_of,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
 TIERS = {"public": "subnet-public", "private": "subnet-private"}  # tier -> identity component
 
@@ -43,7 +44,7 @@ def check_cidrs_kept(plan, subnets_by_id, option_prefix=""):
                 )
 
 
-class SubnetManager:
+class SubnetsReconciler(Reconciler):
     """Creates the missing subnets of a plan and keeps the existing ones tagged and set up for their tier; or removes
     the network's subnets.
 
@@ -51,23 +52,16 @@ class SubnetManager:
     """
 
     def __init__(
-        self, client, *, vpc_id, network, plan=(), existing=None, user_tags=None, purge_tags=True, check_mode=False
-    ):
-        self.client = model_of(client)
-        self.vpc_id = vpc_id
-        self.network = network
+        self, scope: Scope, plan: Sequence[Mapping[str, Any]] = (), existing: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(scope)
         self.plan = plan
         self.existing = existing or {}
-        self.user_tags = user_tags
-        self.purge_tags = purges(user_tags, purge_tags)
-        self.check_mode = check_mode
 
-    def _tags(self, tier, zone):
-        return desired_tags(
-            self.network, TIERS[tier], self.user_tags, name=subnet_name(self.network, tier, zone), az=zone
-        )
+    def _tags(self, tier: str, zone: str) -> dict[str, str]:
+        return self.desired_tags(TIERS[tier], subnet_name(self.network, tier, zone), az=zone)
 
-    def present(self):
+    def present(self) -> Outcome:
         """Ensure every subnet of the plan. ``data``: ``{"public": [ids], "private": [ids]}`` in plan order (``None``
         for a subnet that check mode would create); ``actions`` such as ``"created public us-east-1a subnet"``."""
         ids = {"public": [], "private": []}
@@ -98,7 +92,7 @@ class SubnetManager:
             self.client.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True}, aws_retry=True)
         return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": after}, data=ids)
 
-    def absent(self):
+    def absent(self) -> Outcome:
         """Delete every subnet of the VPC that carries the network's identity tags. While AWS releases a deleted NAT
         gateway's interface, the run's model retries the DependencyViolation this answers."""
         subnets = self.client.describe_subnets(
@@ -147,16 +141,16 @@ class SubnetManager:
                 SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": wanted}, aws_retry=True
             )
             self.client.record("describe_subnets", dict(subnet, MapPublicIpOnLaunch=wanted))
-        tagged = ensure_tags(
-            self.client,
-            subnet["SubnetId"],
-            tags_of(subnet),
-            self._tags(tier, zone),
-            self.check_mode,
-            purge=self.purge_tags,
-        )
+        tagged = self.ensure_tags(subnet["SubnetId"], subnet, self._tags(tier, zone))
         return changed or tagged
 
 
 def _settings(subnet):
     return {"map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch"))}
+
+
+def reconcile(
+    scope: Scope, state: str, plan: Sequence[Mapping[str, Any]] = (), existing: Mapping[str, Any] | None = None
+) -> Outcome:
+    """The subnets of ``plan`` (``existing``: those it names, as described) ``present``, or the network's ``absent``."""
+    return SubnetsReconciler(scope, plan, existing).run(state)

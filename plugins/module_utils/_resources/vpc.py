@@ -6,17 +6,17 @@
 An adopted VPC (one the user names by id) is not ours: it is read, never changed; the audit reports what it lacks.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
-    desired_tags,
-    ensure_tags,
     identity_filters,
-    purges,
     tag_specifications,
-    tags_of,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
 COMPONENT = "vpc"
 
@@ -25,7 +25,7 @@ COMPONENT = "vpc"
 DNS_ATTRIBUTES = {"enableDnsSupport": "EnableDnsSupport", "enableDnsHostnames": "EnableDnsHostnames"}
 
 
-def find_network_vpc(client, network):
+def find_network_vpc(client: Any, network: str) -> dict[str, Any] | None:
     """The VPC tagged as ``network``'s, or ``None``; with several, the lowest id (stable across runs)."""
     vpcs = client.describe_vpcs(Filters=identity_filters(network, COMPONENT), aws_retry=True)["Vpcs"]
     return min(vpcs, key=lambda vpc: vpc["VpcId"]) if vpcs else None
@@ -35,7 +35,7 @@ def find_network_vpc(client, network):
 NEW_VPC_DNS = {"enableDnsSupport": True, "enableDnsHostnames": False}
 
 
-def dns_attributes(client, vpc_id):
+def dns_attributes(client: Any, vpc_id: str) -> dict[str, bool]:
     """``{"enableDnsSupport": bool, "enableDnsHostnames": bool}`` of ``vpc_id``."""
     return {
         attribute: bool(client.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute, aws_retry=True)[key]["Value"])
@@ -43,39 +43,30 @@ def dns_attributes(client, vpc_id):
     }
 
 
-class VpcManager:
-    """Brings network ``network``'s own VPC to: tagged, DNS support and hostnames on; or removes it.
+class VpcReconciler(Reconciler):
+    """Brings network ``network``'s own VPC (the scope's ``vpc_id``; none yet, and ``present()`` creates it with
+    ``cidr``) to: tagged, DNS support and hostnames on; or removes it. An adopted VPC is never given to it."""
 
-    ``vpc``: the network's VPC as described, or ``None`` when it has none yet (``present()`` creates it).
-    """
-
-    def __init__(self, client, *, network, vpc, cidr=None, user_tags=None, purge_tags=True, check_mode=False):
-        self.client = model_of(client)
-        self.network = network
-        self.vpc = vpc
+    def __init__(self, scope: Scope, cidr: str | None = None) -> None:
+        super().__init__(scope)
         self.cidr = cidr
-        self.user_tags = user_tags
-        self.purge_tags = purges(user_tags, purge_tags)
-        self.check_mode = check_mode
 
     @property
-    def desired_tags(self):
-        return desired_tags(self.network, COMPONENT, self.user_tags, name=self.network)
+    def desired_vpc_tags(self) -> dict[str, str]:
+        return self.desired_tags(COMPONENT, self.network)
 
-    def present(self):
+    def present(self) -> Outcome:
         """The VPC created or brought up to date; ``data["vpc_id"]`` is ``None`` when check mode would create it."""
-        vpc = self.vpc
-        if vpc is None:
+        vpc_id = self.vpc_id
+        if vpc_id is None:
             return self._create()
-        vpc_id = vpc["VpcId"]
+        vpc = self.client.describe_vpcs(VpcIds=[vpc_id], aws_retry=True)["Vpcs"][0]
         before = dns_attributes(self.client, vpc_id)
         turned_on = [attribute for attribute, value in before.items() if not value]
         if not self.check_mode:
             for attribute in turned_on:
                 self._turn_on(vpc_id, attribute)
-        tagged = ensure_tags(
-            self.client, vpc_id, tags_of(vpc), self.desired_tags, self.check_mode, purge=self.purge_tags
-        )
+        tagged = self.ensure_tags(vpc_id, vpc, self.desired_vpc_tags)
         changed = bool(turned_on or tagged)
         after = {attribute: True for attribute in before}
         return Outcome(
@@ -85,7 +76,7 @@ class VpcManager:
             data={"vpc_id": vpc_id},
         )
 
-    def _create(self):
+    def _create(self) -> Outcome:
         after = {"cidr": self.cidr, **{attribute: True for attribute in DNS_ATTRIBUTES}}
         diff = {"before": {}, "after": after}
         if self.check_mode:
@@ -96,7 +87,7 @@ class VpcManager:
             lambda: find_network_vpc(self.client, self.network),
             result_key="Vpc",
             CidrBlock=self.cidr,
-            TagSpecifications=tag_specifications("vpc", self.desired_tags),
+            TagSpecifications=tag_specifications("vpc", self.desired_vpc_tags),
         )
         vpc_id = vpc["VpcId"]
         self.client.record("describe_vpcs", vpc, created=True)
@@ -109,12 +100,12 @@ class VpcManager:
         diff["after"]["vpc_id"] = vpc_id
         return Outcome(changed=True, actions=["created VPC"], diff=diff, data={"vpc_id": vpc_id})
 
-    def absent(self):
-        """Delete the VPC (the network's own: an adopted VPC is never given to this manager). Its dependencies must
-        be gone; while AWS releases a deleted NAT gateway's address, the run's model retries the delete."""
-        if self.vpc is None:
+    def absent(self) -> Outcome:
+        """Delete the VPC. Its dependencies must be gone; while AWS releases a deleted NAT gateway's address, the run's
+        model retries the delete."""
+        vpc_id = self.vpc_id
+        if vpc_id is None:
             return Outcome(data={"vpc_id": None})
-        vpc_id = self.vpc["VpcId"]
         if not self.check_mode:
             self.client.delete_vpc(VpcId=vpc_id, aws_retry=True)
             self.client.record_deleted("describe_vpcs", vpc_id)
@@ -125,7 +116,12 @@ class VpcManager:
             data={"vpc_id": vpc_id},
         )
 
-    def _turn_on(self, vpc_id, attribute):
+    def _turn_on(self, vpc_id: str, attribute: str) -> None:
         # ModifyVpcAttribute takes one attribute per call.
         self.client.modify_vpc_attribute(VpcId=vpc_id, **{DNS_ATTRIBUTES[attribute]: {"Value": True}}, aws_retry=True)
         self.client.record_vpc_attribute(vpc_id, attribute, True)
+
+
+def reconcile(scope: Scope, state: str, cidr: str | None = None) -> Outcome:
+    """The network's own VPC (the scope's ``vpc_id``, or a new one with ``cidr``) ``present`` or ``absent``."""
+    return VpcReconciler(scope, cidr).run(state)
