@@ -14,8 +14,10 @@ from importlib.metadata import version
 from aws_emulator import PINNED_MOTO_VERSION
 
 from . import (
+    egress_only_gateway,
     eventual_consistency,
     gateway_endpoint_routes,
+    ipv6_route_exists,
     key_pair_claims,
     nat_client_token,
     nat_eip_release,
@@ -24,13 +26,20 @@ from . import (
     nat_regional,
     nat_state_events,
     natgateway_tag_type,
+    network_acl_ipv6,
     not_found_errors,
     route_blackhole,
     route_state_filter,
+    security_group_ipv6_egress,
+    subnet_dns64,
+    subnet_ipv6_cidr,
+    subnet_ipv6_state,
     vpc_endpoint_client_token,
+    vpc_ipv6_cidr,
 )
 
-#: Application order matters: the lifecycle replaces moto's NAT describe/delete, the others build on it.
+#: Application order matters: the lifecycle replaces moto's NAT describe/delete, the others build on it;
+#: egress_only_gateway's route state defers to route_blackhole's.
 PATCHES = (
     natgateway_tag_type,
     nat_lifecycle,
@@ -46,6 +55,14 @@ PATCHES = (
     vpc_endpoint_client_token,
     nat_state_events,
     key_pair_claims,
+    subnet_dns64,
+    subnet_ipv6_state,
+    subnet_ipv6_cidr,
+    vpc_ipv6_cidr,
+    security_group_ipv6_egress,
+    network_acl_ipv6,
+    egress_only_gateway,
+    ipv6_route_exists,
 )
 
 _applied: set[str] = set()
