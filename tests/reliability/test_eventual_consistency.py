@@ -7,13 +7,15 @@ wait out DependencyViolation while the NAT gateways' addresses are released. Aft
 of everything and the audit is clean; a rerun changes nothing; a teardown leaves nothing.
 """
 
+import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from botocore.config import Config
+from support.aws_proxy import AwsProxy
 from support.module_runner import run_module
 from support.network_shape import one_network_counts, region_counts, wait_until_listed
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters import poll_until
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import security_group, subnets
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Scope
@@ -81,6 +83,38 @@ def test_grow_a_zone_and_switch_to_single_through_a_propagation_delay(aws, propa
     assert (counts["vpcs"], counts["nat_gateways_usable"], counts["elastic_ips"]) == (1, 1, 1)
 
 
+class SettleAfter:
+    """An ``AwsProxy`` ``on_answer`` hook that notes every answer (action, HTTP status) and, once the first answer
+    ``settles_on(action, status)`` accepts has been given, settles the emulator's held clock and lets it run: until
+    then the run sees exactly what an early start sees, however slow the machine; after it, AWS lists everything
+    made so far, and what the run makes next propagates as usual."""
+
+    def __init__(self, aws, settles_on):
+        self.aws = aws
+        self.settles_on = settles_on
+        self.answers = []
+        self.settled = False
+
+    def __call__(self, call, status):
+        self.answers.append((call.action, status))
+        if not self.settled and self.settles_on(call.action, status):
+            self.settled = True
+            self.aws.settle_propagation()
+            self.aws.resume_clock()
+
+
+def run_model_through(proxy):
+    ec2 = boto3.client(
+        "ec2",
+        endpoint_url=proxy.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+    return RunModel(RetryingBotoClientWrapper(ec2, AWS_RETRY))
+
+
 def _our_tags(component, **qualifiers):
     tags = {"cloudreactor:network": NETWORK, "cloudreactor:component": component}
     tags.update({f"cloudreactor:{key}": value for key, value in qualifiers.items()})
@@ -92,29 +126,31 @@ def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_use
     aws, ec2, propagation_delay
 ):
     """A run that starts right after another one cannot list what that run made last. Where AWS refuses a second
-    one (a security group's name, a subnet's CIDR), the run looks for the first until AWS lists it and uses it."""
+    one (a security group's name, a subnet's CIDR), the run looks for the first until AWS lists it and uses it.
+
+    The emulator's clock is held from the earlier run's create until AWS has refused the second one: the run's reads
+    before that refusal cannot list the first, however slow the machine."""
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    client = RunModel(RetryingBotoClientWrapper(aws.boto3_client("ec2"), AWS_RETRY))
-    poll_until(
-        lambda: (bool(ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"]), vpc_id),
-        timeout=60,
-        what="the VPC to be listed",
-    )
+    aws.settle_propagation()
+    aws.hold_clock()
     earlier_group = ec2.create_security_group(
         GroupName=f"{NETWORK}-tasks",
         Description="an earlier run's",
         VpcId=vpc_id,
         TagSpecifications=[{"ResourceType": "security-group", "Tags": _our_tags("security-group")}],
     )["GroupId"]
+    group_refused = SettleAfter(aws, lambda action, status: action == "CreateSecurityGroup" and status == 400)
+    with AwsProxy(aws.endpoint_url, on_answer=group_refused) as proxy:
+        scope = Scope(run_model_through(proxy), NETWORK, warn=print, vpc_id=vpc_id)
+        group = security_group.reconcile(scope, PRESENT, name=f"{NETWORK}-tasks", description="this run's")
+
+    aws.hold_clock()
     earlier_subnet = ec2.create_subnet(
         VpcId=vpc_id,
         CidrBlock="10.0.0.0/20",
         AvailabilityZone="us-east-1a",
         TagSpecifications=[{"ResourceType": "subnet", "Tags": _our_tags("subnet-public", az="us-east-1a")}],
     )["Subnet"]["SubnetId"]
-
-    scope = Scope(client, NETWORK, warn=print, vpc_id=vpc_id)
-    group = security_group.reconcile(scope, PRESENT, name=f"{NETWORK}-tasks", description="this run's")
     plan = [
         {
             "zone": "us-east-1a",
@@ -124,8 +160,13 @@ def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_use
             "private_cidr": None,
         }
     ]
-    made = subnets.reconcile(scope, PRESENT, plan)
+    subnet_refused = SettleAfter(aws, lambda action, status: action == "CreateSubnet" and status == 400)
+    with AwsProxy(aws.endpoint_url, on_answer=subnet_refused) as proxy:
+        scope = Scope(run_model_through(proxy), NETWORK, warn=print, vpc_id=vpc_id)
+        made = subnets.reconcile(scope, PRESENT, plan)
 
+    # The window was hit: each run was refused its create (its reads did not list the earlier one), then used it.
+    assert group_refused.settled and subnet_refused.settled
     assert group.data["group_id"] == earlier_group
     assert made.data["public"] == [earlier_subnet]
     aws.set_propagation_delay(0)
@@ -137,7 +178,10 @@ def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_use
 @pytest.mark.parametrize("propagation_delay", [0.0], indirect=True)
 def test_a_nat_gateway_an_earlier_run_made_that_aws_does_not_list_yet_is_not_made_twice(aws, ec2, propagation_delay):
     """An earlier run created the zone's NAT gateway a moment ago: AWS does not list it yet, but the address it holds
-    shows it. The run waits for it to be listed instead of allocating another address for a second gateway."""
+    shows it. The run waits for it to be listed instead of allocating another address for a second gateway.
+
+    The emulator's clock is held from that create until the run's first DescribeNatGateways has been answered: the
+    run starts from a reading that cannot list the gateway, however slow the machine."""
     built = converge(aws, az_count=1, nat_gateways="none")
     (public_subnet,) = built["network"]["public_subnet_ids"]
     subnet_tag = {"Key": "cloudreactor:subnet", "Value": public_subnet}
@@ -146,6 +190,7 @@ def test_a_nat_gateway_an_earlier_run_made_that_aws_does_not_list_yet_is_not_mad
         TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": [*_our_tags("elastic-ip"), subnet_tag]}],
     )["AllocationId"]
     aws.set_propagation_delay(2.0)
+    aws.hold_clock()
     earlier = ec2.create_nat_gateway(
         SubnetId=public_subnet,
         AllocationId=allocation,
@@ -153,9 +198,16 @@ def test_a_nat_gateway_an_earlier_run_made_that_aws_does_not_list_yet_is_not_mad
             {"ResourceType": "natgateway", "Tags": [*_our_tags("nat-gateway", az="us-east-1a"), subnet_tag]}
         ],
     )["NatGateway"]["NatGatewayId"]
+    assert aws.propagating() == 1
 
-    result = converge(aws, az_count=1)
+    first_read = SettleAfter(aws, lambda action, _status: action == "DescribeNatGateways")
+    with AwsProxy(aws.endpoint_url, on_answer=first_read) as proxy:
+        result = converge(aws, az_count=1, endpoint_url=proxy.endpoint_url)
 
+    # The window was hit: the run's first reading did not list the gateway, and it read again until AWS listed it.
+    assert first_read.settled
+    assert [action for action, _status in first_read.answers].count("DescribeNatGateways") >= 2
+    assert "CreateNatGateway" not in [action for action, _status in first_read.answers]
     assert result["network"]["nat_gateway_ids"] == [earlier]
     aws.set_propagation_delay(0)
     assert (region_counts(ec2)["nat_gateways"], region_counts(ec2)["elastic_ips"]) == (1, 1)

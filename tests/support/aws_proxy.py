@@ -22,6 +22,10 @@ can do one of three things:
   the same pattern every time. Refusals may be consecutive: one call can be refused several times in a row, as AWS
   does under load.
 
+Whatever it does, ``on_answer(call, status)`` (if given) is called with each EC2 call the emulator answered and the
+answer's HTTP status, before the client gets that answer: a test steers the emulator there at a known point of a
+run (e.g. settles its clock once the run has been refused a create, ``Emulator.settle_propagation()``).
+
 Requests are classified (EC2 action, read or mutating) exactly as the emulator's recorder classifies them
 (:mod:`aws_emulator.client`); ``/moto-api`` control requests pass through untouched and uncounted.
 
@@ -81,7 +85,15 @@ class AwsProxy:
     """A threaded HTTP proxy on 127.0.0.1 (a free port) in front of ``upstream_url``; see the module docstring."""
 
     def __init__(
-        self, upstream_url, *, crash_after=None, on_crash=None, lose_answer_of=None, throttle_share=0.0, seed=0
+        self,
+        upstream_url,
+        *,
+        crash_after=None,
+        on_crash=None,
+        lose_answer_of=None,
+        throttle_share=0.0,
+        seed=0,
+        on_answer=None,
     ):
         if crash_after is not None and crash_after < 1:
             raise ValueError("crash_after counts mutating requests from 1")
@@ -92,6 +104,7 @@ class AwsProxy:
         self.crash_after = crash_after
         self._on_crash = on_crash
         self.lose_answer_of = lose_answer_of
+        self._on_answer = on_answer
         self.lost = []  # actions carried out whose answer was lost (lose_answer_of)
         self.throttle_share = throttle_share
         self._random = random.Random(seed)
@@ -213,6 +226,7 @@ class AwsProxy:
                     self.dropped.append(call.action)
                 return None
             answer = self._forward(method, path, headers, body)
+            self._answered(call, answer[0])
             with self._lock:
                 self.forwarded.calls.append(call)
                 if 200 <= answer[0] < 300:
@@ -225,6 +239,10 @@ class AwsProxy:
                 self._crash()
                 return None
             return answer
+
+    def _answered(self, call, status):
+        if self._on_answer is not None:
+            self._on_answer(call, status)
 
     def _crash(self):
         if self._on_crash is not None:
@@ -274,6 +292,7 @@ class AwsProxy:
                     return
                 status, reason, response_headers, response_body = proxy._forward(self.command, self.path, headers, body)
                 if is_ec2_call(call):
+                    proxy._answered(call, status)
                     with proxy._lock:
                         proxy.forwarded.calls.append(call)
                         if is_mutation(call) and 200 <= status < 300:
