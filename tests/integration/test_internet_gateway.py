@@ -1,12 +1,8 @@
 """cloudreactor.aws.internet_gateway against the emulator: one gateway per VPC, never a duplicate, never a foreign one
 touched."""
 
-from types import SimpleNamespace
-
 import pytest
 from support.module_runner import run_module
-
-import ansible_collections.cloudreactor.aws.plugins.modules.internet_gateway as module_file
 
 NETWORK = "tasks-test"
 OUR_TAGS = {"cloudreactor:network": NETWORK, "cloudreactor:component": "internet-gateway"}
@@ -270,24 +266,18 @@ def test_empty_network_name_is_refused(aws, vpc):
     assert rec.actions == []
 
 
-def test_absent_explains_mapped_public_addresses(aws, ec2, vpc, monkeypatch):
-    """AWS refuses to detach while the VPC has public addresses mapped (the emulator does not): say what to do."""
+def test_absent_explains_mapped_public_addresses(aws, ec2, vpc):
+    """AWS refuses to detach while the VPC has public addresses mapped: say what to do. The emulator refuses so while
+    an address disassociated in the VPC is still being unmapped (its propagation delay), which its clock, held,
+    keeps going for the whole run."""
     created = run(aws, vpc_id=vpc, network_name=NETWORK)["internet_gateway_id"]
-    real_client = module_file.ec2_client
-
-    def refuse_detach(**_kwargs):
-        error = {"Code": "DependencyViolation", "Message": f"Network {vpc} has some mapped public address(es)."}
-        return (
-            SimpleNamespace(status_code=400, headers={}),
-            {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}},
-        )
-
-    def client_refusing_detach(module):
-        client = real_client(module)
-        client.meta.events.register("before-call.ec2.DetachInternetGateway", refuse_detach)
-        return client
-
-    monkeypatch.setattr(module_file, "ec2_client", client_refusing_detach)
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    interface = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    association = ec2.associate_address(AllocationId=allocation, NetworkInterfaceId=interface)["AssociationId"]
+    aws.set_propagation_delay(1.0)
+    aws.hold_clock()
+    ec2.disassociate_address(AssociationId=association)
 
     with aws.recording() as rec:
         result = run(aws, vpc_id=vpc, network_name=NETWORK, state="absent")
@@ -295,5 +285,6 @@ def test_absent_explains_mapped_public_addresses(aws, ec2, vpc, monkeypatch):
     assert result["failed"] is True
     assert "public addresses" in result["msg"]
     assert "NAT gateways" in result["msg"]
-    assert rec.mutations == []
+    assert "DependencyViolation" in result["msg"]
+    assert rec.mutations == ["DetachInternetGateway"]  # refused: nothing changed
     assert attached_to(all_igws(ec2)[created]) == [vpc]

@@ -1,15 +1,15 @@
 """network_check, NAT gateways: pending, misplaced, without an Elastic IP, in another AZ (regional NAT gateways:
 test_network_check_regional.py).
 
-One state cannot be built on the emulator, and only for it a botocore Stubber answers one describe call while
-everything else still comes from the emulator: a public NAT gateway whose Elastic IP no longer exists (AWS, and the
+One state cannot be built on the emulator: a public NAT gateway whose Elastic IP no longer exists (AWS, and the
 emulator like it, refuse to release an address a live NAT gateway uses, so the state is reachable only through
-AWS-side failures).
+AWS-side failures). For it the AWS proxy removes that address from the emulator's DescribeAddresses answer; every
+other answer is the emulator's.
 """
 
-import boto3
-import pytest
-from botocore.stub import Stubber
+import xml.etree.ElementTree as ET
+
+from support.aws_proxy import AwsProxy
 from support.network_check_helpers import (
     assert_only,
     build_network,
@@ -21,7 +21,6 @@ from support.network_check_helpers import (
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import run as audit_run
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, Options
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot import Snapshot
-from ansible_collections.cloudreactor.aws.plugins.modules import network_check
 
 
 def test_pending_nat_is_a_warning(aws, ec2):
@@ -72,45 +71,23 @@ def test_single_nat_intended_suppresses_the_cross_az_warning(aws, ec2):
     assert_only(result)
 
 
-# -- states the emulator cannot express: a Stubber answers one operation -----------------------------------------
+# -- a state the emulator cannot express: the proxy edits one answer -----------------------------------------------
 
 
-class PartlyStubbed:
-    """An EC2 client that sends ``operations`` to a stubbed client and everything else to the real one."""
+def without_address(allocation_id):
+    """A DescribeAddresses answer edit: the address ``allocation_id`` is no longer listed."""
 
-    def __init__(self, real, stubbed, operations):
-        self._real = real
-        self._stubbed = stubbed
-        self._operations = set(operations)
+    def edit(body):
+        answer = ET.fromstring(body)
+        namespace = answer.tag.partition("}")[0] + "}"  # "{http://ec2.amazonaws.com/doc/...}"
+        ET.register_namespace("", namespace[1:-1])
+        (listed,) = answer.iter(f"{namespace}addressesSet")
+        for item in list(listed):
+            if item.findtext(f"{namespace}allocationId") == allocation_id:
+                listed.remove(item)
+        return ET.tostring(answer, xml_declaration=True, encoding="UTF-8")
 
-    def get_paginator(self, name):
-        return (self._stubbed if name in self._operations else self._real).get_paginator(name)
-
-    def __getattr__(self, name):
-        if name in self._operations:
-            call = getattr(self._stubbed, name)
-            return lambda aws_retry=False, **kwargs: call(**kwargs)
-        return getattr(self._real, name)
-
-
-@pytest.fixture
-def stub(monkeypatch):
-    """``stub(operation, response)``: the module's client answers ``operation`` once with ``response``."""
-    client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    stubber = Stubber(client)
-    operations = []
-    real_factory = network_check.ec2_client
-
-    def add(operation, response):
-        stubber.add_response(operation, response)
-        operations.append(operation)
-
-    monkeypatch.setattr(
-        network_check, "ec2_client", lambda module: PartlyStubbed(real_factory(module), client, operations)
-    )
-    with stubber:
-        yield add
-    stubber.assert_no_pending_responses()
+    return edit
 
 
 def described_nats(ec2, vpc):
@@ -118,7 +95,7 @@ def described_nats(ec2, vpc):
     return [{key: value for key, value in nat.items() if key != "ResponseMetadata"} for nat in nats]
 
 
-def test_nat_whose_elastic_ip_no_longer_exists(aws, ec2, stub):
+def test_nat_whose_elastic_ip_no_longer_exists(aws, ec2):
     net = build_network(ec2)
     lost_zone = net.zones[0]
     lost = next(
@@ -127,11 +104,11 @@ def test_nat_whose_elastic_ip_no_longer_exists(aws, ec2, stub):
         if nat["NatGatewayId"] == net.nat[lost_zone]
         for address in nat["NatGatewayAddresses"]
     )
-    addresses = [a for a in ec2.describe_addresses()["Addresses"] if a["AllocationId"] != lost]
-    stub("describe_addresses", {"Addresses": addresses})
 
-    result = run_check(aws, **task_params(net))
+    with AwsProxy(aws.endpoint_url, edit_answers={"DescribeAddresses": without_address(lost)}) as proxy:
+        result = run_check(aws, endpoint_url=proxy.endpoint_url, **task_params(net))
 
+    assert "DescribeAddresses" in proxy.forwarded.actions
     assert_only(result, "NAT_NO_ELASTIC_IP")
     (finding,) = findings_of(result, "NAT_NO_ELASTIC_IP")
     assert finding["resource_id"] == net.nat[lost_zone] and lost in finding["message"]

@@ -22,6 +22,11 @@ can do one of three things:
   the same pattern every time. Refusals may be consecutive: one call can be refused several times in a row, as AWS
   does under load.
 
+It can also **edit an answer** (``edit_answers={"DescribeAddresses": edit}``): the emulator's answer to each such
+call reaches the client as ``edit(body)`` returns it. For a state AWS can reach and the emulator cannot be brought
+to (an address gone from under a NAT gateway), a test removes from the real answer what AWS would no longer list;
+everything else the client sees is the emulator's.
+
 Whatever it does, ``on_answer(call, status)`` (if given) is called with each EC2 call the emulator answered and the
 answer's HTTP status, before the client gets that answer: a test steers the emulator there at a known point of a
 run (e.g. settles its clock once the run has been refused a create, ``Emulator.settle_propagation()``).
@@ -94,6 +99,7 @@ class AwsProxy:
         throttle_share=0.0,
         seed=0,
         on_answer=None,
+        edit_answers=None,
     ):
         if crash_after is not None and crash_after < 1:
             raise ValueError("crash_after counts mutating requests from 1")
@@ -105,6 +111,7 @@ class AwsProxy:
         self._on_crash = on_crash
         self.lose_answer_of = lose_answer_of
         self._on_answer = on_answer
+        self._edit_answers = edit_answers or {}
         self.lost = []  # actions carried out whose answer was lost (lose_answer_of)
         self.throttle_share = throttle_share
         self._random = random.Random(seed)
@@ -300,6 +307,8 @@ class AwsProxy:
                 if decision == "lose":
                     self.close_connection = True
                     return
+                if call.action in proxy._edit_answers and 200 <= status < 300:
+                    response_body = proxy._edit_answers[call.action](response_body)
                 self._answer(status, reason, response_headers, response_body)
 
             def _answer_throttled(self, kind):
