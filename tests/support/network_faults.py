@@ -215,19 +215,16 @@ FAULTS = {
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--endpoint-url", required=True)
+    parser.add_argument("--endpoint-url", help="an emulator's; without it, AWS with the usual credentials")
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--profile")
     parser.add_argument("--network", required=True)
     parser.add_argument("--zone", default="us-east-1a", help="zone whose resources per-zone faults damage")
     parser.add_argument("faults", nargs="+", choices=sorted(FAULTS))
     args = parser.parse_args(argv)
-    ec2 = boto3.client(
-        "ec2",
-        endpoint_url=args.endpoint_url,
-        region_name=args.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"} if args.endpoint_url else {}
+    session = boto3.session.Session(profile_name=args.profile)
+    ec2 = session.client("ec2", endpoint_url=args.endpoint_url, region_name=args.region, **credentials)
     for name in args.faults:
         FAULTS[name](ec2, args.network, args.zone)
         print(f"injected {name} into {args.network} ({args.zone})")
