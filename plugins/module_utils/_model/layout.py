@@ -8,9 +8,19 @@ a zone that already has our subnets keeps them (and their CIDRs), and a new zone
 instead of shifting anyone else's, so adding a zone never replaces a subnet, NAT gateway or Elastic IP.
 """
 
-import ipaddress
+from __future__ import annotations
+
+import typing
+from ipaddress import IPv4Network
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import TypeAlias
+
+    # ``{"zone", "public_cidr", "private_cidr"}`` of one zone's subnet pair.
+    SubnetPair: TypeAlias = dict[str, str | None]
 
 # A /16 VPC gets /20 subnets, public and private interleaved: the CloudReactor setup wizard's layout
 # (public x.y.(32*i).0/20, private x.y.(32*i+16).0/20), so networks built by either tool look alike.
@@ -18,7 +28,9 @@ SUBNET_PREFIX_DELTA = 4
 SMALLEST_SUBNET_PREFIX = 28  # AWS's smallest subnet
 
 
-def choose_zones(available, requested, count, existing):
+def choose_zones(
+    available: Sequence[str], requested: Sequence[str] | None, count: int, existing: Iterable[str]
+) -> list[str]:
     """The zone names to use, in a stable order.
 
     ``available``: the region's usable zone names; ``requested``: explicit names (wins when given);
@@ -41,14 +53,16 @@ def choose_zones(available, requested, count, existing):
     return sorted(kept + added)
 
 
-def _network(cidr, option):
+def _network(cidr: str, option: str) -> IPv4Network:
     try:
-        return ipaddress.ip_network(cidr, strict=True)
+        return IPv4Network(cidr, strict=True)
     except ValueError as error:
         raise InvalidInput(option, f"{cidr!r} is not a valid IPv4 network: {error}") from error
 
 
-def _check_explicit(vpc, zones, cidrs, option, taken):
+def _check_explicit(
+    vpc: IPv4Network, zones: Sequence[str], cidrs: Sequence[str], option: str, taken: list[IPv4Network]
+) -> list[IPv4Network]:
     if len(cidrs) != len(zones):
         raise InvalidInput(option, f"give one CIDR per availability zone ({len(zones)}), got {len(cidrs)}")
     networks = [_network(cidr, option) for cidr in cidrs]
@@ -62,10 +76,15 @@ def _check_explicit(vpc, zones, cidrs, option, taken):
     return networks
 
 
-def check_static(vpc_cidr, public_cidrs, private_cidrs, zone_count=None):
+def check_static(
+    vpc_cidr: str | None,
+    public_cidrs: Sequence[str] | None,
+    private_cidrs: Sequence[str] | None,
+    zone_count: int | None = None,
+) -> None:
     """Validate what needs no AWS call (formats, containment, overlaps, counts), so bad input fails first."""
     vpc = _network(vpc_cidr, "vpc_cidr") if vpc_cidr else None
-    taken = []
+    taken: list[IPv4Network] = []
     for option, cidrs in (("public_subnet_cidrs", public_cidrs), ("private_subnet_cidrs", private_cidrs)):
         if zone_count is not None and cidrs and len(cidrs) != zone_count:
             raise InvalidInput(option, f"give one CIDR per availability zone ({zone_count}), got {len(cidrs)}")
@@ -78,7 +97,16 @@ def check_static(vpc_cidr, public_cidrs, private_cidrs, zone_count=None):
             taken.append(network)
 
 
-def plan_subnets(vpc_cidr, zones, existing, *, foreign_cidrs=(), public_cidrs=None, private_cidrs=None, private=True):
+def plan_subnets(
+    vpc_cidr: str,
+    zones: Sequence[str],
+    existing: Mapping[str, Mapping[str, str | None]],
+    *,
+    foreign_cidrs: Iterable[str] = (),
+    public_cidrs: Sequence[str] | None = None,
+    private_cidrs: Sequence[str] | None = None,
+    private: bool = True,
+) -> list[SubnetPair]:
     """A ``{"zone", "public_cidr", "private_cidr"}`` pair per zone (``private_cidr`` is None without private subnets).
 
     ``existing``: ``{zone: {"public": cidr, "private": cidr}}`` for our subnets already there (kept as they are);
@@ -86,7 +114,7 @@ def plan_subnets(vpc_cidr, zones, existing, *, foreign_cidrs=(), public_cidrs=No
     (inside the VPC, no overlap) and used as they are.
     """
     vpc = _network(vpc_cidr, "vpc_cidr")
-    taken = [ipaddress.ip_network(cidr) for cidr in foreign_cidrs]
+    taken: list[IPv4Network] = [IPv4Network(cidr) for cidr in foreign_cidrs]
     if public_cidrs or private_cidrs:
         public = _check_explicit(vpc, zones, public_cidrs or [], "public_subnet_cidrs", taken)
         private_nets = (
@@ -103,15 +131,21 @@ def plan_subnets(vpc_cidr, zones, existing, *, foreign_cidrs=(), public_cidrs=No
     return _carve(vpc, zones, existing, taken, private)
 
 
-def _carve(vpc, zones, existing, taken, private):
+def _carve(
+    vpc: IPv4Network,
+    zones: Sequence[str],
+    existing: Mapping[str, Mapping[str, str | None]],
+    taken: list[IPv4Network],
+    private: bool,
+) -> list[SubnetPair]:
     prefix = vpc.prefixlen + SUBNET_PREFIX_DELTA
     if prefix > SMALLEST_SUBNET_PREFIX:
         raise InvalidInput("vpc_cidr", f"{vpc} is too small to carve subnets from; use a /24 or larger")
     slots = list(vpc.subnets(new_prefix=prefix))
     for kept in existing.values():
-        taken.extend(ipaddress.ip_network(cidr) for cidr in kept.values() if cidr)
+        taken.extend(IPv4Network(cidr) for cidr in kept.values() if cidr)
 
-    def free_slot(tier_offset, zone):
+    def free_slot(tier_offset: int, zone: str) -> str:
         # Public subnets take the even slots and private ones the odd slots, so pairs sit side by side.
         for slot in slots[tier_offset::2]:
             if not any(slot.overlaps(other) for other in taken):
@@ -119,7 +153,7 @@ def _carve(vpc, zones, existing, taken, private):
                 return str(slot)
         raise InvalidInput("vpc_cidr", f"{vpc} has no free room for another subnet (zone {zone})")
 
-    plan = []
+    plan: list[SubnetPair] = []
     for zone in zones:
         kept = existing.get(zone, {})
         public = kept.get("public") or free_slot(0, zone)

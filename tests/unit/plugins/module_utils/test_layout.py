@@ -78,6 +78,8 @@ def test_explicit_cidrs_are_used_and_validated():
         (["10.1.0.0/24"], ["10.1.0.128/25"], "private_subnet_cidrs: 10.1.0.128/25 overlaps 10.1.0.0/24"),
         (["10.1.0.0/33"], ["10.1.1.0/24"], "public_subnet_cidrs: '10.1.0.0/33' is not a valid IPv4 network"),
         (["10.1.0.0/24", "10.1.2.0/24"], ["10.1.1.0/24"], "public_subnet_cidrs: give one CIDR per availability zone"),
+        # An IPv6 CIDR once reached ipaddress's subnet_of beside the IPv4 VPC and crashed with a TypeError.
+        (["fd00::/64"], ["10.1.1.0/24"], "public_subnet_cidrs: 'fd00::/64' is not a valid IPv4 network"),
     ],
 )
 def test_bad_explicit_cidrs_name_the_option(public, private, message):
@@ -100,3 +102,7 @@ def test_static_checks_need_no_aws():
         check_static("10.0.0.0/16", ["10.0.0.0/24"], ["10.0.1.0/24", "10.0.2.0/24"], zone_count=1)
     with pytest.raises(InvalidInput, match="private_subnet_cidrs: 10.0.0.0/25 overlaps"):
         check_static(None, ["10.0.0.0/24"], ["10.0.0.0/25"])
+    with pytest.raises(InvalidInput, match="vpc_cidr: 'fd00::/56' is not a valid IPv4 network"):
+        check_static("fd00::/56", None, None)
+    with pytest.raises(InvalidInput, match="public_subnet_cidrs: 'fd00::/64' is not a valid IPv4 network"):
+        check_static(None, ["10.0.0.0/24", "fd00::/64"], None)
