@@ -9,9 +9,19 @@ each availability zone" (https://aws.amazon.com/vpc/pricing/), that is once per 
 Sources and the monthly table by mode: docs/egress-modes.md.
 """
 
+from __future__ import annotations
+
+import typing
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.checks.addresses import leaked_addresses
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints import endpoint_type
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
+
+if typing.TYPE_CHECKING:
+    from typing import Any
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
 
 HOURS_PER_MONTH = 730
 NAT_GATEWAY_HOURLY = 0.045
@@ -21,7 +31,7 @@ BILLED_NAT_STATES = ("pending", "available")
 BILLED_ENDPOINT_STATES = ("pendingacceptance", "pending", "available")
 
 
-def billed_zones(nat):
+def billed_zones(nat: Resource) -> int:
     """How many NAT gateway hourly charges ``nat`` pays: 1 for a zonal NAT gateway, and for a regional one the number
     of availability zones in which it is active (0 before its first workload appears, in automatic mode)."""
     if not routing.is_regional_nat(nat):
@@ -35,7 +45,7 @@ def billed_zones(nat):
     )
 
 
-def monthly_cost(ctx):
+def monthly_cost(ctx: AuditContext) -> dict[str, Any]:
     snapshot = ctx.snapshot
     nats = [nat for nat in snapshot.nat_gateways.values() if nat.get("State") in BILLED_NAT_STATES]
     nat_zones = sum(billed_zones(nat) for nat in nats)

@@ -3,6 +3,16 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which VPC endpoints a task needs without internet access, and whether the VPC's endpoints provide them."""
 
+from __future__ import annotations
+
+import typing
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot import Snapshot
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
 #: Pulling an image from ECR: the registry API, the Docker registry, and S3 for the layers.
 IMAGE_SERVICES = ("ecr.api", "ecr.dkr", "s3")
 LOGS_SERVICE = "logs"
@@ -26,47 +36,47 @@ EXTRA_SERVICES = (
 )
 
 
-def required_services(uses_awslogs, services):
+def required_services(uses_awslogs: bool, services: Iterable[str] | None) -> list[str]:
     """The endpoint services a task needs, in a stable order without duplicates."""
     wanted = list(IMAGE_SERVICES) + ([LOGS_SERVICE] if uses_awslogs else []) + list(services or [])
     return list(dict.fromkeys(wanted))
 
 
-def endpoint_type(endpoint):
+def endpoint_type(endpoint: Resource) -> str:
     """``interface`` or ``gateway`` (some emulators leave ``VpcEndpointType`` out for gateway endpoints)."""
-    declared = (endpoint.get("VpcEndpointType") or "").lower()
+    declared: str = (endpoint.get("VpcEndpointType") or "").lower()
     if declared:
         return declared
     return "gateway" if endpoint.get("RouteTableIds") and not endpoint.get("SubnetIds") else "interface"
 
 
-def service_of(endpoint, region):
+def service_of(endpoint: Resource, region: str) -> str | None:
     """The short service name (``ecr.api``, ``s3``...) of an AWS endpoint of ``region``, else ``None``."""
-    name = endpoint.get("ServiceName") or ""
+    name: str = endpoint.get("ServiceName") or ""
     marker = f".{region}."
     return name.split(marker, 1)[1] if marker in name else None
 
 
-def is_available(endpoint):
-    return (endpoint.get("State") or "").lower() == "available"
+def is_available(endpoint: Resource) -> bool:
+    return bool((endpoint.get("State") or "").lower() == "available")
 
 
 class EndpointIndex:
     """The VPC endpoints of a snapshot, by VPC and service."""
 
-    def __init__(self, snapshot):
+    def __init__(self, snapshot: Snapshot) -> None:
         self.region = snapshot.region
         self.dns = snapshot.dns
-        self._by_vpc_service = {}
+        self._by_vpc_service: dict[tuple[str | None, str], list[Resource]] = {}
         for endpoint in snapshot.endpoints:
             service = service_of(endpoint, snapshot.region)
             if service:
                 self._by_vpc_service.setdefault((endpoint.get("VpcId"), service), []).append(endpoint)
 
-    def of(self, vpc_id, service):
+    def of(self, vpc_id: str | None, service: str) -> list[Resource]:
         return self._by_vpc_service.get((vpc_id, service), [])
 
-    def gateway_endpoints_on(self, vpc_id, route_table_id):
+    def gateway_endpoints_on(self, vpc_id: str | None, route_table_id: str | None) -> list[tuple[str, str]]:
         """``[(service, endpoint id)]`` of the available gateway endpoints (S3, DynamoDB) on ``route_table_id``:
         traffic to those services leaves through them, never through the NAT gateway (no data processing charge)."""
         return sorted(
@@ -79,7 +89,7 @@ class EndpointIndex:
             and route_table_id in endpoint.get("RouteTableIds", [])
         )
 
-    def interface_problem(self, endpoint):
+    def interface_problem(self, endpoint: Resource) -> str | None:
         """Why an interface endpoint does not answer for its service's usual name, or ``None``."""
         if not is_available(endpoint):
             return f"{endpoint['VpcEndpointId']} is {endpoint.get('State', 'not available')}"
@@ -92,7 +102,7 @@ class EndpointIndex:
             )
         return None
 
-    def dns_intercepting(self, vpc_id, service):
+    def dns_intercepting(self, vpc_id: str | None, service: str) -> list[Resource]:
         """Interface endpoints whose private DNS answers for ``service`` in the whole VPC (used even behind a NAT)."""
         return [
             endpoint
@@ -100,11 +110,13 @@ class EndpointIndex:
             if endpoint_type(endpoint) == "interface" and self.interface_problem(endpoint) is None
         ]
 
-    def resolve(self, vpc_id, service, route_table_id):
+    def resolve(
+        self, vpc_id: str | None, service: str, route_table_id: str | None
+    ) -> tuple[Resource | None, str | None]:
         """``(endpoint, problem)`` for ``service`` as seen from a subnet routed by ``route_table_id``: the endpoint
         that serves it (``problem`` None), or the closest candidate and why it does not serve."""
         candidates = self.of(vpc_id, service)
-        problems = []
+        problems: list[tuple[Resource | None, str | None]] = []
         for endpoint in candidates:
             if endpoint_type(endpoint) == "gateway":
                 if service not in GATEWAY_SERVICES:

@@ -7,6 +7,14 @@ Codes are stable: playbooks and dashboards match on them. docs/network-check-fin
 :func:`markdown_table`; a test fails when the two differ.
 """
 
+from __future__ import annotations
+
+import typing
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
@@ -16,7 +24,7 @@ SEVERITIES = (ERROR, WARNING, INFO)
 class Code:
     """One finding code: its fixed severity, what it means, and the generic fix."""
 
-    def __init__(self, name, severity, meaning, fix):
+    def __init__(self, name: str, severity: str, meaning: str, fix: str) -> None:
         self.name = name
         self.severity = severity
         self.meaning = meaning
@@ -265,7 +273,14 @@ CODES = {code.name: code for code in _TABLE}
 class Finding:
     """One problem found: a code, the resource it is about, a specific message and fix, the task subnets it hits."""
 
-    def __init__(self, code, resource_id, message, remediation=None, subnet_ids=()):
+    def __init__(
+        self,
+        code: str,
+        resource_id: str | None,
+        message: str,
+        remediation: str | None = None,
+        subnet_ids: Iterable[str] = (),
+    ) -> None:
         if code not in CODES:
             raise ValueError(f"unknown finding code {code}")
         self.code = code
@@ -275,10 +290,10 @@ class Finding:
         self.remediation = remediation or CODES[code].fix
         self.subnet_ids = list(subnet_ids)
 
-    def sort_key(self):
+    def sort_key(self) -> tuple[int, str, str]:
         return (SEVERITIES.index(self.severity), self.code, self.resource_id or "")
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "severity": self.severity,
@@ -293,10 +308,17 @@ class Findings:
     """The findings of one audit, one per ``(code, resource)``: a second report of the same problem only adds the
     task subnets it hits."""
 
-    def __init__(self):
-        self._by_key = {}
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str | None], Finding] = {}
 
-    def add(self, code, resource_id, message, remediation=None, subnet_ids=()):
+    def add(
+        self,
+        code: str,
+        resource_id: str | None,
+        message: str,
+        remediation: str | None = None,
+        subnet_ids: Iterable[str] = (),
+    ) -> None:
         key = (code, resource_id)
         found = self._by_key.get(key)
         if found is None:
@@ -304,17 +326,17 @@ class Findings:
         else:
             found.subnet_ids.extend(sid for sid in subnet_ids if sid not in found.subnet_ids)
 
-    def sorted(self):
+    def sorted(self) -> list[Finding]:
         return sorted(self._by_key.values(), key=Finding.sort_key)
 
-    def codes_for_subnet(self, subnet_id):
+    def codes_for_subnet(self, subnet_id: str) -> list[str]:
         return sorted({finding.code for finding in self._by_key.values() if subnet_id in finding.subnet_ids})
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._by_key)
 
 
-def counts(findings):
+def counts(findings: Iterable[Finding]) -> dict[str, int]:
     """``{"error": n, "warning": n, "info": n}``."""
     result = dict.fromkeys(SEVERITIES, 0)
     for finding in findings:
@@ -322,7 +344,7 @@ def counts(findings):
     return result
 
 
-def markdown_table():
+def markdown_table() -> str:
     """The code table as Markdown (what docs/network-check-findings.md holds)."""
     lines = ["| Code | Severity | Meaning | Fix |", "|---|---|---|---|"]
     lines.extend(f"| `{code.name}` | {code.severity} | {code.meaning} | {code.fix} |" for code in _TABLE)

@@ -9,12 +9,28 @@ gateway), each with its state and whether it is healthy. Subnets without a defau
 instead (one hop per endpoint service the task needs).
 """
 
+from __future__ import annotations
+
+import typing
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints import (
     EndpointIndex,
     endpoint_type,
     required_services,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, TypeAlias
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot import Snapshot
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
+    # One step of an egress path: ``{"type", "id", "state", "healthy", "detail"}`` (see :func:`hop`).
+    Hop: TypeAlias = dict[str, Any]
+    # ``(service, the endpoint serving it or the closest candidate, why it does not serve or None)``.
+    EndpointStatus: TypeAlias = tuple[str, Resource | None, str | None]
 
 PUBLIC = "public"
 PRIVATE_NAT = "private_nat"
@@ -30,15 +46,15 @@ class Options:
     def __init__(
         self,
         *,
-        mode,
-        assign_public_ip=False,
-        security_group_ids=(),
-        services=(),
-        uses_awslogs=True,
-        single_nat_intended=False,
-        min_free_ips=16,
-        network_name=None,
-    ):
+        mode: str,
+        assign_public_ip: bool | None = False,
+        security_group_ids: Iterable[str] | None = (),
+        services: Iterable[str] | None = (),
+        uses_awslogs: bool = True,
+        single_nat_intended: bool = False,
+        min_free_ips: int = 16,
+        network_name: str | None = None,
+    ) -> None:
         self.mode = mode
         self.assign_public_ip = bool(assign_public_ip)
         self.security_group_ids = list(security_group_ids or [])
@@ -49,45 +65,50 @@ class Options:
         self.network_name = network_name
 
     @property
-    def task_mode(self):
+    def task_mode(self) -> bool:
         return self.mode == "task"
 
 
-def hop(kind, resource_id, state, healthy, detail=None):
+def hop(kind: str, resource_id: str | None, state: str | None, healthy: object, detail: str | None = None) -> Hop:
     return {"type": kind, "id": resource_id, "state": state, "healthy": bool(healthy), "detail": detail}
 
 
 class SubnetView:
     """What the audit knows about one task subnet."""
 
-    def __init__(self, subnet):
+    def __init__(self, subnet: Resource) -> None:
         self.subnet = subnet
-        self.id = subnet["SubnetId"]
-        self.vpc_id = subnet.get("VpcId")
-        self.az = subnet.get("AvailabilityZone")
-        self.cidr = subnet.get("CidrBlock")
-        self.route_table = None
-        self.association = None  # explicit | main
-        self.default_route = None
-        self.target_kind = None  # internet_gateway | nat_gateway | other | None
-        self.target_id = None
-        self.nat = None
+        self.id: str = subnet["SubnetId"]
+        self.vpc_id: str | None = subnet.get("VpcId")
+        self.az: str | None = subnet.get("AvailabilityZone")
+        self.cidr: str | None = subnet.get("CidrBlock")
+        self.route_table: Resource | None = None
+        self.association: str | None = None  # explicit | main
+        self.default_route: Resource | None = None
+        self.target_kind: str | None = None  # internet_gateway | nat_gateway | other | None
+        self.target_id: str | None = None
+        self.nat: Resource | None = None
         self.kind = ISOLATED
         self.reaches_internet = False
         self.can_pull_image = False
-        self.endpoint_status = []  # [(service, endpoint, problem)] for subnets that rely on endpoints
-        self.gateway_endpoints = []  # [(service, endpoint id)]: gateway endpoints (S3...) on the subnet's table
-        self.hops = []
+        self.endpoint_status: list[
+            EndpointStatus
+        ] = []  # [(service, endpoint, problem)] for subnets that rely on endpoints
+        self.gateway_endpoints: list[
+            tuple[str, str]
+        ] = []  # [(service, endpoint id)]: gateway endpoints (S3...) on the subnet's table
+        self.hops: list[Hop] = []
 
     @property
-    def route_table_id(self):
-        return (self.route_table or {}).get("RouteTableId")
+    def route_table_id(self) -> str | None:
+        table_id: str | None = (self.route_table or {}).get("RouteTableId")
+        return table_id
 
 
 class AuditContext:
     """The snapshot, the options, and a view of each task subnet."""
 
-    def __init__(self, snapshot, options, task_subnet_ids):
+    def __init__(self, snapshot: Snapshot, options: Options, task_subnet_ids: Iterable[str]) -> None:
         self.snapshot = snapshot
         self.options = options
         self.endpoints = EndpointIndex(snapshot)
@@ -95,20 +116,21 @@ class AuditContext:
         self.views = [analyse(self, snapshot.subnets[subnet_id]) for subnet_id in task_subnet_ids]
         self.views_by_id = {view.id: view for view in self.views}
 
-    def subnet_zone(self, subnet_id):
-        return (self.snapshot.subnets.get(subnet_id) or {}).get("AvailabilityZone")
+    def subnet_zone(self, subnet_id: str | None) -> str | None:
+        zone: str | None = (self.snapshot.subnets.get(subnet_id) or {}).get("AvailabilityZone")
+        return zone
 
-    def nat_zone(self, nat):
+    def nat_zone(self, nat: Resource) -> str | None:
         return self.subnet_zone(nat.get("SubnetId"))
 
 
-def _route_detail(route):
+def _route_detail(route: Resource | None) -> str:
     if route is None:
         return "no 0.0.0.0/0 route"
     return f"0.0.0.0/0 -> {routing.route_target(route)[1]} ({route.get('State', 'unknown')})"
 
 
-def _table_hop(table, association, route):
+def _table_hop(table: Resource | None, association: str | None, route: Resource | None) -> Hop:
     if table is None:
         return hop("route_table", None, "missing", False, "no route table governs this subnet")
     state = route.get("State", "unknown") if route else "no default route"
@@ -116,7 +138,7 @@ def _table_hop(table, association, route):
     return hop("route_table", table["RouteTableId"], state, healthy, f"{association}; {_route_detail(route)}")
 
 
-def _igw_hop(snapshot, igw_id, vpc_id):
+def _igw_hop(snapshot: Snapshot, igw_id: str | None, vpc_id: str | None) -> Hop:
     igw = snapshot.internet_gateways.get(igw_id)
     if igw is None:
         return hop("internet_gateway", igw_id, "detached or deleted", False)
@@ -125,19 +147,19 @@ def _igw_hop(snapshot, igw_id, vpc_id):
     return hop("internet_gateway", igw_id, state, attached)
 
 
-def _subnet_hop(subnet, detail=None):
+def _subnet_hop(subnet: Resource, detail: str | None = None) -> Hop:
     return hop(
         "subnet", subnet.get("SubnetId"), subnet.get("State", "unknown"), subnet.get("State") == "available", detail
     )
 
 
-def _failure_detail(nat):
+def _failure_detail(nat: Resource) -> str | None:
     if nat.get("State") != "failed":
         return None
     return f"{nat.get('FailureCode')}: {nat.get('FailureMessage')}"
 
 
-def _nat_hops(ctx, view):
+def _nat_hops(ctx: AuditContext, view: SubnetView) -> tuple[list[Hop], bool]:
     """``(hops, healthy)`` after the route table, for a default route to a NAT gateway."""
     snapshot = ctx.snapshot
     nat = view.nat
@@ -170,13 +192,13 @@ def _nat_hops(ctx, view):
     return hops, healthy and placement is None
 
 
-def is_manual_regional_nat(nat):
+def is_manual_regional_nat(nat: Resource) -> bool:
     """True for a regional NAT gateway in manual mode: it serves only the zones it was given addresses for (AWS turns
     AutoProvisionZones off when AvailabilityZoneAddresses are given)."""
     return routing.is_regional_nat(nat) and nat.get("AutoProvisionZones") == "disabled"
 
 
-def regional_nat_covers(nat, subnet):
+def regional_nat_covers(nat: Resource, subnet: Resource) -> bool:
     """True when a regional NAT gateway has an address in ``subnet``'s availability zone (by name or by zone id)."""
     zones = {subnet.get("AvailabilityZone"), subnet.get("AvailabilityZoneId")} - {None}
     return any(
@@ -185,7 +207,7 @@ def regional_nat_covers(nat, subnet):
     )
 
 
-def regional_nat_route_table(snapshot, nat):
+def regional_nat_route_table(snapshot: Snapshot, nat: Resource) -> Resource | None:
     """The regional NAT gateway's own route table (``RouteTableId``), or ``None`` when it is not in the VPC."""
     table_id = nat.get("RouteTableId")
     return next(
@@ -198,7 +220,7 @@ def regional_nat_route_table(snapshot, nat):
     )
 
 
-def regional_nat_exit_problem(snapshot, nat):
+def regional_nat_exit_problem(snapshot: Snapshot, nat: Resource) -> str | None:
     """Why a regional NAT gateway's own route table does not take traffic to the VPC's internet gateway, or ``None``.
     AWS creates that table with 0.0.0.0/0 to the internet gateway; the NAT needs no public subnet."""
     table = regional_nat_route_table(snapshot, nat)
@@ -214,7 +236,7 @@ def regional_nat_exit_problem(snapshot, nat):
     return f"its route table {table['RouteTableId']}: {problem}" if problem else None
 
 
-def _regional_nat_hops(snapshot, view, nat):
+def _regional_nat_hops(snapshot: Snapshot, view: SubnetView, nat: Resource) -> tuple[list[Hop], bool]:
     """Regional NAT gateway -> its own route table -> internet gateway: no public subnet in between. In manual mode
     a subnet in a zone the NAT has no address for has no way out."""
     state = nat.get("State")
@@ -238,7 +260,7 @@ def _regional_nat_hops(snapshot, view, nat):
     return hops, healthy and regional_nat_exit_problem(snapshot, nat) is None
 
 
-def nat_has_address(snapshot, nat):
+def nat_has_address(snapshot: Snapshot, nat: Resource) -> bool:
     """True when a public NAT gateway has an Elastic IP that exists in the VPC domain (private NATs need none, and
     regional NATs in automatic mode use Amazon-provided addresses)."""
     if routing.is_private_nat(nat):
@@ -253,14 +275,14 @@ def nat_has_address(snapshot, nat):
     )
 
 
-def _association(subnet_id, table):
+def _association(subnet_id: str, table: Resource | None) -> str | None:
     if table is None:
         return None
     explicit = any(a.get("SubnetId") == subnet_id for a in table.get("Associations", []))
     return "explicit" if explicit else "main"
 
 
-def _endpoint_hops(ctx, view):
+def _endpoint_hops(ctx: AuditContext, view: SubnetView) -> list[Hop]:
     hops = []
     for service, endpoint, problem in view.endpoint_status:
         endpoint_id = endpoint["VpcEndpointId"] if endpoint else None
@@ -269,7 +291,7 @@ def _endpoint_hops(ctx, view):
     return hops
 
 
-def analyse(ctx, subnet):
+def analyse(ctx: AuditContext, subnet: Resource) -> SubnetView:
     """A :class:`SubnetView` of ``subnet``: kind, egress hops, whether tasks there reach the internet and ECR."""
     snapshot, options = ctx.snapshot, ctx.options
     view = SubnetView(subnet)
@@ -280,27 +302,7 @@ def analyse(ctx, subnet):
     view.hops = [_subnet_hop(subnet), _table_hop(view.route_table, view.association, view.default_route)]
     view.gateway_endpoints = ctx.endpoints.gateway_endpoints_on(view.vpc_id, view.route_table_id)
     route = view.default_route
-    if route is not None:
-        view.target_kind, view.target_id = routing.route_target(route)
-    if view.target_kind == "internet_gateway":
-        view.kind = PUBLIC
-        view.hops.append(_igw_hop(snapshot, view.target_id, view.vpc_id))
-        route_ok = routing.route_problem(route, view.vpc_id, snapshot.internet_gateways, {}) is None
-        view.reaches_internet = route_ok and (options.assign_public_ip or not options.task_mode)
-    elif view.target_kind == "nat_gateway" and not routing.is_private_nat(snapshot.nat_gateways.get(view.target_id)):
-        view.kind = PRIVATE_NAT
-        view.nat = snapshot.nat_gateways.get(view.target_id)
-        hops, healthy = _nat_hops(ctx, view)
-        view.hops.extend(hops)
-        view.reaches_internet = healthy and route.get("State") != "blackhole"
-    elif view.target_kind is not None:
-        view.kind = PRIVATE_OTHER
-        view.nat = snapshot.nat_gateways.get(view.target_id)
-        state = route.get("State", "unknown")
-        view.hops.append(hop(view.target_kind, view.target_id, state, state == "active", "not followed by the audit"))
-        # The audit cannot see past this target: it neither claims nor denies the way out.
-        view.reaches_internet = state == "active"
-    else:
+    if route is None:
         view.endpoint_status = [
             (service,) + ctx.endpoints.resolve(view.vpc_id, service, view.route_table_id) for service in ctx.services
         ]
@@ -314,6 +316,30 @@ def analyse(ctx, subnet):
         view.kind = PRIVATE_ENDPOINTS if relevant else ISOLATED
         if relevant:
             view.hops.extend(_endpoint_hops(ctx, view))
+    else:
+        view.target_kind, view.target_id = routing.route_target(route)
+        if view.target_kind == "internet_gateway":
+            view.kind = PUBLIC
+            view.hops.append(_igw_hop(snapshot, view.target_id, view.vpc_id))
+            route_ok = routing.route_problem(route, view.vpc_id, snapshot.internet_gateways, {}) is None
+            view.reaches_internet = route_ok and (options.assign_public_ip or not options.task_mode)
+        elif view.target_kind == "nat_gateway" and not routing.is_private_nat(
+            snapshot.nat_gateways.get(view.target_id)
+        ):
+            view.kind = PRIVATE_NAT
+            view.nat = snapshot.nat_gateways.get(view.target_id)
+            hops, healthy = _nat_hops(ctx, view)
+            view.hops.extend(hops)
+            view.reaches_internet = healthy and route.get("State") != "blackhole"
+        else:
+            view.kind = PRIVATE_OTHER
+            view.nat = snapshot.nat_gateways.get(view.target_id)
+            state = route.get("State", "unknown")
+            view.hops.append(
+                hop(view.target_kind, view.target_id, state, state == "active", "not followed by the audit")
+            )
+            # The audit cannot see past this target: it neither claims nor denies the way out.
+            view.reaches_internet = state == "active"
     if view.reaches_internet:
         view.can_pull_image = True
     else:

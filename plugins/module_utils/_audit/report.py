@@ -8,9 +8,18 @@ exactly what the audit followed. Unhealthy hops and the edges into them are draw
 ```mermaid block as a picture.
 """
 
+from __future__ import annotations
+
 import re
+import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.markdown import cell
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, Hop
 
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
 _SHAPES = {
@@ -35,32 +44,32 @@ MAX_DETAILED_EDGES = 400
 MAX_DETAILED_CHARS = 40000
 
 
-def _count(number, noun):
+def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def node_id(text):
+def node_id(text: object) -> str:
     """A Mermaid node id for a resource id: letters, digits and ``_`` only, never a keyword (``end``...)."""
     return "n_" + _UNSAFE_ID.sub("_", str(text))
 
 
-def _label(text):
+def _label(text: object) -> str:
     return str(text).replace('"', "#quot;")
 
 
 class _Diagram:
-    def __init__(self, ctx, compact=False, keep=()):
+    def __init__(self, ctx: AuditContext, compact: bool = False, keep: Iterable[str] = ()) -> None:
         self.ctx = ctx
         self.compact = compact
         self.keep = set(keep)  # subnets never grouped (those NAT gateways sit in: other paths lead to them)
-        self.groups = {}  # group node id -> {"subnets": set, "tables": set, "kind": str}
-        self._group_ids = {}
-        self.nodes = {}  # id -> (type, label, healthy)
-        self.edges = []  # (source, target, label, dashed, broken)
-        self._edge_keys = set()
-        self.zone_of = {}  # subnet node id -> (vpc id, zone)
+        self.groups: dict[str, dict[str, Any]] = {}  # group node id -> {"subnets": set, "tables": set, "kind": str}
+        self._group_ids: dict[tuple[Any, ...], str] = {}
+        self.nodes: dict[str, tuple[str, str, bool]] = {}  # id -> (type, label, healthy)
+        self.edges: list[tuple[str | None, str, str, bool, bool]] = []  # (source, target, label, dashed, broken)
+        self._edge_keys: set[tuple[str | None, str]] = set()
+        self.zone_of: dict[str, tuple[str | None, str | None]] = {}  # subnet node id -> (vpc id, zone)
 
-    def _hop_node(self, hop, index):
+    def _hop_node(self, hop: Hop, index: int) -> str:
         resource = hop["id"] or f"{hop['type']}_{hop.get('detail') or 'missing'}_{index}"
         nid = node_id(resource)
         title = _TITLES.get(hop["type"], hop["type"])
@@ -79,14 +88,14 @@ class _Diagram:
         self.nodes[nid] = (hop["type"], label, healthy)
         return nid
 
-    def _edge(self, source, target, label, dashed, broken):
+    def _edge(self, source: str | None, target: str, label: str, dashed: bool, broken: bool) -> None:
         key = (source, target)
         if key in self._edge_keys:
             return
         self._edge_keys.add(key)
         self.edges.append((source, target, label, dashed, broken))
 
-    def _group_node(self, hops):
+    def _group_node(self, hops: Sequence[Hop]) -> str:
         """Compact mode: the node standing for a task subnet and its route table, shared with every task subnet of
         the same VPC, zone and kind whose table is as healthy and whose path goes on through the same hops."""
         subnet_hop, table_hop = hops[0], hops[1]
@@ -101,7 +110,7 @@ class _Diagram:
         self.zone_of[nid] = (view.vpc_id, view.az)
         return nid
 
-    def add_path(self, hops, gateway_endpoints=()):
+    def add_path(self, hops: Sequence[Hop], gateway_endpoints: Iterable[Mapping[str, str]] = ()) -> None:
         """Draw one task subnet's path, and the gateway endpoints (S3...) that hang from its own route table."""
         table_node = None
         previous, previous_hop = None, None
@@ -116,7 +125,7 @@ class _Diagram:
             if hop["type"] == "vpc_endpoint":
                 self._edge(table_node, nid, "", False, not hop["healthy"])
                 continue
-            if previous is not None:
+            if previous_hop is not None:
                 label = ""
                 dashed = False
                 if previous_hop["type"] == "route_table":
@@ -136,9 +145,9 @@ class _Diagram:
             self.nodes.setdefault(nid, ("vpc_endpoint", label, True))
             self._edge(task_table, nid, endpoint["service"], False, False)
 
-    def render(self):
+    def render(self) -> str:
         lines = ["flowchart LR"]
-        by_vpc = {}
+        by_vpc: dict[str | None, dict[str | None, list[str]]] = {}
         for nid, (vpc_id, zone) in self.zone_of.items():
             by_vpc.setdefault(vpc_id, {}).setdefault(zone, []).append(nid)
         placed = set()
@@ -173,7 +182,7 @@ class _Diagram:
             lines.append(f"  linkStyle {','.join(broken_links)} {BROKEN_STYLE}")
         return "\n".join(lines)
 
-    def _node_line(self, nid):
+    def _node_line(self, nid: str) -> str:
         kind, label, _healthy = self.nodes[nid]
         group = self.groups.get(nid)
         if group:
@@ -187,9 +196,9 @@ class _Diagram:
         return f"{nid}{opening}{_label(label)}{closing}"
 
 
-def mermaid(ctx, subnets):
+def mermaid(ctx: AuditContext, subnets: Sequence[Mapping[str, Any]]) -> str:
     """The flowchart: every hop of every path, or task subnets in groups when that would exceed Mermaid's limits."""
-    text = None
+    text = ""
     nat_subnets = {hop["id"] for subnet in subnets for hop in subnet["egress_path"][1:] if hop["type"] == "subnet"}
     for compact in (False, True):
         diagram = _Diagram(ctx, compact=compact, keep=nat_subnets)
@@ -201,7 +210,7 @@ def mermaid(ctx, subnets):
     return text
 
 
-def _path_text(hops):
+def _path_text(hops: Iterable[Hop]) -> str:
     parts = []
     for hop in hops:
         name = hop["id"] or f"missing {hop.get('detail') or hop['type']}"
@@ -209,9 +218,9 @@ def _path_text(hops):
     return " → ".join(parts)
 
 
-def _gateway_endpoint_lines(subnets):
+def _gateway_endpoint_lines(subnets: Iterable[Mapping[str, Any]]) -> list[str]:
     """Which gateway endpoints (S3, DynamoDB) the task subnets' route tables carry: their traffic skips the NAT."""
-    by_table = {}
+    by_table: dict[tuple[str, str, str], list[str]] = {}
     for subnet in subnets:
         for endpoint in subnet.get("gateway_endpoints", ()):
             key = (subnet["route_table_id"], endpoint["service"], endpoint["vpc_endpoint_id"])
@@ -228,7 +237,7 @@ def _gateway_endpoint_lines(subnets):
     return lines
 
 
-def render(ctx, result, settings):
+def render(ctx: AuditContext, result: Mapping[str, Any], settings: str) -> str:
     """The Markdown report. ``result``: the module's ``subnets``, ``findings`` and ``summary``; ``settings``: a line
     describing what was audited."""
     summary = result["summary"]
@@ -292,6 +301,6 @@ def render(ctx, result, settings):
     return "\n".join(lines)
 
 
-def write(path, text):
+def write(path: str, text: str) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)

@@ -3,8 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the audit: read once, analyse every task subnet, collect findings, summarise, optionally render a report."""
 
+from __future__ import annotations
+
 import ipaddress
 import os
+import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import report
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.checks import CHECKS
@@ -23,18 +26,28 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot i
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 
+if typing.TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Finding
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import SubnetView
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
+
 FAIL_THRESHOLDS = {"error": (ERROR,), "warning": (ERROR, WARNING), "never": ()}
 
 
-def _subnet_order(subnet):
+def _subnet_order(subnet: Resource) -> tuple[str, int, str]:
+    cidr = subnet.get("CidrBlock")  # an IPv6-only subnet has none
     try:
-        address = int(ipaddress.ip_network(subnet.get("CidrBlock"), strict=False).network_address)
+        address = int(ipaddress.ip_network(cidr, strict=False).network_address) if cidr else 0
     except (ValueError, TypeError):
         address = 0
     return (subnet.get("AvailabilityZone") or "", address, subnet["SubnetId"])
 
 
-def collect(client, params):
+def collect(client: Client, params: Mapping[str, Any]) -> AuditContext:
     """Read the network and build the :class:`AuditContext` for ``params`` (the module's options)."""
     options = Options(
         mode="vpc" if params.get("vpc_id") else "task",
@@ -63,7 +76,7 @@ def collect(client, params):
     return AuditContext(snapshot, options, task_subnet_ids)
 
 
-def analyse(ctx):
+def analyse(ctx: AuditContext) -> list[Finding]:
     """The findings of every check, sorted (errors first)."""
     findings = Findings()
     for check in CHECKS:
@@ -71,7 +84,7 @@ def analyse(ctx):
     return findings.sorted()
 
 
-def _subnet_result(ctx, view, codes):
+def _subnet_result(ctx: AuditContext, view: SubnetView, codes: Mapping[str, set[str]]) -> dict[str, Any]:
     acl = ctx.snapshot.acl_by_subnet.get(view.id) or {}
     return {
         "subnet_id": view.id,
@@ -94,9 +107,9 @@ def _subnet_result(ctx, view, codes):
     }
 
 
-def result_of(ctx, findings):
+def result_of(ctx: AuditContext, findings: list[Finding]) -> dict[str, Any]:
     """The module's ``subnets``, ``findings`` and ``summary``."""
-    codes = {}
+    codes: dict[str, set[str]] = {}
     for finding in findings:
         for subnet_id in finding.subnet_ids:
             codes.setdefault(subnet_id, set()).add(finding.code)
@@ -117,7 +130,7 @@ def result_of(ctx, findings):
     }
 
 
-def settings_text(ctx):
+def settings_text(ctx: AuditContext) -> str:
     options = ctx.options
     if not options.task_mode:
         vpcs = ", ".join(sorted(ctx.snapshot.vpcs))
@@ -128,7 +141,7 @@ def settings_text(ctx):
     )
 
 
-def check_report_path(path, option="report_path"):
+def check_report_path(path: str | None, option: str = "report_path") -> None:
     """Refuse a report path that cannot be written (a directory, or in a directory that does not exist) before the
     audit reads anything. An empty path means no report."""
     if not path:
@@ -140,7 +153,7 @@ def check_report_path(path, option="report_path"):
         raise InvalidInput(option, f"directory {directory} does not exist")
 
 
-def failure_message(result, fail_on):
+def failure_message(result: Mapping[str, Any], fail_on: str) -> str | None:
     """The module's failure message when ``fail_on``'s threshold is reached, else ``None``."""
     severities = FAIL_THRESHOLDS[fail_on]
     hits = [finding for finding in result["findings"] if finding["severity"] in severities]
@@ -155,7 +168,7 @@ def failure_message(result, fail_on):
     )
 
 
-def audit(client, params):
+def audit(client: Client, params: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
     """Run the whole audit. Returns ``(result, failure message or None)``; writes the report when asked."""
     ctx = collect(client, params)
     result = result_of(ctx, analyse(ctx))

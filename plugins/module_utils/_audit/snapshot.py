@@ -7,9 +7,19 @@ The number of calls depends on the number of VPCs (normally one), never on the n
 NAT gateways: each describe filters by ``vpc-id`` with all VPC ids at once, and follows pagination.
 """
 
+from __future__ import annotations
+
+import typing
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
 
 AMAZON_DNS = "AmazonProvidedDNS"
 
@@ -20,44 +30,50 @@ class Snapshot:
     def __init__(
         self,
         *,
-        region,
-        vpcs,
-        dns_attributes,
-        subnets,
-        route_tables,
-        internet_gateways,
-        nat_gateways,
-        addresses,
-        network_acls,
-        endpoints,
-        security_groups,
-        dhcp_options,
-    ):
+        region: str,
+        vpcs: Iterable[Resource],
+        dns_attributes: dict[str | None, dict[str, bool]],
+        subnets: Iterable[Resource],
+        route_tables: list[Resource],
+        internet_gateways: Iterable[Resource],
+        nat_gateways: Iterable[Resource],
+        addresses: list[Resource],
+        network_acls: Iterable[Resource],
+        endpoints: list[Resource],
+        security_groups: Iterable[Resource],
+        dhcp_options: Iterable[Resource],
+    ) -> None:
         self.region = region
-        self.vpcs = {vpc["VpcId"]: vpc for vpc in vpcs}
+        self.vpcs: dict[str, Resource] = {vpc["VpcId"]: vpc for vpc in vpcs}
         self.dns = dns_attributes  # {vpc_id: {"support": bool, "hostnames": bool}}
-        self.subnets = {subnet["SubnetId"]: subnet for subnet in subnets}
+        self.subnets: dict[str | None, Resource] = {subnet["SubnetId"]: subnet for subnet in subnets}
         self.route_tables = route_tables
-        self.route_tables_by_vpc = {}
+        self.route_tables_by_vpc: dict[str | None, list[Resource]] = {}
         for table in route_tables:
             self.route_tables_by_vpc.setdefault(table.get("VpcId"), []).append(table)
-        self.internet_gateways = {igw["InternetGatewayId"]: igw for igw in internet_gateways}
-        self.nat_gateways = {nat["NatGatewayId"]: nat for nat in nat_gateways}
+        self.internet_gateways: dict[str | None, Resource] = {
+            igw["InternetGatewayId"]: igw for igw in internet_gateways
+        }
+        self.nat_gateways: dict[str | None, Resource] = {nat["NatGatewayId"]: nat for nat in nat_gateways}
         self.addresses = addresses
-        self.addresses_by_allocation = {address.get("AllocationId"): address for address in addresses}
-        self.network_acls = {acl["NetworkAclId"]: acl for acl in network_acls}
-        self.acl_by_subnet = {}
+        self.addresses_by_allocation: dict[str | None, Resource] = {
+            address.get("AllocationId"): address for address in addresses
+        }
+        self.network_acls: dict[str, Resource] = {acl["NetworkAclId"]: acl for acl in network_acls}
+        self.acl_by_subnet: dict[str | None, Resource] = {}
         for acl in network_acls:
             for association in acl.get("Associations", []):
                 self.acl_by_subnet[association.get("SubnetId")] = acl
         self.endpoints = endpoints
-        self.security_groups = {group["GroupId"]: group for group in security_groups}
-        self.dns_servers = {}  # {vpc_id: [custom DNS server IPs]}; empty when the VPC uses the Amazon DNS server
+        self.security_groups: dict[str | None, Resource] = {group["GroupId"]: group for group in security_groups}
+        self.dns_servers: dict[
+            str | None, list[str]
+        ] = {}  # {vpc_id: [custom DNS server IPs]}; empty when the VPC uses the Amazon DNS server
         options_by_id = {options["DhcpOptionsId"]: options for options in dhcp_options}
         for vpc_id, vpc in self.vpcs.items():
             self.dns_servers[vpc_id] = _custom_dns_servers(options_by_id.get(vpc.get("DhcpOptionsId")))
 
-    def attached_igw(self, vpc_id):
+    def attached_igw(self, vpc_id: str | None) -> Resource | None:
         """The internet gateway attached (state available) to ``vpc_id``, or ``None``."""
         for igw in self.internet_gateways.values():
             for attachment in igw.get("Attachments", []):
@@ -66,7 +82,7 @@ class Snapshot:
         return None
 
 
-def _custom_dns_servers(options):
+def _custom_dns_servers(options: Resource | None) -> list[str]:
     for configuration in (options or {}).get("DhcpConfigurations", []):
         if configuration.get("Key") == "domain-name-servers":
             servers = [value.get("Value") for value in configuration.get("Values", [])]
@@ -74,7 +90,7 @@ def _custom_dns_servers(options):
     return []
 
 
-def read_vpcs(client, vpc_ids, option):
+def read_vpcs(client: Client, vpc_ids: Sequence[str], option: str) -> list[Resource]:
     """The VPCs ``vpc_ids`` (one call); an unknown id is ``option``'s input error."""
     vpcs = describe_where(client, "describe_vpcs", "Vpcs", "vpc-id", vpc_ids)
     missing = sorted(set(vpc_ids) - {vpc["VpcId"] for vpc in vpcs})
@@ -83,12 +99,12 @@ def read_vpcs(client, vpc_ids, option):
     return vpcs
 
 
-def read_task_subnets(client, subnet_ids):
+def read_task_subnets(client: Client, subnet_ids: Sequence[str]) -> list[Resource]:
     """The task subnets, in the given order (one call); unknown ids are ``subnet_ids``' input error."""
     return describe.describe_subnets(client, subnet_ids, option="subnet_ids")
 
 
-def _dns_attributes(client, vpc_id):
+def _dns_attributes(client: Client, vpc_id: str) -> dict[str, bool]:
     support = client.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport", aws_retry=True)
     hostnames = client.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames", aws_retry=True)
     return {
@@ -97,11 +113,11 @@ def _dns_attributes(client, vpc_id):
     }
 
 
-def read_snapshot(client, vpcs, security_group_ids=()):
+def read_snapshot(client: Client, vpcs: list[Resource], security_group_ids: Iterable[str] = ()) -> Snapshot:
     """Read everything the audit needs about ``vpcs`` (already described). ``security_group_ids``: the task's groups,
     read together with the interface endpoints' groups in one call."""
     vpc_ids = [vpc["VpcId"] for vpc in vpcs]
-    dns = {vpc_id: _dns_attributes(client, vpc_id) for vpc_id in vpc_ids}
+    dns: dict[str | None, dict[str, bool]] = {vpc_id: _dns_attributes(client, vpc_id) for vpc_id in vpc_ids}
     subnets = describe_where(client, "describe_subnets", "Subnets", "vpc-id", vpc_ids)
     route_tables = describe_where(client, "describe_route_tables", "RouteTables", "vpc-id", vpc_ids)
     igws = describe_where(client, "describe_internet_gateways", "InternetGateways", "attachment.vpc-id", vpc_ids)
@@ -115,7 +131,7 @@ def read_snapshot(client, vpcs, security_group_ids=()):
     for endpoint in endpoints:
         group_ids.update(group["GroupId"] for group in endpoint.get("Groups", []))
     groups = describe_where(client, "describe_security_groups", "SecurityGroups", "group-id", group_ids)
-    dhcp_ids = {vpc.get("DhcpOptionsId") for vpc in vpcs} - {None, "default"}
+    dhcp_ids = {vpc["DhcpOptionsId"] for vpc in vpcs if vpc.get("DhcpOptionsId") not in (None, "default")}
     dhcp = describe_where(client, "describe_dhcp_options", "DhcpOptions", "dhcp-options-id", dhcp_ids)
     return Snapshot(
         region=client.meta.region_name,

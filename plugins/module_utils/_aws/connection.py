@@ -10,12 +10,20 @@ those, the modules' options, and the AWS environment variables, and say how to s
 will use.
 """
 
+from __future__ import annotations
+
+import typing
+
 try:
     import boto3
     from botocore.exceptions import ProfileNotFound
 except ImportError:  # AnsibleAWSModule reports the missing dependency itself
     boto3 = None
     ProfileNotFound = ()
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 HOW_TO_CHECK = (
     "To see the account and region a run will use, run `aws configure list` and `aws sts get-caller-identity` "
@@ -31,7 +39,7 @@ class ConnectionSetupError(Exception):
     """The AWS region, profile or credentials a module needs cannot be found (``errors.reported_errors`` reports it)."""
 
 
-def missing_region():
+def missing_region() -> ConnectionSetupError:
     return ConnectionSetupError(
         "No AWS region is set. Set fargate_network_region (the role and the playbooks; the option `region` of a "
         "module), or the AWS_REGION or AWS_DEFAULT_REGION environment variable, or `region` in the AWS profile's "
@@ -39,7 +47,7 @@ def missing_region():
     )
 
 
-def missing_credentials():
+def missing_credentials() -> ConnectionSetupError:
     return ConnectionSetupError(
         "No AWS credentials were found. Set "
         f"{PROFILE_HELP} to a profile of ~/.aws/credentials or ~/.aws/config, or the AWS_ACCESS_KEY_ID and "
@@ -48,14 +56,14 @@ def missing_credentials():
     )
 
 
-def profile_not_found(error):
+def profile_not_found(error: Exception) -> ConnectionSetupError:
     return ConnectionSetupError(
         f"{error}. Set {PROFILE_HELP} to a profile of ~/.aws/credentials or ~/.aws/config "
         f"(`aws configure list-profiles` lists them), or leave both empty. {HOW_TO_CHECK}"
     )
 
 
-def check_region(params):
+def check_region(params: Mapping[str, Any]) -> None:
     """Raise :class:`ConnectionSetupError` when no region can be found, as boto3 would look for one (the module's
     ``region`` option, then the environment and the profile's configuration), or the profile does not exist."""
     if params.get("region") or boto3 is None:

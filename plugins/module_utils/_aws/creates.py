@@ -19,7 +19,10 @@ failure means:
   never reached AWS therefore costs that wait, and one that did never makes a second resource.
 """
 
+from __future__ import annotations
+
 import time
+import typing
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
@@ -33,6 +36,17 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries impo
     PROPAGATION_TIMEOUT,
     OnlyCodesRetry,
 )
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, TypeAlias
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import RetryDecorator
+
+    # Looks for the resource a create call made, by the identity tags the call gave it.
+    FindCreated: TypeAlias = Callable[[], Resource | None]
 
 # Answers by which AWS (or a load balancer in front of it: botocore names a bare 503 page's error "503") says it
 # did not handle the call.
@@ -61,17 +75,25 @@ class RefusedRetry(OnlyCodesRetry):
 
 
 # The retry policy of the ``no_resend`` client: AWS_RETRY's backoff, for refusals only.
-NO_RESEND_RETRY = RefusedRetry.jittered_backoff(**_BACKOFF)
+NO_RESEND_RETRY: RetryDecorator = RefusedRetry.jittered_backoff(**_BACKOFF)
 
 
-def outcome_unknown(error):
+def outcome_unknown(error: BaseException) -> bool:
     """True when ``error`` leaves open whether AWS carried out the call that raised it."""
     if isinstance(error, (BotocoreConnectionError, HTTPClientError)):
         return True
     return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in OUTCOME_UNKNOWN_CODES
 
 
-def create_once(client, operation, find_created, *, result_key=None, taken_codes=(), **kwargs):
+def create_once(
+    client: Client,
+    operation: str,
+    find_created: FindCreated,
+    *,
+    result_key: str | None = None,
+    taken_codes: Sequence[str] = (),
+    **kwargs: Any,
+) -> Resource:
     """Call EC2 ``operation`` (``"create_internet_gateway"``...) with ``kwargs``; return the resource it created.
 
     ``find_created()`` returns the resource this call created, selected by the identity tags ``kwargs`` give it in
@@ -97,21 +119,22 @@ def create_once(client, operation, find_created, *, result_key=None, taken_codes
                 raise
             unknown = error
         else:
-            return response if result_key is None else response[result_key]
+            created: Resource = response if result_key is None else response[result_key]
+            return created
         found = look_for(client, find_created)
         if found is not None:
             return found
     raise unknown
 
 
-def _existing(client, find_created, taken):
+def _existing(client: Client, find_created: FindCreated, taken: Exception) -> Resource:
     found = look_for(client, find_created)
     if found is None:
         raise taken
     return found
 
 
-def look_for(client, find_created):
+def look_for(client: Client, find_created: FindCreated) -> Resource | None:
     """``find_created()``'s first answer that is not ``None``, asked after pauses growing like the propagation
     retries' (a quarter of a second first) until :data:`LOOK_TIMEOUT` has passed; then ``None``. Each look asks AWS:
     a client that remembers what it read (the run's model) forgets it first."""

@@ -28,9 +28,12 @@ nothing created beforehand.
 docs/reliability.md ("Concurrent runs") weighs this against SSM Parameter Store's ``PutParameter Overwrite=false``.
 """
 
+from __future__ import annotations
+
 import os
 import socket
 import time
+import typing
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -40,6 +43,13 @@ try:
     from botocore.exceptions import ClientError
 except ImportError:  # AnsibleAWSModule reports the missing dependency itself
     ClientError = ()
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
 
 CLAIM_PREFIX = "cloudreactor-aws-claim-"
 # An Ed25519 public key made for the claim: the process that made it printed this public half and exited, and its
@@ -67,45 +77,48 @@ POLL_GROWTH = 1.5
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def claim_name(network):
+def claim_name(network: str) -> str:
     return CLAIM_PREFIX + network
 
 
-def _timestamp(moment):
+def _timestamp(moment: datetime) -> str:
     return moment.strftime(TIME_FORMAT)
 
 
-def _parse_time(text):
+def _parse_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
     try:
         return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
-    except (TypeError, ValueError):
+    except ValueError:
         return None
 
 
-def error_code(error):
-    return error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+def error_code(error: BaseException) -> str | None:
+    code: str | None = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+    return code
 
 
 class Holder:
     """A claim as DescribeKeyPairs lists it: who holds it, since and until when, the VPC it recorded."""
 
-    def __init__(self, key_pair):
+    def __init__(self, key_pair: Resource) -> None:
         tags = {tag["Key"]: tag["Value"] for tag in key_pair.get("Tags") or []}
-        self.key_pair_id = key_pair["KeyPairId"]
+        self.key_pair_id: str = key_pair["KeyPairId"]
         self.holder = tags.get(HOLDER_TAG)
         created = key_pair.get("CreateTime")
         self.since = _parse_time(tags.get(CLAIMED_AT_TAG)) or (created if isinstance(created, datetime) else None)
         self.lease_expires = _parse_time(tags.get(LEASE_EXPIRES_TAG))
         self.vpc_id = tags.get(VPC_TAG)
 
-    def expired(self, now, lease):
+    def expired(self, now: datetime, lease: float) -> bool:
         """True once its lease has run out. Tags set at creation can lag (eventual consistency): a claim without
         its expiry yet counts from its creation, with this run's lease."""
         if self.lease_expires is not None:
             return now >= self.lease_expires
         return self.since is not None and now >= self.since + timedelta(seconds=lease)
 
-    def as_result(self, waited):
+    def as_result(self, waited: float) -> dict[str, Any]:
         return {
             "key_pair_id": self.key_pair_id,
             "holder": self.holder or "unknown (its tags are not listed yet)",
@@ -127,20 +140,28 @@ class NetworkClaim:
     run. ``holder``: who this run is, as other runs will read it.
     """
 
-    def __init__(self, client, network, *, lease, holder=None, now=None):
+    def __init__(
+        self,
+        client: Client,
+        network: str,
+        *,
+        lease: float,
+        holder: str | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self.client = client
         self.network = network
         self.name = claim_name(network)
         self.lease = lease
         self.holder = holder or f"run {uuid.uuid4().hex[:12]} on {socket.gethostname()} pid {os.getpid()}"
         self._now = now or (lambda: datetime.now(UTC))
-        self.key_pair_id = None  # set while this run holds the claim
-        self.previous_vpc_id = None  # the VPC the last holder seen recorded: where this run must look first
-        self.broken = []  # ids of expired claims this run deleted
+        self.key_pair_id: str | None = None  # set while this run holds the claim
+        self.previous_vpc_id: str | None = None  # the VPC the last holder seen recorded: where this run must look first
+        self.broken: list[str] = []  # ids of expired claims this run deleted
 
     # -- taking ----------------------------------------------------------------------------------------------
 
-    def take(self, timeout, vpc_id=None):
+    def take(self, timeout: float, vpc_id: str | None = None) -> None:
         """Take the claim, waiting up to ``timeout`` seconds while another run holds it; ``vpc_id``: the network's
         VPC when this run knows it already. Raises :class:`ClaimHeld` when the wait ends first."""
         deadline = time.monotonic() + timeout
@@ -168,7 +189,7 @@ class NetworkClaim:
             time.sleep(min(pause if held is not None else FIRST_POLL, remaining))
             pause = min(pause * POLL_GROWTH, MAX_POLL)
 
-    def _import(self, vpc_id):
+    def _import(self, vpc_id: str | None) -> bool:
         now = self._now()
         tags = {
             NETWORK_TAG: self.network,
@@ -195,7 +216,7 @@ class NetworkClaim:
         self.key_pair_id = answer["KeyPairId"]
         return True
 
-    def _held(self):
+    def _held(self) -> Holder | None:
         """The claim as listed now, or ``None`` when it is not listed (just deleted, or not propagated yet)."""
         try:
             pairs = self.client.describe_key_pairs(KeyNames=[self.name], aws_retry=True)["KeyPairs"]
@@ -205,13 +226,13 @@ class NetworkClaim:
             return None
         return Holder(pairs[0]) if pairs else None
 
-    def _break(self, held):
+    def _break(self, held: Holder) -> None:
         """Delete an expired claim by its id: if its holder or another waiter replaced it meanwhile, the new claim
         has another id and stays."""
         self.client.delete_key_pair(KeyPairId=held.key_pair_id, aws_retry=True)
         self.broken.append(held.key_pair_id)
 
-    def _held_error(self, held, waited):
+    def _held_error(self, held: Holder | None, waited: float) -> ClaimHeld:
         if held is None:
             return ClaimHeld(
                 f"Network {self.network}'s claim (key pair {self.name}) stayed taken for {int(waited)} s but was never "
@@ -235,11 +256,11 @@ class NetworkClaim:
 
     # -- while held ------------------------------------------------------------------------------------------
 
-    def record_vpc(self, vpc_id):
+    def record_vpc(self, vpc_id: str) -> None:
         """Keep ``vpc_id`` on the claim, for the run that takes it next."""
         self.client.create_tags(Resources=[self.key_pair_id], Tags=[{"Key": VPC_TAG, "Value": vpc_id}], aws_retry=True)
 
-    def release(self):
+    def release(self) -> None:
         """Give the claim back (by its id: a claim that was broken and taken by another run stays theirs)."""
         if self.key_pair_id is None:
             return

@@ -7,12 +7,21 @@ Building on AnsibleAWSModule gives our modules the same connection options as am
 ``endpoint_url``, credentials...), so one ``module_defaults: group/cloudreactor.aws.aws`` block serves both.
 """
 
+from __future__ import annotations
+
+import typing
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.connection import check_region
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import NO_RESEND_RETRY
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
+
+if typing.TYPE_CHECKING:
+    from typing import Any, NoReturn, TypeAlias
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import CachedReads
 
 
 class NetworkModule(AnsibleAWSModule):
@@ -26,11 +35,11 @@ class NetworkModule(AnsibleAWSModule):
 
     if hasattr(AnsibleAWSModule, "_should_inject_warnings"):
 
-        def _should_inject_warnings(self):
+        def _should_inject_warnings(self) -> bool:
             return False
 
 
-def network_module(argument_spec, **kwargs):
+def network_module(argument_spec: dict[str, Any], **kwargs: Any) -> NetworkModule:
     """A NetworkModule that supports check mode (every module of ours does)."""
     return NetworkModule(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
 
@@ -44,15 +53,15 @@ class Ec2Client(RetryingBotoClientWrapper):
     create nothing.
     """
 
-    def __init__(self, module):
+    def __init__(self, module: AnsibleAWSModule) -> None:
         # Checked first: amazon.aws's own message for a missing region names none of the role's variables.
         check_region(module.params)
         super().__init__(module.client("ec2"), AWS_RETRY)
         self._module = module
-        self._no_resend = None
+        self._no_resend: Any = None
 
     @property
-    def no_resend(self):
+    def no_resend(self) -> Any:
         """An EC2 client on which botocore retries nothing; ``aws_retry=True`` retries only AWS's refusals."""
         if self._no_resend is None:
             # botocore's ``max_attempts`` counts retries, not attempts, in legacy, standard and adaptive mode alike:
@@ -64,12 +73,18 @@ class Ec2Client(RetryingBotoClientWrapper):
         return self._no_resend
 
 
-def ec2_client(module):
+if typing.TYPE_CHECKING:
+    # What every EC2 call of ours goes through: the module's retrying client, or the run's model of the network
+    # around it (a CachedReads). Their methods are botocore's, made when the client is: ``Any`` to a type checker.
+    Client: TypeAlias = Ec2Client | CachedReads
+
+
+def ec2_client(module: AnsibleAWSModule) -> Ec2Client:
     """An EC2 client whose calls retry throttling when made with ``aws_retry=True`` (see :class:`Ec2Client`)."""
     return Ec2Client(module)
 
 
-def exit_with(module, result):
+def exit_with(module: AnsibleAWSModule, result: dict[str, Any]) -> NoReturn:
     """``exit_json`` with ``result``; its ``diff`` is returned only when Ansible runs with ``--diff``."""
     diff = result.pop("diff", None)
     if module._diff and diff is not None:

@@ -18,10 +18,25 @@ may change AWS: everything learned is forgotten first. An error answer is never 
 with its own code.
 """
 
+from __future__ import annotations
+
 import copy
 import functools
 import json
+import typing
 from dataclasses import dataclass
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from typing import Any, TypeAlias
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
+
+    # ``[(filter name, its values)]``: EC2 filters that equality can evaluate (see :func:`plain_filters`).
+    PlainFilters: TypeAlias = list[tuple[str, frozenset[str]]]
+    # ``(filter name, value)`` listed in full, or :data:`EVERYTHING`.
+    Scope: TypeAlias = tuple[str, str]
 
 # Client attributes that neither read nor change AWS.
 PASSED_THROUGH = frozenset(("meta", "exceptions", "can_paginate"))
@@ -42,8 +57,8 @@ class Listing:
     id_field: str
     ids_kwarg: str
     id_filter: str
-    scopes: tuple
-    fields: dict
+    scopes: tuple[str, ...]
+    fields: dict[str, tuple[str, ...]]
     filter_kwarg: str = "Filters"
 
 
@@ -165,10 +180,10 @@ LISTED_OPERATIONS = {
 # -- filters ---------------------------------------------------------------------------------------------------------
 
 
-def plain_filters(filters):
+def plain_filters(filters: Iterable[Any] | None) -> PlainFilters | None:
     """EC2 ``filters`` as ``[(name, {values})]``; ``None`` when one cannot be matched here by equality: malformed
     (AWS must report it), empty, or holding a ``*``/``?`` wildcard."""
-    parsed = []
+    parsed: PlainFilters = []
     for entry in filters or []:
         name = entry.get("Name") if isinstance(entry, dict) else None
         values = entry.get("Values") if isinstance(entry, dict) else None
@@ -180,15 +195,15 @@ def plain_filters(filters):
     return parsed
 
 
-def evaluable(listing, name):
+def evaluable(listing: Listing, name: str) -> bool:
     return name.startswith("tag:") or name == "tag-key" or name in listing.fields
 
 
-def values_at(item, path):
+def values_at(item: Resource, path: Iterable[str]) -> list[Any]:
     """The values found at ``path`` in ``item``, following every element of the lists met on the way."""
-    values = [item]
+    values: list[Any] = [item]
     for key in path:
-        found = []
+        found: list[Any] = []
         for parent in values:
             value = parent.get(key) if isinstance(parent, dict) else None
             if isinstance(value, list):
@@ -199,14 +214,14 @@ def values_at(item, path):
     return values
 
 
-def as_filter_value(value):
+def as_filter_value(value: object) -> str:
     """An item field as EC2 filter values spell it (booleans are ``true``/``false``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
-def matches(listing, item, name, values):
+def matches(listing: Listing, item: Resource, name: str, values: frozenset[str]) -> bool:
     """EC2 semantics for one filter: the item matches when any of its values is one of ``values``."""
     tags = item.get("Tags") or []
     if name.startswith("tag:"):
@@ -218,7 +233,7 @@ def matches(listing, item, name, values):
     return any(as_filter_value(value) in values for value in found)
 
 
-def listed_scopes(listing, arguments):
+def listed_scopes(listing: Listing, arguments: Mapping[str, Any]) -> set[Scope] | None:
     """The scopes a request lists in full: ``{(scope filter, value)}``, or ``{EVERYTHING}`` when it has no selector;
     ``None`` when it selects anything else (ids, other filters, a page size...)."""
     if set(arguments) - {listing.filter_kwarg}:
@@ -232,7 +247,7 @@ def listed_scopes(listing, arguments):
     return {(name, value) for value in values}
 
 
-def request_key(kind, operation, arguments):
+def request_key(kind: str, operation: str, arguments: Mapping[str, Any]) -> tuple[str, str, str]:
     return kind, operation, json.dumps(arguments, sort_keys=True, default=repr)
 
 
@@ -245,24 +260,30 @@ class CachedReads:
 
     __slots__ = ("_client", "_items", "_complete", "_answers")
 
-    def __init__(self, client):
+    def __init__(self, client: Client) -> None:
         self._client = client
         self.forget()
 
     @property
-    def uncached(self):
+    def uncached(self) -> Client:
         """The wrapped client: waiters poll it, because polling must see AWS, not this cache. What is done with it
         is unseen here, so taking it forgets everything, as any other non-read attribute does."""
         self.forget()
         return self._client
 
-    def forget(self):
+    def forget(self) -> None:
         """Drop everything learned."""
-        self._items = {}  # operation -> {id: item} from every answer; the latest answer wins
-        self._complete = {}  # operation -> {(scope filter, value)} listed in full, or {EVERYTHING}
-        self._answers = {}  # request_key(...) -> the answer of an earlier identical request
+        self._items: dict[
+            str, dict[str, Resource]
+        ] = {}  # operation -> {id: item} from every answer; the latest answer wins
+        self._complete: dict[
+            str, set[Scope]
+        ] = {}  # operation -> {(scope filter, value)} listed in full, or {EVERYTHING}
+        self._answers: dict[
+            tuple[str, str, str], Any
+        ] = {}  # request_key(...) -> the answer of an earlier identical request
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name in CachedReads.__slots__ or name.startswith("__"):
             # Not set yet (copy, pickle) or a protocol probe: never delegated, or lookups would recurse.
             raise AttributeError(name)
@@ -273,18 +294,18 @@ class CachedReads:
         self.forget()
         return getattr(self._client, name)
 
-    def get_paginator(self, operation_name):
+    def get_paginator(self, operation_name: str) -> CachedPaginator:
         """The real paginator, whose ``paginate(...).build_full_result()`` is a cached read."""
         return CachedPaginator(self, operation_name, self._client.get_paginator(operation_name))
 
-    def _cached_call(self, operation, call):
+    def _cached_call(self, operation: str, call: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(call)
-        def read(**kwargs):
+        def read(**kwargs: Any) -> Any:
             return self._read("call", operation, kwargs, lambda: call(**kwargs))
 
         return read
 
-    def _read(self, kind, operation, kwargs, fetch):
+    def _read(self, kind: str, operation: str, kwargs: Mapping[str, Any], fetch: Callable[[], Any]) -> Any:
         """The answer of ``operation`` called with ``kwargs``: from memory when it follows from earlier answers,
         else from ``fetch()``, which is then learned. ``kind`` tells a direct call from a paginated listing."""
         arguments = {name: value for name, value in kwargs.items() if name != "aws_retry"}
@@ -303,7 +324,9 @@ class CachedReads:
             self._learn(listing, operation, arguments, stored)
         return response
 
-    def _learn(self, listing, operation, arguments, response):
+    def _learn(
+        self, listing: Listing, operation: str, arguments: Mapping[str, Any], response: Mapping[str, Any]
+    ) -> None:
         items = response.get(listing.result_key) or []
         known = self._items.setdefault(operation, {})
         for item in items:
@@ -314,7 +337,7 @@ class CachedReads:
         if scopes and not response.get("NextToken") and all(item.get(listing.id_field) for item in items):
             self._complete.setdefault(operation, set()).update(scopes)
 
-    def _answer_locally(self, listing, operation, arguments):
+    def _answer_locally(self, listing: Listing, operation: str, arguments: Mapping[str, Any]) -> list[Resource] | None:
         """The items AWS would return, when earlier answers hold all of them; ``None`` when AWS must be asked."""
         if set(arguments) - {listing.filter_kwarg, listing.ids_kwarg}:
             return None
@@ -332,7 +355,7 @@ class CachedReads:
             return None
         return [item for item in candidates if all(matches(listing, item, name, values) for name, values in filters)]
 
-    def _covers(self, listing, operation, filters):
+    def _covers(self, listing: Listing, operation: str, filters: PlainFilters) -> bool:
         """True when a complete listing holds every item of a scope filter among ``filters``."""
         complete = self._complete.get(operation, set())
         if EVERYTHING in complete:
@@ -341,7 +364,7 @@ class CachedReads:
             name in listing.scopes and all((name, value) in complete for value in values) for name, values in filters
         )
 
-    def _seen_items(self, operation, ids):
+    def _seen_items(self, operation: str, ids: Iterable[str]) -> list[Resource] | None:
         """The items ``ids``, when every one of them was seen; ``None`` otherwise: an id never seen may exist
         outside what was listed, or not at all, and then AWS must answer with its own NotFound."""
         known = self._items.get(operation, {})
@@ -351,7 +374,7 @@ class CachedReads:
         return [item for item_id, item in known.items() if item_id in wanted]
 
 
-def uncached(client):
+def uncached(client: Client) -> Client:
     """The client behind ``client`` when it is a :class:`CachedReads`, else ``client``: for polling, which must see
     AWS. Taking it from a cache forgets what the cache learned (see :attr:`CachedReads.uncached`)."""
     return client.uncached if isinstance(client, CachedReads) else client
@@ -361,15 +384,15 @@ class CachedPaginator:
     """``CachedReads.get_paginator(operation)``: ``paginate(...)`` gives pages whose ``build_full_result()`` is a
     cached read; anything else is the real paginator's."""
 
-    def __init__(self, reads, operation, paginator):
+    def __init__(self, reads: CachedReads, operation: str, paginator: Any) -> None:
         self._reads = reads
         self._operation = operation
         self._paginator = paginator
 
-    def paginate(self, **kwargs):
+    def paginate(self, **kwargs: Any) -> CachedPages:
         return CachedPages(self._reads, self._operation, self._paginator, kwargs)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         return getattr(self._paginator, name)
@@ -379,13 +402,13 @@ class CachedPages:
     """The result of ``CachedPaginator.paginate(...)``: ``build_full_result()`` is cached; iterating the pages or
     anything else goes to the real page iterator."""
 
-    def __init__(self, reads, operation, paginator, kwargs):
+    def __init__(self, reads: CachedReads, operation: str, paginator: Any, kwargs: dict[str, Any]) -> None:
         self._reads = reads
         self._operation = operation
         self._paginator = paginator
         self._kwargs = kwargs
 
-    def build_full_result(self):
+    def build_full_result(self) -> Any:
         return self._reads._read(
             "paginate",
             self._operation,
@@ -393,10 +416,10 @@ class CachedPages:
             lambda: self._paginator.paginate(**self._kwargs).build_full_result(),
         )
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(self._paginator.paginate(**self._kwargs))
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         return getattr(self._paginator.paginate(**self._kwargs), name)

@@ -17,7 +17,23 @@ Both last policies poll fast first (EC2 usually settles within a second) and giv
 :data:`PROPAGATION_TIMEOUT`, the EC2 propagation timeout terraform-provider-aws also uses.
 """
 
+from __future__ import annotations
+
+import typing
+
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Protocol, TypeVar
+
+    CallableT = TypeVar("CallableT", bound=Callable[..., Any])
+
+    class RetryDecorator(Protocol):
+        """What AWSRetry's ``jittered_backoff()`` returns: the wrapped function keeps its signature."""
+
+        def __call__(self, function: CallableT, /) -> CallableT: ...
+
 
 # Errors EC2 returns for an id that exists but has not propagated yet.
 PROPAGATION_CODES = (
@@ -37,7 +53,7 @@ PROPAGATION_CODES = (
 # Start at 1 s and cap at 20 s: throttling in a busy account clears in seconds, and ten attempts span minutes.
 _BACKOFF = dict(retries=10, delay=1, backoff=2.0, max_delay=20)
 
-AWS_RETRY = AWSRetry.jittered_backoff(**_BACKOFF)
+AWS_RETRY: RetryDecorator = AWSRetry.jittered_backoff(**_BACKOFF)
 
 # Seconds after which a propagation or release retry gives up.
 PROPAGATION_TIMEOUT = 300
@@ -47,7 +63,7 @@ PROPAGATION_TIMEOUT = 300
 PROPAGATION_BACKOFF = dict(retries=66, delay=0.25, backoff=1.5, max_delay=5)
 
 
-def longest_wait(retries, delay, backoff, max_delay):
+def longest_wait(retries: int, delay: float, backoff: float, max_delay: float) -> float:
     """The most time a jittered backoff with these settings can pause in total, in seconds (AWSRetry's ``retries``
     counts attempts: it pauses between them, ``retries - 1`` times)."""
     return sum(min(delay * backoff**pause, max_delay) for pause in range(retries - 1))
@@ -57,10 +73,10 @@ class OnlyCodesRetry(AWSRetry):
     """AWSRetry that retries only the error codes of its subclass's ``codes``: not AWSRetry's own list, which holds
     500s, after which a create must not be sent again (see creates.py)."""
 
-    codes = ()
+    codes: tuple[str, ...] = ()
 
     @classmethod
-    def found(cls, response_code, catch_extra_error_codes=None):
+    def found(cls, response_code: str, catch_extra_error_codes: list[str] | None = None) -> bool:
         return response_code in cls.codes
 
 
@@ -72,5 +88,5 @@ class _ReleaseRetry(OnlyCodesRetry):
     codes = ("DependencyViolation",)
 
 
-PROPAGATION_RETRY = _PropagationRetry.jittered_backoff(**PROPAGATION_BACKOFF)
-RELEASE_RETRY = _ReleaseRetry.jittered_backoff(**PROPAGATION_BACKOFF)
+PROPAGATION_RETRY: RetryDecorator = _PropagationRetry.jittered_backoff(**PROPAGATION_BACKOFF)
+RELEASE_RETRY: RetryDecorator = _ReleaseRetry.jittered_backoff(**PROPAGATION_BACKOFF)

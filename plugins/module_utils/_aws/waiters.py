@@ -3,9 +3,16 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Waiting on AWS state: poll until a condition holds, fail fast when it never will, time out with a reason."""
 
+from __future__ import annotations
+
 import time
+import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import WaitTimeout
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 # The first re-check comes quickly (the emulator and small changes settle in a second); the interval then grows
 # so a NAT gateway that takes minutes on AWS is polled a few times a minute, not hammered.
@@ -14,7 +21,7 @@ MAX_POLL_INTERVAL = 15.0
 POLL_GROWTH = 1.5
 
 
-def poll_until(check, timeout, what):
+def poll_until(check: Callable[[], tuple[bool, Any]], timeout: float, what: str) -> Any:
     """Call ``check()`` until it returns ``(True, value)``; return ``value``.
 
     ``check`` returns ``(done, value_or_pending_description)`` and raises to stop at once (for example when a

@@ -22,14 +22,21 @@ The API key travels only in the ``Authorization`` header; no message, exception 
 nor the AWS secret key.
 """
 
+from __future__ import annotations
+
 import json
 import time
+import typing
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
 
 from ansible.module_utils.urls import open_url
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 DEFAULT_BASE_URL = "https://api.cloudreactor.io"
 DASHBOARD_URL = "https://dash.cloudreactor.io/run_environments/{uuid}"
@@ -51,7 +58,7 @@ _NOT_VISIBLE = (
 )
 
 
-def normalize_base_url(url):
+def normalize_base_url(url: str | None) -> str:
     url = (url or DEFAULT_BASE_URL).strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -62,14 +69,14 @@ def normalize_base_url(url):
 class CloudReactorClient:
     def __init__(
         self,
-        base_url,
-        api_key,
+        base_url: str | None,
+        api_key: str | None,
         *,
-        timeout=30,
-        validate_certs=True,
-        throttle_retries=DEFAULT_THROTTLE_RETRIES,
-        sleep=time.sleep,
-    ):
+        timeout: float = 30,
+        validate_certs: bool = True,
+        throttle_retries: int = DEFAULT_THROTTLE_RETRIES,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not api_key:
             raise InvalidInput("api_key", "no CloudReactor API key: set api_key or CLOUDREACTOR_DEPLOY_API_KEY")
         self.base_url = normalize_base_url(base_url)
@@ -79,9 +86,9 @@ class CloudReactorClient:
         self.validate_certs = validate_certs
         self.throttle_retries = throttle_retries
         self.sleep = sleep
-        self.calls = []  # (method, path) of every request, for tests and debugging
+        self.calls: list[tuple[str, str]] = []  # (method, path) of every request, for tests and debugging
 
-    def _request(self, method, url, body=None, *, what):
+    def _request(self, method: str, url: str, body: object = None, *, what: str) -> Any:
         """The decoded JSON answer; a throttled request is sent again after the wait the server asks for."""
         attempt, waited = 0, 0.0
         while True:
@@ -103,7 +110,7 @@ class CloudReactorClient:
                 self.sleep(wait)
                 attempt, waited = attempt + 1, waited + wait
 
-    def _send(self, method, url, body, *, what):
+    def _send(self, method: str, url: str, body: object, *, what: str) -> Any:
         parts = urlsplit(url)
         if parts[:2] != self._origin:  # the key goes to the configured server only, never where a link points
             raise NetworkError(f"CloudReactor answered with a link to another server ({parts.netloc}); not following")
@@ -134,7 +141,7 @@ class CloudReactorClient:
         except ValueError:
             raise NetworkError(f"CloudReactor at {self.base_url} did not answer JSON ({what})") from None
 
-    def _http_error(self, error, what):
+    def _http_error(self, error: HTTPError, what: str) -> NetworkError:
         status = error.code
         cause = _error_cause(error)
         if status == 401:
@@ -159,38 +166,39 @@ class CloudReactorClient:
             )
         return NetworkError(f"CloudReactor could not {what} (HTTP {status}: {cause})", status=status)
 
-    def find_run_environments(self, name):
+    def find_run_environments(self, name: str | None) -> list[dict[str, Any]]:
         """Every Run Environment named exactly ``name`` that this key can see (follows pagination)."""
         url = f"{self.base_url}/api/v1/run_environments/?{urlencode({'name': name})}"
-        found = []
-        while url:
-            page = self._request("GET", url, what=f"list the Run Environments named {name!r}") or {}
+        found: list[dict[str, Any]] = []
+        next_url: str | None = url
+        while next_url:
+            page = self._request("GET", next_url, what=f"list the Run Environments named {name!r}") or {}
             # DRF ignores a query parameter it does not know: match the name here too.
             found.extend(item for item in page.get("results", []) if item.get("name") == name)
-            url = page.get("next")
+            next_url = page.get("next")
         return found
 
-    def get_run_environment(self, uuid):
+    def get_run_environment(self, uuid: str) -> Any:
         return self._request("GET", self._detail_url(uuid), what=f"read Run Environment {uuid}")
 
-    def patch_run_environment(self, uuid, body):
+    def patch_run_environment(self, uuid: str, body: Mapping[str, Any]) -> Any:
         return self._request("PATCH", self._detail_url(uuid), body, what=f"update Run Environment {uuid}")
 
-    def _detail_url(self, uuid):
+    def _detail_url(self, uuid: str) -> str:
         return f"{self.base_url}/api/v1/run_environments/{uuid}/"
 
-    def dashboard_url(self, uuid):
+    def dashboard_url(self, uuid: str | None) -> str | None:
         return DASHBOARD_URL.format(uuid=uuid) if self.base_url == DEFAULT_BASE_URL else None
 
 
-def _seconds(header):
+def _seconds(header: str | None) -> float | None:
     try:
         return max(float(header), 0.0) if header is not None else None
     except ValueError:
         return None
 
 
-def _error_cause(error):
+def _error_cause(error: HTTPError) -> str:
     """What the server said went wrong: ``<error_class>: <error_message>`` of its error body, else the raw body."""
     try:
         raw = error.read().decode("utf-8", "replace")[:500]
@@ -206,7 +214,7 @@ def _error_cause(error):
     return f"{body['error_class']}: {message}" if body.get("error_class") else message
 
 
-def find_one(client, name=None, uuid=None):
+def find_one(client: CloudReactorClient, name: str | None = None, uuid: str | None = None) -> Any:
     """The Run Environment ``uuid``, or the one named ``name`` (names are unique within the key's group)."""
     if uuid:
         return client.get_run_environment(uuid)
@@ -220,7 +228,7 @@ def find_one(client, name=None, uuid=None):
     return client.get_run_environment(matches[0]["uuid"])
 
 
-def aws_settings(run_environment):
+def aws_settings(run_environment: Mapping[str, Any]) -> dict[str, Any]:
     """``infrastructure_settings.AWS.__default__.settings`` (a copy), refusing a reply that hides it."""
     if "infrastructure_settings" not in run_environment:
         raise NetworkError(
@@ -228,20 +236,24 @@ def aws_settings(run_environment):
             f"{run_environment.get('name')!r} to this API key: {_DEVELOPER_HINT}"
         )
     infrastructure = run_environment.get("infrastructure_settings") or {}
-    return json.loads(json.dumps(((infrastructure.get("AWS") or {}).get("__default__") or {}).get("settings") or {}))
+    settings = ((infrastructure.get("AWS") or {}).get("__default__") or {}).get("settings") or {}
+    copied: dict[str, Any] = json.loads(json.dumps(settings))
+    return copied
 
 
-def current_network(run_environment):
+def current_network(run_environment: Mapping[str, Any]) -> dict[str, Any]:
     return aws_settings(run_environment).get("network") or {}
 
 
-def same_value(current, wanted):
+def same_value(current: object, wanted: object) -> bool:
     if isinstance(wanted, list):
         return isinstance(current, list) and sorted(current) == sorted(wanted)
     return current == wanted
 
 
-def plan_update(run_environment, wanted, aws_secret_key=None):
+def plan_update(
+    run_environment: Mapping[str, Any], wanted: Mapping[str, Any], aws_secret_key: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     """``(before, after, body)``: the network now, the network after, and the PATCH body (``None`` when nothing
     changes). ``body`` carries the AWS settings read, with the network merged in and, for a Run Environment that
     uses an access key, ``aws_secret_key`` as its ``secret_key``."""
@@ -275,10 +287,10 @@ def plan_update(run_environment, wanted, aws_secret_key=None):
     return before, after, {"infrastructure_settings": {"AWS": {"__default__": {"settings": settings}}}}
 
 
-def differences(written, now, prefix=""):
+def differences(written: Mapping[str, Any], now: Mapping[str, Any], prefix: str = "") -> list[dict[str, Any]]:
     """``[{key, written, now}]`` for every dotted key whose value differs between two settings mappings. The console
     links the server derives (``*_infrastructure_website_url(s)``) are left out: they repeat the change they follow."""
-    found = []
+    found: list[dict[str, Any]] = []
     for key in sorted(set(written) | set(now)):
         if key.endswith(_DERIVED_SUFFIXES):
             continue
@@ -291,7 +303,7 @@ def differences(written, now, prefix=""):
     return found
 
 
-def summary(client, run_environment, network):
+def summary(client: CloudReactorClient, run_environment: Mapping[str, Any], network: object) -> dict[str, Any]:
     uuid = run_environment.get("uuid")
     return dict(
         uuid=uuid,

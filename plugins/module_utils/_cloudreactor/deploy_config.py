@@ -25,8 +25,11 @@ Schema 4 (``schema_version: 4`` in common.yml) keeps the network under ``aws.net
 key present in the environment file replaces the one of common.yml whole, which is how lookups here work too.
 """
 
+from __future__ import annotations
+
 import os
 import re
+import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.yaml_roundtrip import (
     Document,
@@ -35,6 +38,21 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.yam
     read_text,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any, Protocol, TypeAlias
+
+    # A key path in a vars file: ``("env_aws", "network")``.
+    KeyPath: TypeAlias = tuple[str, ...]
+    # ``{"level", "file", "key"}`` of where a value is set (with ``null_from`` and ``fixed_at`` once decided).
+    Origin: TypeAlias = dict[str, Any]
+
+    class Vault(Protocol):
+        """What :class:`VarsFile` decrypts with (the action plugins' vault)."""
+
+        def decrypt(self, text: str, relative: str) -> tuple[str, Any]: ...
+
 
 FIELDS = ("subnets", "security_groups", "assign_public_ip")
 COMMON, ENV = "common", "env"
@@ -114,7 +132,7 @@ LEGACY_KEYS = (
 _STEM_DROP = re.compile(r"[^a-zA-Z0-9_-]")
 
 
-def deploy_config_argument_spec():
+def deploy_config_argument_spec() -> dict[str, dict[str, Any]]:
     """The options naming a deploy_config and its environment, documented by the doc fragment
     ``cloudreactor.aws.deploy_config``; a new dict per call, for the module to add its own options to."""
     return dict(
@@ -124,17 +142,17 @@ def deploy_config_argument_spec():
     )
 
 
-def file_stem(environment):
+def file_stem(environment: str) -> str:
     """The environment file's stem, as the deployer derives it: the name without characters outside
     ``[a-zA-Z0-9_-]``."""
     return _STEM_DROP.sub("", environment)
 
 
-def fill(path, environment, task=None):
+def fill(path: KeyPath, environment: str, task: str = _TASK) -> KeyPath:
     return tuple(environment if key == _ENV else task if key == _TASK else key for key in path)
 
 
-def dotted(path):
+def dotted(path: Iterable[object]) -> str:
     return ".".join(str(key) for key in path)
 
 
@@ -150,13 +168,13 @@ class VarsFile:
     object's ``encrypt`` takes back to encrypt the file again as it was (its vault id), or raises
     :class:`VaultUnreadable`. The action plugins give one built on ansible-core's vault and the play's secrets."""
 
-    def __init__(self, path, relative, vault=None):
+    def __init__(self, path: str, relative: str, vault: Vault | None = None) -> None:
         self.path = path
         self.relative = relative
-        self.encryption = None
+        self.encryption: Any = None
         self.encrypted = False
-        self.document = None
-        self.reason = None
+        self.document: Document | None = None
+        self.reason: str | None = None
         if not os.path.isfile(path):
             self.status = "missing"
             return
@@ -178,18 +196,21 @@ class VarsFile:
             raise NetworkError(f"{relative}: must hold a mapping of variables", path=path)
 
     @property
-    def readable(self):
+    def readable(self) -> bool:
         return self.document is not None
 
     @property
-    def data(self):
-        return (self.document.data or {}) if self.document else {}
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = (self.document.data or {}) if self.document else {}
+        return data
 
 
 class DeployConfig:
     """A project's deploy_config for one deployment environment."""
 
-    def __init__(self, directory, environment, *, stem=None, vault=None):
+    def __init__(
+        self, directory: str, environment: str, *, stem: str | None = None, vault: Vault | None = None
+    ) -> None:
         self.directory = os.path.abspath(directory)
         self.environment = environment
         vars_dir = os.path.join(self.directory, "vars")
@@ -207,11 +228,11 @@ class DeployConfig:
             )
         self.common = VarsFile(common_path, "vars/common.yml", vault)
         if not self.common.readable:
-            raise NetworkError(self.common.reason, path=common_path)
+            raise NetworkError(self.common.reason or f"{common_path} does not exist", path=common_path)
         self.env = VarsFile(os.path.join(vars_dir, f"{self.stem}.yml"), f"vars/{self.stem}.yml", vault)
         self.schema_version = self._schema()
 
-    def _schema(self):
+    def _schema(self) -> int:
         version = self.common.data.get("schema_version")
         if version is None:
             return 3
@@ -224,7 +245,7 @@ class DeployConfig:
 
     # -- lookups ---------------------------------------------------------------------------------------------------
 
-    def top(self, key):
+    def top(self, key: str) -> tuple[VarsFile | None, Any]:
         """``(file, value)`` of a top-level variable: the environment file's replaces common.yml's."""
         if key in self.env.data:
             return self.env, self.env.data[key]
@@ -232,15 +253,15 @@ class DeployConfig:
             return self.common, self.common.data[key]
         return None, None
 
-    def lookup(self, path):
-        """``(found, value, file)`` of a key path."""
+    def lookup(self, path: KeyPath) -> tuple[bool, Any, VarsFile | None]:
+        """``(found, value, file)`` of a key path; ``file`` is None when not found."""
         source, value = self.top(path[0])
         if source is None:
             return False, None, None
         found, value = dig({path[0]: value}, path)
         return found, value, source
 
-    def legacy_keys(self):
+    def legacy_keys(self) -> list[str]:
         if self.schema_version != 4:
             return []
         return [
@@ -250,41 +271,41 @@ class DeployConfig:
             if key in source.data
         ]
 
-    def first_value(self, paths, default=None):
+    def first_value(self, paths: Iterable[KeyPath], default: Any = None) -> Any:
         for path in paths:
             found, value, _source = self.lookup(path)
             if found and value not in (None, ""):
                 return value
         return default
 
-    def run_environment_name(self):
+    def run_environment_name(self) -> Any:
         return self.first_value(RUN_ENVIRONMENT_KEYS[self.schema_version], self.environment)
 
-    def region(self):
+    def region(self) -> Any:
         return self.first_value(REGION_KEYS[self.schema_version])
 
-    def task_names(self):
-        names = []
+    def task_names(self) -> list[str]:
+        names: list[str] = []
         for path in TASK_MAPS[self.schema_version]:
             found, mapping, _source = self.lookup(fill(path, self.environment))
             if found and isinstance(mapping, dict):
                 names.extend(str(name) for name in mapping if str(name) not in names)
         return names
 
-    def null_task_entry(self, task):
+    def null_task_entry(self, task: str) -> str | None:
         """``"<file>: <key>"`` when the most specific task map listing ``task`` gives it ``null`` (every setting
         under it commented out), which the deployer's merge keeps and its sync then fails on; else None."""
         entry = None
         for template in TASK_MAPS[self.schema_version]:
             path = fill(template, self.environment)
-            found, mapping, source = self.lookup(path)
-            if found and isinstance(mapping, dict) and task in mapping:
+            _found, mapping, source = self.lookup(path)
+            if source is not None and isinstance(mapping, dict) and task in mapping:
                 entry = None if mapping[task] is not None else f"{source.relative}: {dotted((*path, task))}"
         return entry
 
     # -- precedence ------------------------------------------------------------------------------------------------
 
-    def layers(self, task):
+    def layers(self, task: str) -> list[tuple[int, VarsFile, KeyPath, Any, dict[str, Any] | None]]:
         """``(level, file, key path, network, task_config)`` of every level that says something about ``task``,
         lowest first. ``network`` is a dict, None when the level nulls the whole network, or ``_ABSENT``;
         ``task_config`` is the level's whole task configuration (levels 4 to 9) or None."""
@@ -292,8 +313,8 @@ class DeployConfig:
         for level, template in LEVELS[self.schema_version]:
             path = fill(template, self.environment, task)
             depth = _LAYER_DEPTH[level]
-            found, layer, source = self.lookup(path[:depth])
-            if not found or layer is None:
+            _found, layer, source = self.lookup(path[:depth])
+            if source is None or layer is None:
                 continue
             if not isinstance(layer, dict):
                 raise NetworkError(
@@ -301,7 +322,7 @@ class DeployConfig:
                     path=source.path,
                 )
             dropped_through = depth + 1 if path[depth] in _COMBINE_ARGUMENTS else depth
-            value = layer
+            value: Any = layer
             for index in range(depth, len(path)):
                 if value is None:
                     value = _ABSENT if index <= dropped_through else None
@@ -324,10 +345,10 @@ class DeployConfig:
             found_layers.append((level, source, path, value, task_config))
         return found_layers
 
-    def resolve(self, task, run_environment_network=None):
+    def resolve(self, task: str, run_environment_network: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Effective network of ``task``, for each value where it came from and when it is decided, and whether
         the deployer deploys the task."""
-        state = {}
+        state: dict[str, tuple[Any, Origin]] = {}
         deployed = None
         for level, source, path, network, task_config in self.layers(task):
             if task_config is not None:
@@ -341,7 +362,7 @@ class DeployConfig:
             for field in FIELDS:
                 if field in network:
                     state[field] = (network[field], _origin(level, source, (*path, field)))
-        result = {
+        result: dict[str, Any] = {
             "name": task,
             "deployed": _is_deployed(deployed),
             "network": {},
@@ -351,7 +372,7 @@ class DeployConfig:
         }
         run_environment = run_environment_network or {}
         for field in FIELDS:
-            value, origin = self._decide(field, *state.get(field, (_ABSENT, None)))
+            value, origin = self._decide(field, *state.get(field, (_ABSENT, {})))
             if origin["level"] == 1:
                 value = run_environment.get(field)
                 if value is None:
@@ -364,19 +385,20 @@ class DeployConfig:
             result["sources"][field] = origin
         return result
 
-    def _decide(self, field, value, origin):
+    def _decide(self, field: str, value: Any, origin: Origin) -> tuple[Any, Origin]:
         """``(value, origin)`` of one field after the levels: what the deployer sends, or the Run Environment's
-        (level 1), and ``fixed_at`` saying whether that is decided at deploy time or when the task runs."""
+        (level 1), and ``fixed_at`` saying whether that is decided at deploy time or when the task runs. ``origin``:
+        where a level sets ``value``, empty when none does."""
         null_from = f"{origin['file']}: {origin['key']}" if origin else None
         if self.schema_version == 3 and value in (_ABSENT, _WIPED) and field in SCHEMA3_FALLBACK:
             # The Task template's default() takes project_aws.<field> when the merged network has no such key; an
             # explicit null there is sent as null.
-            found, fallback, source = self.lookup(SCHEMA3_FALLBACK[field])
-            if found and fallback is not None:
+            _found, fallback, source = self.lookup(SCHEMA3_FALLBACK[field])
+            if source is not None and fallback is not None:
                 return fallback, dict(
                     _origin(2, source, SCHEMA3_FALLBACK[field]), null_from=null_from, fixed_at=DEPLOY_TIME
                 )
-            if found:
+            if source is not None:
                 null_from = f"{source.relative}: {dotted(SCHEMA3_FALLBACK[field])}"
         if value is _ABSENT:
             # Schema 4 merges the Run Environment's settings into the task when it deploys; schema 3 sends nothing.
@@ -398,7 +420,9 @@ class DeployConfig:
             }
         return value, dict(origin, null_from=None, fixed_at=DEPLOY_TIME)
 
-    def resolve_all(self, tasks=None, run_environment_network=None):
+    def resolve_all(
+        self, tasks: Sequence[str] | None = None, run_environment_network: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         names = self.task_names()
         if tasks:
             unknown = [name for name in tasks if name not in names]
@@ -411,7 +435,7 @@ class DeployConfig:
 
     # -- writing ---------------------------------------------------------------------------------------------------
 
-    def write_target(self, target):
+    def write_target(self, target: str) -> tuple[VarsFile, KeyPath, int]:
         """``(file, key path, level)`` where ``target`` (auto, env_file, common) puts the network."""
         if target == "auto":
             target = "common" if self.env.status in ("encrypted", "decrypted") else "env_file"
@@ -442,17 +466,17 @@ _ABSENT = object()  # no level sets the value
 _WIPED = object()  # a level nulls the whole network (network: null) above the levels that set the value
 
 
-def _is_deployed(value):
+def _is_deployed(value: object) -> bool:
     """The deployer's test of a task's merged ``deployed``: unset or null, or JMESPath's to_string(value) equal to
     "true" (a YAML true, or the string "true")."""
     return value is None or value is True or value == "true"
 
 
-def _origin(level, source, path):
+def _origin(level: int, source: VarsFile, path: KeyPath) -> Origin:
     return {"level": level, "file": source.relative, "key": dotted(path)}
 
 
-def _check_type(field, value, origin):
+def _check_type(field: str, value: object, origin: Origin) -> None:
     where = f"{origin['file']}: {origin['key']}"
     if field == "assign_public_ip":
         if not isinstance(value, bool):
@@ -461,10 +485,10 @@ def _check_type(field, value, origin):
         raise NetworkError(f"{where} must be a list of ids, not {value!r}", path=origin["file"])
 
 
-def distinct_networks(resolved, include_undeployed=False):
+def distinct_networks(resolved: Iterable[Mapping[str, Any]], include_undeployed: bool = False) -> list[dict[str, Any]]:
     """The distinct effective networks of resolved tasks, each with the tasks that use it (first-seen order).
     Tasks the deployer skips (``deployed: false``) count only with ``include_undeployed``."""
-    networks = []
+    networks: list[dict[str, Any]] = []
     for task in resolved:
         if not (task["deployed"] or include_undeployed):
             continue
@@ -494,7 +518,7 @@ def distinct_networks(resolved, include_undeployed=False):
     return networks
 
 
-def _auditable(network):
+def _auditable(network: Mapping[str, Any]) -> bool:
     """Whether network_check can audit it: known subnets and security groups (a missing assign_public_ip means
     CloudReactor's default, false)."""
     return all(
@@ -503,11 +527,11 @@ def _auditable(network):
     ) and not isinstance(network["assign_public_ip"], str)
 
 
-def _hashable(value):
+def _hashable(value: object) -> object:
     return tuple(value) if isinstance(value, list) else value
 
 
-def same_network_value(current, wanted):
+def same_network_value(current: object, wanted: object) -> bool:
     """Whether a stored value already says ``wanted`` (lists compare as sets: order means nothing to ECS)."""
     if isinstance(wanted, list):
         return isinstance(current, list) and sorted(map(str, current)) == sorted(wanted)

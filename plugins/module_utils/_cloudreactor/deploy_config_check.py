@@ -8,34 +8,42 @@ Input: the tasks resolved by deploy_config_network_info and the registered resul
 its ``networks`` (each result's ``item`` is the network it audited, with the names of the tasks using it).
 """
 
+from __future__ import annotations
+
+import typing
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.deploy_config import DEPLOY_TIME
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.markdown import cell, table
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
 
 FAIL_ON = ("error", "warning", "never")
 
 
-def _audit_of(task_name, audit_results):
+def _audit_of(task_name: str, audit_results: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     for audit in audit_results:
         if task_name in ((audit.get("item") or {}).get("tasks") or []):
             return audit
     return None
 
 
-def _audit_failed(audit):
+def _audit_failed(audit: Mapping[str, Any]) -> bool:
     # The playbook's audit loop sets failed_when: false so that the report is still written: a result without a
     # summary is an audit that could not run.
     return bool(audit.get("failed")) or "summary" not in audit
 
 
-def _problem_codes(audit):
-    codes = []
+def _problem_codes(audit: Mapping[str, Any]) -> list[str]:
+    codes: list[str] = []
     for finding in audit.get("findings") or []:
         if finding.get("severity") != "info" and finding.get("code") not in codes:
             codes.append(finding.get("code"))
     return codes
 
 
-def task_audit(task, audit_results):
+def task_audit(task: Mapping[str, Any], audit_results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """``{verdict, passed, errors, warnings}`` of one resolved task. ``passed`` is None when the network was not
     audited (the task is not deployed, or a value is unknown or a template), False when the audit found errors or
     could not run."""
@@ -61,7 +69,7 @@ def task_audit(task, audit_results):
     return dict(verdict=verdict, passed=not summary["errors"], errors=summary["errors"], warnings=summary["warnings"])
 
 
-def failing_tasks(tasks, fail_on):
+def failing_tasks(tasks: Iterable[Mapping[str, Any]], fail_on: str) -> list[str]:
     """Names of the tasks whose audit crosses ``fail_on`` (error, warning, never); an audit that could not run
     counts as an error."""
     if fail_on == "never":
@@ -73,18 +81,18 @@ def failing_tasks(tasks, fail_on):
     ]
 
 
-def _ids(value):
+def _ids(value: str | Iterable[str] | None) -> str:
     if value is None:
         return "unknown"
     return value if isinstance(value, str) else ", ".join(value)
 
 
-def _public_ip(value):
+def _public_ip(value: object) -> str:
     # Not set anywhere: CloudReactor's default, no public IP.
     return "unset (false)" if value is None else str(value).lower()
 
 
-def row(task):
+def row(task: Mapping[str, Any]) -> list[str]:
     """The task's subnets, security groups, public IP and verdict, as printed and as a report row."""
     network = task["network"]
     return [
@@ -96,7 +104,7 @@ def row(task):
     ]
 
 
-def origin_text(origin):
+def origin_text(origin: Mapping[str, Any]) -> tuple[str, str]:
     """Where one value comes from, and when it is decided, in words."""
     when = "at deploy time" if origin["fixed_at"] == DEPLOY_TIME else "when the task runs"
     if origin["level"] != 1:
@@ -106,7 +114,9 @@ def origin_text(origin):
     return "the Run Environment", when
 
 
-def render(context, tasks, audit_results):
+def render(
+    context: Mapping[str, Any], tasks: Iterable[Mapping[str, Any]], audit_results: Iterable[Mapping[str, Any]]
+) -> str:
     """The Markdown report. ``context``: deploy_config_dir, environment, schema_version, env_file_status,
     run_environment and run_environment_read (whether its network was read from CloudReactor)."""
     read = " (read from CloudReactor)" if context["run_environment_read"] else ""

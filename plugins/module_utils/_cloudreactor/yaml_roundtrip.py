@@ -18,10 +18,13 @@ half-written file. Vault-encrypted files are not this module's business: the act
 them with ansible-core's own vault code and hand the plaintext here.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import re
 import tempfile
+import typing
 from collections import Counter
 
 try:
@@ -29,12 +32,19 @@ try:
 
     HAS_YAML = True
 except ImportError:  # the modules report the missing library with missing_required_lib
-    yaml = None
+    yaml = None  # type: ignore[assignment]  # never used then: HAS_YAML is checked first
     HAS_YAML = False
 
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Hashable, Iterable, Mapping, Sequence
+    from typing import Any, TypeAlias
+
+    # ``(start, end, replacement)``: one splice of a document's text.
+    Edit: TypeAlias = tuple[int, int, str]
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./:@-]*$")
@@ -48,7 +58,9 @@ if HAS_YAML:
     class _Loader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
         """SafeLoader that also accepts Ansible's local tags (``!vault``, ``!unsafe``...) as their plain value."""
 
-    def _local_tag(loader, tag_suffix, node):  # pylint: disable=unused-argument
+    def _local_tag(
+        loader: _Loader, tag_suffix: str, node: yaml.ScalarNode | yaml.SequenceNode | yaml.MappingNode
+    ) -> Any:  # pylint: disable=unused-argument
         if isinstance(node, yaml.ScalarNode):
             return loader.construct_scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -58,14 +70,14 @@ if HAS_YAML:
     _Loader.add_multi_constructor("!", _local_tag)
 
 
-def _yaml_error(source, error):
+def _yaml_error(source: str, error: BaseException) -> NetworkError:
     mark = getattr(error, "problem_mark", None)
     where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
     problem = getattr(error, "problem", None) or str(error)
     return NetworkError(f"{source}: not valid YAML{where}: {problem}", path=source)
 
 
-def plain(value):
+def plain(value: Any) -> Any:
     """A copy of loaded YAML data made of new dicts and lists, so that values shared through anchors and aliases
     become independent copies (what they mean, not how they were written)."""
     if isinstance(value, dict):
@@ -75,7 +87,7 @@ def plain(value):
     return value
 
 
-def load_yaml(text, source):
+def load_yaml(text: str, source: str) -> Any:
     """The data of ``text`` (one YAML document) as Ansible reads it; ``None`` for an empty document."""
     try:
         documents = list(yaml.load_all(text, Loader=_Loader))  # noqa: S506 - a SafeLoader subclass
@@ -86,7 +98,7 @@ def load_yaml(text, source):
     return plain(documents[0]) if documents else None
 
 
-def dig(data, path):
+def dig(data: Any, path: Iterable[Hashable]) -> tuple[bool, Any]:
     """``(found, value)`` of the key path ``path`` in nested mappings (``found`` is False when a key is missing or
     a step is not a mapping)."""
     node = data
@@ -105,46 +117,48 @@ class Node:
 
     __slots__ = ("kind", "start", "end", "line", "column", "flow", "style", "value", "tag", "anchor", "items")
 
-    def __init__(self, kind, event):
+    def __init__(self, kind: str, event: Any) -> None:
         self.kind = kind  # scalar, alias, map, seq
-        self.start = event.start_mark.index
-        self.end = event.end_mark.index
-        self.line = event.start_mark.line
-        self.column = event.start_mark.column
+        self.start: int = event.start_mark.index
+        self.end: int = event.end_mark.index
+        self.line: int = event.start_mark.line
+        self.column: int = event.start_mark.column
         self.flow = bool(getattr(event, "flow_style", False))
-        self.style = getattr(event, "style", None)
-        self.value = getattr(event, "value", None)
-        self.tag = getattr(event, "tag", None)
-        self.anchor = getattr(event, "anchor", None)
-        self.items = []  # seq: nodes; map: (key node, value node) pairs
+        self.style: str | None = getattr(event, "style", None)
+        self.value: str | None = getattr(event, "value", None)
+        self.tag: str | None = getattr(event, "tag", None)
+        self.anchor: str | None = getattr(event, "anchor", None)
+        self.items: list[Any] = []  # seq: nodes; map: (key node, value node) pairs
 
-    def is_empty_null(self):
+    def is_empty_null(self) -> bool:
         """``key:`` with nothing after it (PyYAML puts the empty scalar right after the colon)."""
         return self.kind == "scalar" and self.value == "" and self.style is None and self.start == self.end
 
-    def is_null(self):
+    def is_null(self) -> bool:
         return self.kind == "scalar" and self.style is None and self.value in ("", "~", "null", "Null", "NULL")
 
-    def own_pair(self, key):
+    def own_pair(self, key: str) -> tuple[Node, Node] | None:
         """The pair whose key is ``key`` written in this mapping (not brought by a ``<<`` merge)."""
         for key_node, value_node in self.items:
             if key_node.kind == "scalar" and key_node.value == key and not _is_merge(key_node):
                 return key_node, value_node
         return None
 
-    def merge_values(self):
+    def merge_values(self) -> list[Node]:
         return [value for key, value in self.items if _is_merge(key)]
 
 
-def _is_merge(key_node):
+def _is_merge(key_node: Node) -> bool:
     return key_node.kind == "scalar" and key_node.value == _MERGE_KEY and key_node.style is None
 
 
-def _tree(text, source):
+def _tree(text: str, source: str) -> Node | None:
     """The root node of the single document of ``text``, or ``None`` when there is no content."""
-    stack = []
+    stack: list[Node] = []
     root = None
     documents = 0
+    # PyYAML's parser gives every event both its marks; its stubs allow none.
+    event: Any
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             name = type(event).__name__
@@ -182,7 +196,7 @@ def _tree(text, source):
     return root
 
 
-def _content_end(text, node):
+def _content_end(text: str, node: Node) -> int:
     """Where the text of ``node`` really ends (block collections officially end at the next token, after any
     comments; block scalars include their final line break)."""
     if node.kind in ("map", "seq") and not node.flow:
@@ -195,7 +209,7 @@ def _content_end(text, node):
     return end
 
 
-def _after_colon(text, key_node):
+def _after_colon(text: str, key_node: Node) -> int:
     """The index just after the ``:`` that follows ``key_node``."""
     index = key_node.end
     while index < len(text) and text[index] in " \t":
@@ -205,11 +219,11 @@ def _after_colon(text, key_node):
     return index + 1
 
 
-def _line_start(text, index):
+def _line_start(text: str, index: int) -> int:
     return text.rfind("\n", 0, index) + 1
 
 
-def _content_start(text, node):
+def _content_start(text: str, node: Node) -> int:
     """Where the content of ``node`` starts: after its anchor and tag (``&sgs``, ``!!seq``) and the spaces, line
     breaks and comments after them (a block list's first dash may be on the next line). A node without them
     starts at its own position."""
@@ -229,10 +243,10 @@ def _content_start(text, node):
     return index
 
 
-def _aliased_anchors(root):
+def _aliased_anchors(root: Node | None) -> set[str | None]:
     """The anchor names that an alias (``*name``) repeats somewhere in the document."""
-    found = set()
-    pending = [root] if root is not None else []
+    found: set[str | None] = set()
+    pending: list[Node | None] = [root] if root is not None else []
     while pending:
         node = pending.pop()
         if node is None:
@@ -246,7 +260,7 @@ def _aliased_anchors(root):
     return found
 
 
-def _line_end(text, index):
+def _line_end(text: str, index: int) -> int:
     """Index of the start of the line after the one holding ``index`` (``len(text)`` on the last line)."""
     newline = text.find("\n", index)
     return len(text) if newline == -1 else newline + 1
@@ -258,16 +272,17 @@ def _line_end(text, index):
 class Style:
     """How a document indents: mapping children, and block sequence dashes relative to their key."""
 
-    def __init__(self, map_indent=2, seq_offset=2, newline="\n"):
+    def __init__(self, map_indent: int = 2, seq_offset: int = 2, newline: str = "\n") -> None:
         self.map_indent = map_indent
         self.seq_offset = seq_offset
         self.newline = newline
 
     @classmethod
-    def of(cls, text, root):
-        map_indents, seq_offsets = Counter(), Counter()
+    def of(cls, text: str, root: Node | None) -> Style:
+        map_indents: Counter[int] = Counter()
+        seq_offsets: Counter[int] = Counter()
 
-        def walk(node):
+        def walk(node: Node | None) -> None:
             if node is None or node.kind not in ("map", "seq"):
                 return
             if node.kind == "seq":
@@ -288,7 +303,7 @@ class Style:
         return cls(max(map_indent, 1), max(seq_offset, 0), "\r\n" if "\r\n" in text else "\n")
 
 
-def _bool_text(value, like=None):
+def _bool_text(value: bool, like: str | None = None) -> str:
     """``value`` written as ``like`` (an existing boolean's text) writes booleans: ``False``, ``no``, ``FALSE``..."""
     words = ("true", "false")
     if like and like.lower() in ("yes", "no"):
@@ -303,14 +318,14 @@ def _bool_text(value, like=None):
     return word
 
 
-def _scalar_text(value, like=None, quote=None):
+def _scalar_text(value: object, like: str | None = None, quote: str | None = None) -> str:
     if isinstance(value, bool):
         return _bool_text(value, like)
     if value is None:
         return "null"
     if isinstance(value, (int, float)):
         return str(value)
-    text = to_text(value)
+    text: str = to_text(value)
     if quote == "'" and "'" not in text and "\n" not in text:
         return f"'{text}'"
     if quote is None and _PLAIN_SAFE.match(text) and yaml.safe_load(text) == text:
@@ -318,7 +333,7 @@ def _scalar_text(value, like=None, quote=None):
     return json.dumps(text)
 
 
-def _flow_text(value, quote=None):
+def _flow_text(value: object, quote: str | None = None) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_scalar_text(key)}: {_flow_text(item, quote)}" for key, item in value.items()) + "}"
     if isinstance(value, list):
@@ -326,7 +341,7 @@ def _flow_text(value, quote=None):
     return _scalar_text(value, quote=quote)
 
 
-def _block_lines(key, value, column, style):
+def _block_lines(key: object, value: object, column: int, style: Style) -> str:
     """``key: value`` as block YAML lines starting at ``column``; each line ends with a newline."""
     pad = " " * column
     nl = style.newline
@@ -339,15 +354,15 @@ def _block_lines(key, value, column, style):
     return f"{pad}{_scalar_text(key)}: {_flow_text(value)}{nl}"
 
 
-def render_block(mapping, style=None):
+def render_block(mapping: Mapping[Any, Any], style: Style | None = None) -> str:
     """A mapping as block YAML text (for diffs and new files)."""
     style = style or Style()
     return "".join(_block_lines(key, value, 0, style) for key, value in mapping.items())
 
 
-def _nest(path, values):
+def _nest(path: Sequence[Any], values: Mapping[Any, Any]) -> dict[Any, Any]:
     """``{path[0]: {path[1]: ... values}}``."""
-    nested = dict(values)
+    nested: dict[Any, Any] = dict(values)
     for key in reversed(path):
         nested = {key: nested}
     return nested
@@ -359,7 +374,7 @@ def _nest(path, values):
 class Document:
     """One YAML file's text, its data and the text map of its nodes; :meth:`set_values` returns edited text."""
 
-    def __init__(self, text, source):
+    def __init__(self, text: str, source: str) -> None:
         self.text = text
         self.source = source
         self.data = load_yaml(text, source)
@@ -367,10 +382,10 @@ class Document:
         self.style = Style.of(text, self.root)
         self.aliased = _aliased_anchors(self.root)
 
-    def get(self, path):
+    def get(self, path: Iterable[Hashable]) -> tuple[bool, Any]:
         return dig(self.data, path)
 
-    def set_values(self, path, values):
+    def set_values(self, path: Sequence[str], values: Mapping[str, Any]) -> str:
         """The text with the mapping at key path ``path`` holding ``values`` (a dict of keys to scalars or lists),
         missing mappings on the way created, every other byte unchanged. Refuses (``NetworkError``) an edit that
         would change anything else, for example through a YAML anchor or a ``<<`` merge."""
@@ -385,14 +400,14 @@ class Document:
 
     # Each helper returns a list of (start, end, replacement) edits of self.text.
 
-    def _plan(self, path, values):
+    def _plan(self, path: list[str], values: dict[str, Any]) -> list[Edit]:
         text = self.text
         node = self.root
         if node is None or node.is_empty_null():
             return [self._append_at_end(_nest(path, values))]
         if node.is_null():
             return [(node.start, node.end, render_block(_nest(path, values), self.style).rstrip("\r\n"))]
-        walked = []
+        walked: list[str] = []
         while True:
             if node.kind != "map":
                 raise self._not_a_mapping(walked, node)
@@ -421,7 +436,7 @@ class Document:
             node = value_node
             path = path[1:]
 
-    def _not_a_mapping(self, walked, node):
+    def _not_a_mapping(self, walked: list[str], node: Node) -> NetworkError:
         where = ".".join(walked) or "the document"
         return NetworkError(
             f"{self.source}: {where} must be a mapping to hold the network, but it is a {node.kind} "
@@ -429,12 +444,12 @@ class Document:
             path=self.source,
         )
 
-    def _append_at_end(self, mapping):
+    def _append_at_end(self, mapping: Mapping[Any, Any]) -> Edit:
         text = self.text
         prefix = "" if not text or text.endswith("\n") else self.style.newline
         return (len(text), len(text), prefix + render_block(mapping, self.style))
 
-    def _insert_into(self, mapping_node, entries):
+    def _insert_into(self, mapping_node: Node, entries: Mapping[Any, Any]) -> Edit:
         """Add ``entries`` (new keys) to an existing mapping, after its last entry."""
         text = self.text
         if mapping_node.flow:
@@ -453,12 +468,12 @@ class Document:
             prefix + "".join(_block_lines(key, value, column, self.style) for key, value in entries.items()),
         )
 
-    def _replace_null(self, key_node, value_node, mapping, text):
+    def _replace_null(self, key_node: Node, value_node: Node, mapping: Mapping[Any, Any], text: str) -> list[Edit]:
         """``key:`` / ``key: null`` / ``key: ~`` becomes ``key:`` followed by the block of ``mapping``."""
         colon = _after_colon(text, key_node)
         if self._in_flow(key_node):
             return [(value_node.start, value_node.end, _flow_text(mapping))]
-        edits = []
+        edits: list[Edit] = []
         end = colon
         if not value_node.is_empty_null():
             end = value_node.end
@@ -470,10 +485,10 @@ class Document:
         edits.append((at, at, prefix + block))
         return edits
 
-    def _in_flow(self, key_node):
+    def _in_flow(self, key_node: Node) -> bool:
         """Whether ``key_node`` sits inside a flow mapping (then new content must be flow too)."""
 
-        def find(node, inside_flow):
+        def find(node: Node | None, inside_flow: bool) -> bool | None:
             if node is None or node.kind not in ("map", "seq"):
                 return None
             flow = inside_flow or node.flow
@@ -488,9 +503,10 @@ class Document:
 
         return bool(find(self.root, False))
 
-    def _set_in_mapping(self, mapping_node, values, walked):
+    def _set_in_mapping(self, mapping_node: Node, values: Mapping[str, Any], walked: list[str]) -> list[Edit]:
         text = self.text
-        edits, missing = [], {}
+        edits: list[Edit] = []
+        missing: dict[str, Any] = {}
         for key, value in values.items():
             pair = mapping_node.own_pair(key)
             if pair is None:
@@ -515,7 +531,9 @@ class Document:
             edits.append(self._insert_into(mapping_node, missing))
         return edits
 
-    def _replace_value(self, mapping_node, key_node, value_node, value, text):
+    def _replace_value(
+        self, mapping_node: Node, key_node: Node, value_node: Node, value: object, text: str
+    ) -> list[Edit]:
         quote = _quote_of(value_node)
         # An anchor or a tag written before the value (``&sgs``, ``!!seq``) stays: only what follows it is replaced.
         start = _content_start(text, value_node)
@@ -531,7 +549,9 @@ class Document:
             return [(start, end, rendered)]
         return [(colon, end, " " + rendered)]
 
-    def _replace_list(self, key_node, value_node, items, span, quote):
+    def _replace_list(
+        self, key_node: Node, value_node: Node, items: list[Any], span: tuple[int, int, int], quote: str | None
+    ) -> Edit:
         """The edit writing the list ``items`` over a block mapping's value; ``span``: where the value's content
         starts, the index after the key's colon, where the value ends."""
         start, colon, end = span
@@ -546,7 +566,7 @@ class Document:
         dash = " " * (key_node.column + self.style.seq_offset)
         return (colon, end, "".join(f"{nl}{dash}- {_scalar_text(item, quote=quote)}" for item in items))
 
-    def _prove(self, new_text, path, values):
+    def _prove(self, new_text: str, path: Sequence[str], values: Mapping[str, Any]) -> None:
         """The new text must parse to the old data with exactly ``values`` set at ``path``."""
         expected = plain(self.data) if self.data is not None else {}
         node = expected
@@ -565,7 +585,7 @@ class Document:
             )
 
 
-def _quote_of(node):
+def _quote_of(node: Node) -> str | None:
     """The quote style of a scalar, or of a sequence's first item, to write new values alike."""
     if node.kind == "seq" and node.items:
         node = node.items[0]
@@ -574,9 +594,9 @@ def _quote_of(node):
     return None
 
 
-def _differences(expected, actual, prefix=""):
+def _differences(expected: Any, actual: Any, prefix: str = "") -> list[str]:
     if isinstance(expected, dict) and isinstance(actual, dict):
-        found = []
+        found: list[str] = []
         for key in list(expected) + [k for k in actual if k not in expected]:
             found.extend(_differences(expected.get(key), actual.get(key), f"{prefix}{key}."))
         return found
@@ -586,17 +606,17 @@ def _differences(expected, actual, prefix=""):
 # -- files -------------------------------------------------------------------------------------------------------
 
 
-def is_vault_text(text):
+def is_vault_text(text: str) -> bool:
     return text.lstrip().startswith(VAULT_HEADER)
 
 
-def read_text(path):
+def read_text(path: str) -> str:
     """The exact text of ``path`` (line endings kept)."""
     with open(path, encoding="utf-8", newline="") as stream:
         return stream.read()
 
 
-def atomic_write(path, text):
+def atomic_write(path: str, text: str) -> None:
     """Replace ``path`` with ``text`` all at once: write a temporary file beside it, fsync, rename. The file keeps
     its permissions (a new file gets the usual ones); on any failure the original is untouched and the temporary
     file is removed."""

@@ -11,11 +11,15 @@ returns its outcome as its result.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+if typing.TYPE_CHECKING:
+    from typing import Any
 
-def _empty_diff():
+
+def _empty_diff() -> dict[str, Any]:
     return {"before": {}, "after": {}}
 
 
@@ -27,11 +31,11 @@ class Outcome:
     ``None`` when nothing is."""
 
     changed: bool = False
-    actions: list = field(default_factory=list)
-    diff: dict = field(default_factory=_empty_diff)
-    data: dict = field(default_factory=dict)
+    actions: list[str] = field(default_factory=list)
+    diff: dict[str, Any] = field(default_factory=_empty_diff)
+    data: dict[str, Any] = field(default_factory=dict)
     pending: Callable[[], None] | None = None
 
-    def result(self, **extra):
+    def result(self, **extra: Any) -> dict[str, Any]:
         """The outcome as a module's result (``exit_with`` returns ``diff`` only in diff mode)."""
         return {"changed": self.changed, **self.data, **extra, "diff": self.diff}

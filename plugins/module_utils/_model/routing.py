@@ -7,13 +7,24 @@ The modules that build and repair routes and the audit that checks them ask the 
 governs a subnet, where its default route goes, whether that target still works); they all answer them here.
 """
 
+from __future__ import annotations
+
+import typing
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
 DEFAULT_ROUTE_CIDR = "0.0.0.0/0"
 
 NAT_USABLE_STATES = ("pending", "available")
 NAT_DEAD_STATES = ("failed", "deleting", "deleted")
 
 
-def effective_route_table(subnet_id, vpc_id, route_tables):
+def effective_route_table(
+    subnet_id: str | None, vpc_id: str | None, route_tables: Iterable[Resource]
+) -> Resource | None:
     """The table that routes ``subnet_id``: its explicit association, else the main table of the same VPC."""
     main_table = None
     for table in route_tables:
@@ -27,7 +38,9 @@ def effective_route_table(subnet_id, vpc_id, route_tables):
     return main_table
 
 
-def explicit_association(subnet_id, route_tables):
+def explicit_association(
+    subnet_id: str, route_tables: Iterable[Resource]
+) -> tuple[Resource, Resource] | tuple[None, None]:
     """The explicit association of ``subnet_id`` as ``(table, association)``, or ``(None, None)``."""
     for table in route_tables:
         for association in table.get("Associations", []):
@@ -36,22 +49,23 @@ def explicit_association(subnet_id, route_tables):
     return None, None
 
 
-def default_route(route_table):
+def default_route(route_table: Resource | None) -> Resource | None:
     """The IPv4 default route of ``route_table`` (``None`` when it has none or there is no table)."""
-    for route in (route_table or {}).get("Routes", []):
+    routes: list[Resource] = (route_table or {}).get("Routes", [])
+    for route in routes:
         if route.get("DestinationCidrBlock") == DEFAULT_ROUTE_CIDR:
             return route
     return None
 
 
-def route_target(route):
+def route_target(route: Resource) -> tuple[str, str | None]:
     """``(kind, id)`` of a route's target: kind is ``internet_gateway``, ``nat_gateway`` or ``other``."""
     if route.get("NatGatewayId"):
         return "nat_gateway", route["NatGatewayId"]
     gateway_id = route.get("GatewayId") or ""
     if gateway_id.startswith("igw-"):
         return "internet_gateway", gateway_id
-    other = next(
+    other: str | None = next(
         (
             route[key]
             for key in ("TransitGatewayId", "NetworkInterfaceId", "VpcPeeringConnectionId", "InstanceId")
@@ -62,7 +76,7 @@ def route_target(route):
     return "other", other
 
 
-def igw_attached_to(igw, vpc_id):
+def igw_attached_to(igw: Resource | None, vpc_id: str | None) -> bool:
     """True when ``igw`` is attached to ``vpc_id`` and the attachment is usable."""
     return any(
         attachment.get("VpcId") == vpc_id and attachment.get("State") in ("available", "attached")
@@ -70,7 +84,7 @@ def igw_attached_to(igw, vpc_id):
     )
 
 
-def nat_problem(nat):
+def nat_problem(nat: Resource | None) -> str | None:
     """Why ``nat`` cannot carry traffic (``None`` when it can, or soon will: ``pending``)."""
     if nat is None:
         return "does not exist"
@@ -82,7 +96,12 @@ def nat_problem(nat):
     return state
 
 
-def route_problem(route, vpc_id, igws_by_id, nats_by_id):
+def route_problem(
+    route: Resource | None,
+    vpc_id: str | None,
+    igws_by_id: Mapping[str | None, Resource],
+    nats_by_id: Mapping[str | None, Resource],
+) -> str | None:
     """Why a route's traffic goes nowhere, or ``None`` when its target works.
 
     A route to a dead NAT gateway is a problem even when the API still reports the route ``active``.
@@ -101,7 +120,9 @@ def route_problem(route, vpc_id, igws_by_id, nats_by_id):
     return None
 
 
-def reaches_internet_gateway(subnet_id, vpc_id, route_tables, igws_by_id):
+def reaches_internet_gateway(
+    subnet_id: str, vpc_id: str, route_tables: Iterable[Resource], igws_by_id: Mapping[str | None, Resource]
+) -> bool:
     """True when ``subnet_id``'s effective table sends 0.0.0.0/0 to an internet gateway attached to its VPC."""
     route = default_route(effective_route_table(subnet_id, vpc_id, route_tables))
     return (
@@ -111,7 +132,7 @@ def reaches_internet_gateway(subnet_id, vpc_id, route_tables, igws_by_id):
     )
 
 
-def route_destination(route):
+def route_destination(route: Resource) -> str | None:
     """What a route matches: its IPv4 or IPv6 CIDR, or its prefix list id (``pl-...``, e.g. a gateway endpoint)."""
     return (
         route.get("DestinationCidrBlock")
@@ -120,18 +141,20 @@ def route_destination(route):
     )
 
 
-def is_regional_nat(nat):
+def is_regional_nat(nat: Resource | None) -> bool:
     """True for a regional NAT gateway (``AvailabilityMode: regional``): one NAT serving every AZ of its VPC, with no
     subnet of its own, so it can be neither misplaced nor in "another" AZ."""
     return (nat or {}).get("AvailabilityMode") == "regional"
 
 
-def is_private_nat(nat):
+def is_private_nat(nat: Resource | None) -> bool:
     """True for a private NAT gateway (``ConnectivityType: private``): it never reaches the internet by itself."""
     return (nat or {}).get("ConnectivityType") == "private"
 
 
-def nat_placement_problem(nat, route_tables, igws_by_id):
+def nat_placement_problem(
+    nat: Resource | None, route_tables: Iterable[Resource], igws_by_id: Mapping[str | None, Resource]
+) -> str | None:
     """Why a public, zonal NAT gateway has no way out from the subnet it sits in; ``None`` when its subnet routes
     0.0.0.0/0 to an internet gateway attached to its VPC (and for regional or private NATs, which need no such subnet).
     """

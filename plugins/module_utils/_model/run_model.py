@@ -22,7 +22,10 @@ work missing, and fail, or make it twice. :class:`RunModel` wraps the run's EC2 
   (:meth:`RunModel.releasing`), and then fail naming them.
 """
 
+from __future__ import annotations
+
 import copy
+import typing
 
 try:
     from botocore.exceptions import ClientError
@@ -44,11 +47,19 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries impo
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 
+if typing.TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+    from typing import Any
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import Listing
+
 # Deletes that AWS refuses with DependencyViolation until a deleted NAT gateway's interface and address are released.
 WAITS_ON_RELEASE = frozenset(("delete_subnet", "detach_internet_gateway", "delete_vpc"))
 
 
-def named_values(value):
+def named_values(value: object) -> Iterator[str]:
     """Every string in a call's arguments (ids given directly, in lists, in filters or in nested structures)."""
     if isinstance(value, str):
         yield value
@@ -69,17 +80,21 @@ class RunModel(CachedReads):
 
     __slots__ = ("_records", "_deleted", "_created", "_releases", "_vpc_attributes")
 
-    def __init__(self, client):
-        self._records = {}  # describe operation -> {id: the resource as this run made or changed it}
-        self._deleted = set()  # ids this run deleted
-        self._created = set()  # ids this run created: calls naming them retry propagation errors
-        self._releases = []  # what AWS is still releasing: "NAT gateway nat-… (deleted)"...
-        self._vpc_attributes = {}  # (vpc id, attribute) -> value this run set or knows
+    def __init__(self, client: Client) -> None:
+        self._records: dict[
+            str, dict[str, Resource]
+        ] = {}  # describe operation -> {id: the resource as this run made or changed it}
+        self._deleted: set[str] = set()  # ids this run deleted
+        self._created: set[str] = set()  # ids this run created: calls naming them retry propagation errors
+        self._releases: list[str] = []  # what AWS is still releasing: "NAT gateway nat-… (deleted)"...
+        self._vpc_attributes: dict[
+            tuple[str | None, str | None], Any
+        ] = {}  # (vpc id, attribute) -> value this run set or knows
         super().__init__(client)
 
     # -- what the run tells the model ----------------------------------------------------------------------------
 
-    def record(self, operation, item, *, created=False):
+    def record(self, operation: str, item: Resource, *, created: bool = False) -> None:
         """Lay ``item`` (a resource as ``operation``, e.g. ``describe_subnets``, returns it) over AWS's answers."""
         item_id = item[LISTED_OPERATIONS[operation].id_field]
         self._records.setdefault(operation, {})[item_id] = copy.deepcopy(item)
@@ -87,29 +102,29 @@ class RunModel(CachedReads):
         if created:
             self._created.add(item_id)
 
-    def record_created_id(self, item_id):
+    def record_created_id(self, item_id: str) -> None:
         """An id this run created but does not record as a resource (an Elastic IP): calls naming it retry."""
         self._created.add(item_id)
 
-    def record_deleted(self, operation, item_id):
+    def record_deleted(self, operation: str, item_id: str) -> None:
         self._records.get(operation, {}).pop(item_id, None)
         self._deleted.add(item_id)
 
-    def record_vpc_attribute(self, vpc_id, attribute, value):
+    def record_vpc_attribute(self, vpc_id: str, attribute: str, value: Any) -> None:
         """``attribute`` (``enableDnsSupport``...) of ``vpc_id`` as this run set it or as AWS documents it."""
         self._vpc_attributes[(vpc_id, attribute)] = value
 
-    def releasing(self, what):
+    def releasing(self, what: str) -> None:
         """AWS is releasing ``what`` (e.g. ``"NAT gateway nat-… (deleted)"``): deletes that wait on it retry."""
         if what not in self._releases:
             self._releases.append(what)
 
-    def created(self, item_id):
+    def created(self, item_id: str) -> bool:
         return item_id in self._created
 
     # -- calls ---------------------------------------------------------------------------------------------------
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name in RunModel.__slots__:
             raise AttributeError(name)  # not set yet (copy, pickle): never delegated
         attribute = super().__getattr__(name)
@@ -121,10 +136,10 @@ class RunModel(CachedReads):
             return self._vpc_attribute_reader(attribute)
         return self._guard(name, attribute) if callable(attribute) else attribute
 
-    def _guard(self, name, call):
+    def _guard(self, name: str, call: Callable[..., Any]) -> Callable[..., Any]:
         """``call`` with the retries this run's state asks for (see the module docstring)."""
 
-        def guarded(**kwargs):
+        def guarded(**kwargs: Any) -> Any:
             if name in WAITS_ON_RELEASE and self._releases:
                 return self._delete_after_release(name, call, kwargs)
             if not self._created.isdisjoint(named_values(kwargs)):
@@ -133,7 +148,7 @@ class RunModel(CachedReads):
 
         return guarded
 
-    def _delete_after_release(self, name, call, kwargs):
+    def _delete_after_release(self, name: str, call: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         try:
             return RELEASE_RETRY(call)(**kwargs)
         except ClientError as error:
@@ -144,8 +159,8 @@ class RunModel(CachedReads):
                 f"not finished releasing {', '.join(self._releases)}. Run again in a few minutes. AWS said: {error}"
             ) from error
 
-    def _vpc_attribute_reader(self, call):
-        def read(**kwargs):
+    def _vpc_attribute_reader(self, call: Callable[..., Any]) -> Callable[..., Any]:
+        def read(**kwargs: Any) -> Any:
             value = self._vpc_attributes.get((kwargs.get("VpcId"), kwargs.get("Attribute")))
             if value is None:
                 return self._guard("describe_vpc_attribute", call)(**kwargs)
@@ -156,7 +171,7 @@ class RunModel(CachedReads):
 
     # -- reads ---------------------------------------------------------------------------------------------------
 
-    def _read(self, kind, operation, kwargs, fetch):
+    def _read(self, kind: str, operation: str, kwargs: Mapping[str, Any], fetch: Callable[[], Any]) -> Any:
         listing = LISTED_OPERATIONS.get(operation)
         records = self._records.get(operation, {}) if listing else {}
         if listing is None or not (records or self._deleted):
@@ -165,7 +180,8 @@ class RunModel(CachedReads):
         requested = _requested_ids(listing, arguments)
         recorded_ids = set(records) & requested if requested is not None else set()
         if requested and requested <= set(records) | self._deleted:
-            response = {listing.result_key: []}  # every resource named is this run's: AWS need not be asked
+            # Every resource named is this run's: AWS need not be asked.
+            response: dict[str, Any] = {listing.result_key: []}
         elif recorded_ids or (requested and requested & self._deleted):
             # Ask AWS only about the others: it may not know this run's resources yet, and would answer NotFound.
             narrowed = _without_ids(listing, kwargs, recorded_ids | self._deleted)
@@ -174,18 +190,25 @@ class RunModel(CachedReads):
             response = self._fetch_guarded(kind, operation, kwargs, fetch)
         return self._overlay(listing, records, arguments, requested, response)
 
-    def _fetch_guarded(self, kind, operation, kwargs, fetch):
+    def _fetch_guarded(self, kind: str, operation: str, kwargs: Mapping[str, Any], fetch: Callable[[], Any]) -> Any:
         if self._created.isdisjoint(named_values(kwargs)):
             return super()._read(kind, operation, kwargs, fetch)
         return PROPAGATION_RETRY(super()._read)(kind, operation, kwargs, fetch)
 
-    def _fetcher(self, kind, operation, kwargs):
+    def _fetcher(self, kind: str, operation: str, kwargs: Mapping[str, Any]) -> Callable[[], Any]:
         client = self._client
         if kind == "paginate":
             return lambda: client.get_paginator(operation).paginate(**kwargs).build_full_result()
         return lambda: getattr(client, operation)(**kwargs)
 
-    def _overlay(self, listing, records, arguments, requested, response):
+    def _overlay(
+        self,
+        listing: Listing,
+        records: Mapping[str, Resource],
+        arguments: Mapping[str, Any],
+        requested: set[str] | None,
+        response: Mapping[str, Any],
+    ) -> dict[str, Any]:
         """AWS's answer with this run's records laid over it and its deletions left out."""
         items = response.get(listing.result_key) or []
         id_field = listing.id_field
@@ -212,18 +235,18 @@ class RunModel(CachedReads):
 class _Guarded:
     """A client (the ``no_resend`` twin) whose calls naming an id this run created retry propagation errors."""
 
-    def __init__(self, model, client):
+    def __init__(self, model: RunModel, client: Any) -> None:
         self._model = model
         self._client = client
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         attribute = getattr(self._client, name)
         return self._model._guard(name, attribute) if callable(attribute) else attribute
 
 
-def _requested_ids(listing, arguments):
+def _requested_ids(listing: Listing, arguments: Mapping[str, Any]) -> set[str] | None:
     """The ids a describe names (by its ids argument or its id filter), or ``None`` when it lists by other means."""
     if listing.ids_kwarg in arguments:
         return set(arguments[listing.ids_kwarg] or [])
@@ -233,7 +256,7 @@ def _requested_ids(listing, arguments):
     return None
 
 
-def _without_ids(listing, kwargs, ids):
+def _without_ids(listing: Listing, kwargs: Mapping[str, Any], ids: set[str]) -> dict[str, Any]:
     """``kwargs`` of a describe with ``ids`` taken out of the ids it names."""
     narrowed = dict(kwargs)
     if listing.ids_kwarg in narrowed:
@@ -248,7 +271,7 @@ def _without_ids(listing, kwargs, ids):
     return narrowed
 
 
-def _record_matches(listing, record, arguments):
+def _record_matches(listing: Listing, record: Resource, arguments: Mapping[str, Any]) -> bool | None:
     """True/False when ``record`` does / does not match the request's filters; ``None`` when a filter cannot be
     evaluated here (AWS's answer then stands)."""
     filters = plain_filters(arguments.get(listing.filter_kwarg))
@@ -257,6 +280,6 @@ def _record_matches(listing, record, arguments):
     return all(matches(listing, record, name, values) for name, values in filters)
 
 
-def model_of(client):
+def model_of(client: Client) -> RunModel:
     """``client`` when it already is a run's model, else a new :class:`RunModel` around it."""
     return client if isinstance(client, RunModel) else RunModel(client)

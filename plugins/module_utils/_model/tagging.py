@@ -16,7 +16,10 @@ user's ``Name`` if ``tags`` has one, otherwise the collection's). AWS's reserved
 either.
 """
 
-from collections import namedtuple
+from __future__ import annotations
+
+import typing
+from typing import NamedTuple
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
@@ -27,12 +30,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 
+if typing.TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Filters, Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
+
 TAG_PREFIX = "cloudreactor:"
 NETWORK_TAG = TAG_PREFIX + "network"
 COMPONENT_TAG = TAG_PREFIX + "component"
 
 
-def identity_tags(network, component, **qualifiers):
+def identity_tags(network: str, component: str, **qualifiers: str | None) -> dict[str, str]:
     """The tags that say "this is the ``component`` of network ``network``".
 
     ``qualifiers`` (``az=``, ``subnet=``, ``table=``...) tell apart several components of one kind; ``None`` values
@@ -43,7 +53,13 @@ def identity_tags(network, component, **qualifiers):
     return tags
 
 
-def desired_tags(network, component, user_tags=None, name=None, **qualifiers):
+def desired_tags(
+    network: str,
+    component: str,
+    user_tags: Mapping[Any, Any] | None = None,
+    name: str | None = None,
+    **qualifiers: str | None,
+) -> dict[str, str]:
     """User tags, then a ``Name``, then identity tags: identity always wins so a user tag cannot disown a resource.
 
     ``user_tags`` ``None`` (the ``tags`` option omitted) gives only the collection's own tags. Keys and values are
@@ -55,7 +71,7 @@ def desired_tags(network, component, user_tags=None, name=None, **qualifiers):
     return tags
 
 
-def identity_filters(network, component=None, **qualifiers):
+def identity_filters(network: str, component: str | None = None, **qualifiers: str | None) -> Filters:
     """EC2 ``Filters`` that select the resources carrying these identity tags."""
     tags = {NETWORK_TAG: network}
     if component:
@@ -64,12 +80,13 @@ def identity_filters(network, component=None, **qualifiers):
     return [{"Name": f"tag:{key}", "Values": [value]} for key, value in tags.items()]
 
 
-def tags_of(resource):
+def tags_of(resource: Resource) -> dict[str, str]:
     """A described resource's tags as a dict (EC2 returns a ``Tags`` list of Key/Value pairs)."""
-    return boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
+    tags: dict[str, str] = boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
+    return tags
 
 
-def is_ours(resource, network, component=None):
+def is_ours(resource: Resource, network: str, component: str | None = None) -> bool:
     """True when ``resource`` carries the identity tags of ``network`` (and of ``component`` when given)."""
     tags = tags_of(resource)
     if tags.get(NETWORK_TAG) != network:
@@ -77,38 +94,42 @@ def is_ours(resource, network, component=None):
     return component is None or tags.get(COMPONENT_TAG) == component
 
 
-def tag_specifications(resource_type, tags):
+def tag_specifications(resource_type: str, tags: Mapping[str, str]) -> list[dict[str, Any]]:
     """``TagSpecifications`` for a create call, so a resource is never visible without its identity."""
-    return boto3_tag_specifications(tags, [resource_type])
+    specifications: list[dict[str, Any]] = boto3_tag_specifications(tags, [resource_type])
+    return specifications
 
 
-def purges(user_tags, purge_tags):
+def purges(user_tags: Mapping[Any, Any] | None, purge_tags: bool | None) -> bool:
     """Whether tags outside ``desired_tags`` are removed: only when the user gave ``tags`` (amazon.aws's meaning)."""
     return bool(purge_tags) and user_tags is not None
 
 
-class TagChanges(namedtuple("TagChanges", ["to_set", "to_unset"])):
+class TagChanges(NamedTuple):
     """What one resource's tags need: ``to_set`` (a dict) and ``to_unset`` (sorted keys). False when nothing."""
 
-    def __bool__(self):
+    to_set: dict[str, str]
+    to_unset: list[str]
+
+    def __bool__(self) -> bool:
         return bool(self.to_set or self.to_unset)
 
 
-def tag_changes(current, desired, purge=False):
+def tag_changes(current: Mapping[str, str], desired: Mapping[str, str], purge: bool = False) -> TagChanges:
     """The :class:`TagChanges` that bring ``current`` to ``desired``; with ``purge``, tags outside ``desired`` go too,
     except the identity tags (``cloudreactor:`` keys) and AWS's reserved ``aws:`` tags, which are never removed."""
     to_set, to_unset = compare_aws_tags(current, desired, purge_tags=purge)
     return TagChanges(to_set, sorted(key for key in to_unset if not key.startswith(TAG_PREFIX)))
 
 
-def tags_after(current, changes):
+def tags_after(current: Mapping[str, str], changes: TagChanges) -> dict[str, str]:
     """``current`` with ``changes`` applied: a resource's tags once :func:`apply_tag_changes` has run."""
     tags = {key: value for key, value in current.items() if key not in changes.to_unset}
     tags.update(changes.to_set)
     return tags
 
 
-def apply_tag_changes(client, resource_id, changes):
+def apply_tag_changes(client: Client, resource_id: str, changes: TagChanges) -> None:
     """Make ``changes`` on ``resource_id``: one CreateTags and one DeleteTags call at most."""
     if changes.to_set:
         client.create_tags(Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(changes.to_set), aws_retry=True)
@@ -116,7 +137,15 @@ def apply_tag_changes(client, resource_id, changes):
         client.delete_tags(Resources=[resource_id], Tags=[{"Key": key} for key in changes.to_unset], aws_retry=True)
 
 
-def ensure_tags(client, resource_id, current, desired, check_mode, *, purge=False):
+def ensure_tags(
+    client: Client,
+    resource_id: str,
+    current: Mapping[str, str],
+    desired: Mapping[str, str],
+    check_mode: bool,
+    *,
+    purge: bool = False,
+) -> bool:
     """Add or correct the tags of ``desired`` on an existing resource of ours and, with ``purge`` (see
     :func:`purges`), remove the others that are not identity tags. Returns ``changed``."""
     changes = tag_changes(current, desired, purge)
@@ -125,7 +154,7 @@ def ensure_tags(client, resource_id, current, desired, check_mode, *, purge=Fals
     return bool(changes)
 
 
-def has_identity(resource, network, component, **qualifiers):
+def has_identity(resource: Resource, network: str, component: str, **qualifiers: str | None) -> bool:
     """True when ``resource`` carries every identity tag of ``identity_tags(network, component, **qualifiers)``."""
     tags = tags_of(resource)
     return all(tags.get(key) == value for key, value in identity_tags(network, component, **qualifiers).items())
@@ -135,7 +164,7 @@ def has_identity(resource, network, component, **qualifiers):
 MAX_NETWORK_NAME = 128
 
 
-def check_network_name(network, option="network_name"):
+def check_network_name(network: str | None, option: str = "network_name") -> None:
     """Raise :class:`InvalidInput` unless ``network`` can be the value of our identity tags."""
     if not network or not network.strip():
         raise InvalidInput(option, "must not be empty: it is the value of the identity tags")

@@ -3,10 +3,19 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Addresses: free IPs in the task subnets, Elastic IPs of this network that serve nothing."""
 
+from __future__ import annotations
+
+import typing
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import NETWORK_TAG, tags_of
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
 
-def check_free_ips(ctx, findings):
+
+def check_free_ips(ctx: AuditContext, findings: Findings) -> None:
     threshold = ctx.options.min_free_ips
     for view in ctx.views:
         free = view.subnet.get("AvailableIpAddressCount")
@@ -31,11 +40,11 @@ def check_free_ips(ctx, findings):
             )
 
 
-def is_associated(address):
+def is_associated(address: Resource) -> bool:
     return bool(address.get("AssociationId") or address.get("NetworkInterfaceId") or address.get("InstanceId"))
 
 
-def leaked_addresses(ctx):
+def leaked_addresses(ctx: AuditContext) -> list[Resource]:
     """Elastic IPs tagged ``cloudreactor:network=<network_name>`` and associated with nothing."""
     network = ctx.options.network_name
     if not network:
@@ -47,7 +56,7 @@ def leaked_addresses(ctx):
     ]
 
 
-def check_leaked_addresses(ctx, findings):
+def check_leaked_addresses(ctx: AuditContext, findings: Findings) -> None:
     for address in leaked_addresses(ctx):
         allocation = address.get("AllocationId")
         findings.add(

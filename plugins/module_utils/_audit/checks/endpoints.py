@@ -7,6 +7,10 @@ An interface endpoint with private DNS answers for its service's public name in 
 groups and zones matter to tasks behind a NAT gateway too.
 """
 
+from __future__ import annotations
+
+import typing
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import paths
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.checks.security_groups import (
     allows_tcp_port,
@@ -14,9 +18,14 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.checks.sec
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints import endpoint_type
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, SubnetView
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
 
-def check_endpoint_set(ctx, findings):
-    by_table = {}
+
+def check_endpoint_set(ctx: AuditContext, findings: Findings) -> None:
+    by_table: dict[str | None, list[SubnetView]] = {}
     for view in ctx.views:
         if view.kind == paths.PRIVATE_ENDPOINTS:
             by_table.setdefault(view.route_table_id, []).append(view)
@@ -36,10 +45,10 @@ def check_endpoint_set(ctx, findings):
         )
 
 
-def used_interface_endpoints(ctx, view):
+def used_interface_endpoints(ctx: AuditContext, view: SubnetView) -> list[Resource]:
     """The interface endpoints a task in ``view`` talks to: those its endpoint path relies on, and those whose
     private DNS answers for a needed service anyway."""
-    used = {}
+    used: dict[str, Resource] = {}
     for _service, endpoint, problem in view.endpoint_status:
         if endpoint is not None and problem is None and endpoint_type(endpoint) == "interface":
             used[endpoint["VpcEndpointId"]] = endpoint
@@ -49,10 +58,10 @@ def used_interface_endpoints(ctx, view):
     return list(used.values())
 
 
-def check_endpoint_zones(ctx, findings):
+def check_endpoint_zones(ctx: AuditContext, findings: Findings) -> None:
     for view in ctx.views:
         for endpoint in used_interface_endpoints(ctx, view):
-            zones = sorted({ctx.subnet_zone(subnet_id) for subnet_id in endpoint.get("SubnetIds", [])} - {None})
+            zones = sorted({zone for zone in map(ctx.subnet_zone, endpoint.get("SubnetIds", [])) if zone is not None})
             if view.az and view.az not in zones:
                 endpoint_id = endpoint["VpcEndpointId"]
                 findings.add(
@@ -65,12 +74,12 @@ def check_endpoint_zones(ctx, findings):
                 )
 
 
-def check_endpoint_security_groups(ctx, findings):
+def check_endpoint_security_groups(ctx: AuditContext, findings: Findings) -> None:
     task_groups = ctx.options.security_group_ids if ctx.options.task_mode else ()
     for view in ctx.views:
         for endpoint in used_interface_endpoints(ctx, view):
-            groups = [ctx.snapshot.security_groups.get(group.get("GroupId")) for group in endpoint.get("Groups", [])]
-            groups = [group for group in groups if group]
+            found = [ctx.snapshot.security_groups.get(group.get("GroupId")) for group in endpoint.get("Groups", [])]
+            groups = [group for group in found if group]
             if not groups:
                 continue
             ingress = [permission for group in groups for permission in group.get("IpPermissions", [])]

@@ -8,11 +8,29 @@ in order over the rectangle addresses x ports still undecided, so a rule that al
 decides only that part; whatever no rule decides falls to the final deny.
 """
 
+from __future__ import annotations
+
 import ipaddress
+import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import paths
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.checks.endpoints import used_interface_endpoints
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
+
+if typing.TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, SubnetView
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
+    Range: TypeAlias = tuple[int, int]
+    # ``(addresses, ports)``: a rectangle of the evaluator (module docstring).
+    Box: TypeAlias = tuple[Range, Range]
+    # A rule number, or ``"*"`` for the final deny.
+    Rule: TypeAlias = int | str
+    # ``(egress, protocol, cidr, ports)``: may this traffic pass?
+    Query: TypeAlias = tuple[bool, str, str, Range]
 
 TCP = "6"
 UDP = "17"
@@ -27,26 +45,26 @@ _PROTOCOL_NAMES = {TCP: "TCP", UDP: "UDP"}
 _DEFAULT_RULE = 32767
 
 
-def _protocol(value):
-    value = str(value).lower()
-    return _PROTOCOLS.get(value, value)
+def _protocol(value: object) -> str:
+    text = str(value).lower()
+    return _PROTOCOLS.get(text, text)
 
 
-def _address_range(cidr):
+def _address_range(cidr: str) -> Range:
     network = ipaddress.ip_network(cidr, strict=False)
     return int(network.network_address), int(network.broadcast_address)
 
 
-def _intersect(a, b):
+def _intersect(a: Range, b: Range) -> Range | None:
     low, high = max(a[0], b[0]), min(a[1], b[1])
     return (low, high) if low <= high else None
 
 
-def _subtract(box, cut):
+def _subtract(box: Box, cut: Box) -> list[Box]:
     """``box`` minus ``cut`` (a sub-box of it), as up to four disjoint boxes. A box is ``(addresses, ports)``."""
     (a_low, a_high), (p_low, p_high) = box
     (c_low, c_high), (q_low, q_high) = cut
-    pieces = []
+    pieces: list[Box] = []
     if a_low < c_low:
         pieces.append(((a_low, c_low - 1), (p_low, p_high)))
     if c_high < a_high:
@@ -58,19 +76,19 @@ def _subtract(box, cut):
     return pieces
 
 
-def _rule_ports(entry, protocol):
+def _rule_ports(entry: Resource, protocol: str) -> Range:
     port_range = entry.get("PortRange")
     if protocol in (TCP, UDP) and port_range:
         return port_range.get("From", 0), port_range.get("To", 65535)
     return _ALL_PORTS
 
 
-def denials(acl, egress, protocol, cidr, ports):
+def denials(acl: Resource, egress: bool, protocol: object, cidr: str, ports: Range) -> list[Rule]:
     """The rule numbers that deny part of ``protocol``/``ports`` to (``egress``) or from ``cidr``; ``[]`` when all of
     it passes. The final deny is reported as ``"*"``."""
     protocol = _protocol(protocol)
-    remaining = [(_address_range(cidr), tuple(ports))]
-    denied = []
+    remaining: list[Box] = [(_address_range(cidr), (ports[0], ports[1]))]
+    denied: list[Rule] = []
     entries = sorted(
         (e for e in acl.get("Entries", []) if bool(e.get("Egress")) == egress and e.get("CidrBlock")),
         key=lambda e: e.get("RuleNumber", _DEFAULT_RULE),
@@ -80,7 +98,7 @@ def denials(acl, egress, protocol, cidr, ports):
         if rule_protocol not in (ALL, protocol):
             continue
         rule_box = (_address_range(entry["CidrBlock"]), _rule_ports(entry, rule_protocol))
-        still = []
+        still: list[Box] = []
         for box in remaining:
             addresses = _intersect(box[0], rule_box[0])
             port_range = _intersect(box[1], rule_box[1])
@@ -99,31 +117,31 @@ def denials(acl, egress, protocol, cidr, ports):
     return list(dict.fromkeys(denied))
 
 
-def _ports_text(ports):
+def _ports_text(ports: Range) -> str:
     return str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
 
 
-def _rules_text(rules):
+def _rules_text(rules: list[Rule]) -> str:
     named = ["the final * deny" if rule == "*" else f"rule {rule}" for rule in rules]
     return ", ".join(named)
 
 
 class _NaclAuditor:
-    def __init__(self, ctx, findings):
+    def __init__(self, ctx: AuditContext, findings: Findings) -> None:
         self.ctx = ctx
         self.findings = findings
-        self._memo = {}
+        self._memo: dict[tuple[str, bool, str, str, Range], list[Rule]] = {}
 
-    def acl_of(self, subnet_id):
+    def acl_of(self, subnet_id: str) -> Resource | None:
         return self.ctx.snapshot.acl_by_subnet.get(subnet_id)
 
-    def ask(self, acl, query):
+    def ask(self, acl: Resource, query: Query) -> list[Rule]:
         key = (acl["NetworkAclId"],) + query
         if key not in self._memo:
             self._memo[key] = denials(acl, *query)
         return self._memo[key]
 
-    def require(self, code, subnet_id, query, view, role="task subnet"):
+    def require(self, code: str, subnet_id: str, query: Query, view: SubnetView, role: str = "task subnet") -> None:
         """Report ``code`` against the ACL of ``subnet_id`` unless it lets ``query`` pass (for task subnet ``view``).
         ``query``: ``(egress, protocol, cidr, ports)``."""
         acl = self.acl_of(subnet_id)
@@ -147,12 +165,12 @@ class _NaclAuditor:
         )
 
 
-def _first_number(rules):
+def _first_number(rules: list[Rule]) -> Rule:
     numbers = [rule for rule in rules if rule != "*"]
     return min(numbers) if numbers else _DEFAULT_RULE
 
 
-def check_task_subnets(ctx, findings):
+def check_task_subnets(ctx: AuditContext, findings: Findings) -> None:
     """Each task subnet's own ACL: out to 443, replies back in on 1024-65535 (and DNS to custom servers)."""
     auditor = _NaclAuditor(ctx, findings)
     for view in ctx.views:
@@ -167,7 +185,7 @@ def check_task_subnets(ctx, findings):
                 auditor.require("NACL_BLOCKS_DNS_EGRESS", view.id, (True, protocol, f"{server}/32", DNS), view)
 
 
-def _endpoint_cidrs(ctx, view):
+def _endpoint_cidrs(ctx: AuditContext, view: SubnetView) -> list[str]:
     cidrs = []
     for endpoint in used_interface_endpoints(ctx, view):
         for subnet_id in endpoint.get("SubnetIds", []):
@@ -177,32 +195,35 @@ def _endpoint_cidrs(ctx, view):
     return list(dict.fromkeys(cidrs))
 
 
-def check_serving_subnets(ctx, findings):
+def check_serving_subnets(ctx: AuditContext, findings: Findings) -> None:
     """The ACLs of the subnets that carry task traffic on: the NAT gateway's (both ways, to the task subnets and to
     the internet) and the interface endpoints' (443 in from the task subnets, replies out to them)."""
     auditor = _NaclAuditor(ctx, findings)
     for view in ctx.views:
+        # An IPv6-only task subnet has no CidrBlock, and these IPv4 checks then fail in _address_range (ValueError):
+        # a known gap, for issue 21's audit of IPv6-only subnets. Until then mypy is told the CIDR is there.
+        task_cidr: str = view.cidr  # type: ignore[assignment]
         nat = view.nat
         if view.kind == paths.PRIVATE_NAT and nat and routing.nat_problem(nat) is None and nat.get("SubnetId"):
             nat_subnet = nat["SubnetId"]
             if nat_subnet != view.id:  # traffic inside one subnet does not cross its ACL
                 role = f"subnet of NAT gateway {nat['NatGatewayId']},"
-                auditor.require("NACL_BLOCKS_HTTPS_INGRESS", nat_subnet, (False, TCP, view.cidr, HTTPS), view, role)
+                auditor.require("NACL_BLOCKS_HTTPS_INGRESS", nat_subnet, (False, TCP, task_cidr, HTTPS), view, role)
                 auditor.require("NACL_BLOCKS_HTTPS_EGRESS", nat_subnet, (True, TCP, ANYWHERE, HTTPS), view, role)
                 auditor.require(
                     "NACL_BLOCKS_EPHEMERAL_INGRESS", nat_subnet, (False, TCP, ANYWHERE, EPHEMERAL), view, role
                 )
                 auditor.require(
-                    "NACL_BLOCKS_EPHEMERAL_EGRESS", nat_subnet, (True, TCP, view.cidr, EPHEMERAL), view, role
+                    "NACL_BLOCKS_EPHEMERAL_EGRESS", nat_subnet, (True, TCP, task_cidr, EPHEMERAL), view, role
                 )
         for endpoint in used_interface_endpoints(ctx, view):
             role = f"subnet of endpoint {endpoint['VpcEndpointId']},"
             for subnet_id in endpoint.get("SubnetIds", []):
                 if subnet_id == view.id:
                     continue
-                auditor.require("NACL_BLOCKS_HTTPS_INGRESS", subnet_id, (False, TCP, view.cidr, HTTPS), view, role)
+                auditor.require("NACL_BLOCKS_HTTPS_INGRESS", subnet_id, (False, TCP, task_cidr, HTTPS), view, role)
                 auditor.require(
-                    "NACL_BLOCKS_EPHEMERAL_EGRESS", subnet_id, (True, TCP, view.cidr, EPHEMERAL), view, role
+                    "NACL_BLOCKS_EPHEMERAL_EGRESS", subnet_id, (True, TCP, task_cidr, EPHEMERAL), view, role
                 )
 
 

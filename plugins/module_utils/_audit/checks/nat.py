@@ -7,20 +7,29 @@ regional NAT gateways: a way out through their own route table, and an address i
 A dead NAT (failed, deleting, deleted, unknown) is reported once, as ROUTE_DEAD_NAT, by checks/routes.py.
 """
 
+from __future__ import annotations
+
+import typing
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import paths
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, SubnetView
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
 
-def _live_nats(ctx):
+
+def _live_nats(ctx: AuditContext) -> dict[str, tuple[Resource, list[SubnetView]]]:
     """``{nat_id: (nat, [views])}`` for the pending or available NAT gateways task subnets route through."""
-    by_nat = {}
+    by_nat: dict[str, tuple[Resource, list[SubnetView]]] = {}
     for view in ctx.views:
         if view.kind == paths.PRIVATE_NAT and view.nat is not None and routing.nat_problem(view.nat) is None:
             by_nat.setdefault(view.nat["NatGatewayId"], (view.nat, []))[1].append(view)
     return by_nat
 
 
-def check_nats(ctx, findings):
+def check_nats(ctx: AuditContext, findings: Findings) -> None:
     snapshot = ctx.snapshot
     for nat_id, (nat, views) in _live_nats(ctx).items():
         subnet_ids = [view.id for view in views]
@@ -68,7 +77,7 @@ def check_nats(ctx, findings):
             _check_regional(ctx, findings, nat, views)
 
 
-def _check_regional(ctx, findings, nat, views):
+def _check_regional(ctx: AuditContext, findings: Findings, nat: Resource, views: list[SubnetView]) -> None:
     nat_id = nat["NatGatewayId"]
     exit_problem = paths.regional_nat_exit_problem(ctx.snapshot, nat)
     if exit_problem:
@@ -79,13 +88,13 @@ def _check_regional(ctx, findings, nat, views):
             f"In route table {nat.get('RouteTableId')}, route 0.0.0.0/0 to the internet gateway of {nat.get('VpcId')}.",
             [view.id for view in views],
         )
-    uncovered = {}
+    uncovered: dict[str | None, list[str]] = {}
     for view in views:
         if not paths.regional_nat_covers(nat, view.subnet):
             uncovered.setdefault(view.az, []).append(view.id)
     if not uncovered:
         return
-    zones = ", ".join(sorted(uncovered, key=str))
+    zones = ", ".join(str(zone) for zone in sorted(uncovered, key=str))
     subnet_ids = [subnet_id for zone in sorted(uncovered, key=str) for subnet_id in uncovered[zone]]
     if paths.is_manual_regional_nat(nat):
         findings.add(
@@ -110,16 +119,16 @@ def _check_regional(ctx, findings, nat, views):
         )
 
 
-def _check_zone(ctx, findings, nat, views):
+def _check_zone(ctx: AuditContext, findings: Findings, nat: Resource, views: list[SubnetView]) -> None:
     if routing.is_regional_nat(nat) or ctx.options.single_nat_intended:
         return
     nat_zone = ctx.nat_zone(nat)
-    by_table = {}
+    by_table: dict[str | None, list[SubnetView]] = {}
     for view in views:
         if nat_zone and view.az and view.az != nat_zone:
             by_table.setdefault(view.route_table_id, []).append(view)
     for table_id, crossing in by_table.items():
-        zones = ", ".join(sorted({view.az for view in crossing}))
+        zones = ", ".join(sorted({view.az for view in crossing if view.az}))
         findings.add(
             "NAT_CROSS_AZ",
             table_id,

@@ -3,16 +3,24 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Routes of the task subnets: blackholes, dead NAT targets, the subnet kind against ``assign_public_ip``."""
 
+from __future__ import annotations
+
 import re
+import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import paths
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import COMPONENT_TAG, tags_of
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, SubnetView
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
 _PRIVATE_WORD = re.compile(r"(^|[^a-z])private([^a-z]|$)")
 
 
-def declared_private(subnet):
+def declared_private(subnet: Resource) -> bool:
     """True when a subnet's tags say it is meant to be private: ``Reach=private`` (the CloudReactor wizard), our
     ``cloudreactor:component=subnet-private``, or the word "private" in its Name."""
     tags = tags_of(subnet)
@@ -21,18 +29,18 @@ def declared_private(subnet):
     return bool(_PRIVATE_WORD.search(tags.get("Name", "").lower()))
 
 
-def _views_by_table(ctx):
-    by_table = {}
+def _views_by_table(ctx: AuditContext) -> dict[str | None, list[SubnetView]]:
+    by_table: dict[str | None, list[SubnetView]] = {}
     for view in ctx.views:
         if view.route_table is not None:
             by_table.setdefault(view.route_table_id, []).append(view)
     return by_table
 
 
-def check_blackholes(ctx, findings):
+def check_blackholes(ctx: AuditContext, findings: Findings) -> None:
     """Every blackhole route of a task subnet's table (a default route to a dead NAT is ROUTE_DEAD_NAT instead)."""
     for table_id, views in _views_by_table(ctx).items():
-        table = views[0].route_table
+        table = views[0].route_table or {}  # every view here has a table (_views_by_table)
         vpc_id = table.get("VpcId")
         broken = []
         for route in table.get("Routes", []):
@@ -56,7 +64,7 @@ def check_blackholes(ctx, findings):
             )
 
 
-def _dead_nat_phrase(nat):
+def _dead_nat_phrase(nat: Resource | None) -> str:
     if nat is None:
         return "does not exist"
     if nat.get("State") == "failed":
@@ -64,7 +72,7 @@ def _dead_nat_phrase(nat):
     return f"is {nat.get('State')}"
 
 
-def check_nat_targets(ctx, findings):
+def check_nat_targets(ctx: AuditContext, findings: Findings) -> None:
     for table_id, views in _views_by_table(ctx).items():
         view = views[0]
         if view.kind != paths.PRIVATE_NAT:
@@ -79,14 +87,14 @@ def check_nat_targets(ctx, findings):
             "ROUTE_DEAD_NAT",
             table_id,
             f"Route table {table_id} sends 0.0.0.0/0 to NAT gateway {view.target_id}, which {problem}{failure_hint}; "
-            f"the route is reported {view.default_route.get('State', 'unknown')}.",
+            f"the route is reported {(view.default_route or {}).get('State', 'unknown')}.",
             f"Point 0.0.0.0/0 of {table_id} at an available NAT gateway in {view.az}; a replacement NAT must sit in "
             "a public subnet.",
             [item.id for item in views],
         )
 
 
-def check_unverifiable(ctx, findings):
+def check_unverifiable(ctx: AuditContext, findings: Findings) -> None:
     for table_id, views in _views_by_table(ctx).items():
         view = views[0]
         if view.kind != paths.PRIVATE_OTHER:
@@ -102,7 +110,7 @@ def check_unverifiable(ctx, findings):
         )
 
 
-def check_public_ip(ctx, findings):
+def check_public_ip(ctx: AuditContext, findings: Findings) -> None:
     """``assign_public_ip`` against the subnet kind, both directions (task mode only)."""
     if not ctx.options.task_mode:
         return
@@ -132,7 +140,7 @@ def check_public_ip(ctx, findings):
             )
 
 
-def check_declared_private(ctx, findings):
+def check_declared_private(ctx: AuditContext, findings: Findings) -> None:
     for view in ctx.views:
         if view.kind == paths.PUBLIC and declared_private(view.subnet):
             findings.add(
@@ -146,7 +154,7 @@ def check_declared_private(ctx, findings):
             )
 
 
-def check_no_internet(ctx, findings):
+def check_no_internet(ctx: AuditContext, findings: Findings) -> None:
     for view in ctx.views:
         if view.kind not in (paths.PRIVATE_ENDPOINTS, paths.ISOLATED):
             continue

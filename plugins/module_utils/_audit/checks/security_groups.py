@@ -6,37 +6,53 @@
 Security groups are stateful and allow-only: a permission that covers TCP 443 and the destination is enough.
 """
 
+from __future__ import annotations
+
 import ipaddress
+import typing
+
+if typing.TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
 
 _PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "-1": "-1", "all": "-1"}
 
 
-def _protocol(permission):
+def _protocol(permission: Resource) -> str:
     value = str(permission.get("IpProtocol", "")).lower()
     return _PROTOCOL_NAMES.get(value, value)
 
 
-def covers_tcp_port(permission, port):
+def covers_tcp_port(permission: Resource, port: int) -> bool:
     """True when ``permission`` covers TCP ``port`` (all traffic, or TCP with a port range that includes it)."""
     protocol = _protocol(permission)
     if protocol == "-1":
         return True
     if protocol != "tcp":
         return False
-    low, high = permission.get("FromPort"), permission.get("ToPort")
+    low: int | None = permission.get("FromPort")
+    high: int | None = permission.get("ToPort")
     if low is None or high is None or (low == -1 and high == -1):
         return True
     return low <= port <= high
 
 
-def _covers_network(cidr, network):
+def _covers_network(cidr: str | None, network: str) -> bool:
     try:
-        return ipaddress.ip_network(network, strict=False).subnet_of(ipaddress.ip_network(cidr, strict=False))
+        # A missing cidr raises ValueError, networks of two IP versions TypeError: both mean no.
+        return ipaddress.ip_network(network, strict=False).subnet_of(
+            ipaddress.ip_network(cidr, strict=False)  # type: ignore[arg-type]
+        )
     except (ValueError, TypeError):
         return False
 
 
-def allows_tcp_port(permissions, port, cidr=None, group_ids=()):
+def allows_tcp_port(
+    permissions: Iterable[Resource], port: int, cidr: str | None = None, group_ids: Iterable[str] = ()
+) -> bool:
     """True when one of ``permissions`` covers TCP ``port`` for traffic from/to ``cidr`` (an IPv4 range wholly
     inside one of its ``IpRanges``) or from/to one of ``group_ids`` (a ``UserIdGroupPairs`` entry)."""
     for permission in permissions:
@@ -49,9 +65,9 @@ def allows_tcp_port(permissions, port, cidr=None, group_ids=()):
     return False
 
 
-def reachable_on_port(permissions, port):
+def reachable_on_port(permissions: Iterable[Resource], port: int) -> list[str]:
     """Where TCP ``port`` may go, for messages: CIDRs, prefix lists and security groups."""
-    places = []
+    places: list[str | None] = []
     for permission in permissions:
         if not covers_tcp_port(permission, port):
             continue
@@ -61,7 +77,7 @@ def reachable_on_port(permissions, port):
     return [place for place in dict.fromkeys(places) if place]
 
 
-def check_task_egress(ctx, findings):
+def check_task_egress(ctx: AuditContext, findings: Findings) -> None:
     if not ctx.options.task_mode:
         return
     group_ids = ctx.options.security_group_ids

@@ -3,12 +3,20 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """VPC-wide conditions: DNS attributes, the internet gateway, one VPC for everything, more than one AZ."""
 
+from __future__ import annotations
 
-def _task_vpc_ids(ctx):
+import typing
+
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext
+
+
+def _task_vpc_ids(ctx: AuditContext) -> list[str | None]:
     return list(dict.fromkeys(view.vpc_id for view in ctx.views))
 
 
-def check_dns(ctx, findings):
+def check_dns(ctx: AuditContext, findings: Findings) -> None:
     for vpc_id in _task_vpc_ids(ctx):
         dns = ctx.snapshot.dns.get(vpc_id, {})
         subnet_ids = [view.id for view in ctx.views if view.vpc_id == vpc_id]
@@ -31,7 +39,7 @@ def check_dns(ctx, findings):
             )
 
 
-def check_internet_gateway(ctx, findings):
+def check_internet_gateway(ctx: AuditContext, findings: Findings) -> None:
     for vpc_id in _task_vpc_ids(ctx):
         if ctx.snapshot.attached_igw(vpc_id) is None:
             findings.add(
@@ -44,7 +52,7 @@ def check_internet_gateway(ctx, findings):
             )
 
 
-def check_one_vpc(ctx, findings):
+def check_one_vpc(ctx: AuditContext, findings: Findings) -> None:
     """Task mode: the subnets and security groups must all be in the VPC of the first subnet."""
     if not ctx.options.task_mode or not ctx.views:
         return
@@ -72,7 +80,7 @@ def check_one_vpc(ctx, findings):
             )
 
 
-def check_zones(ctx, findings):
+def check_zones(ctx: AuditContext, findings: Findings) -> None:
     zones = sorted({view.az for view in ctx.views if view.az})
     if ctx.views and len(zones) < 2:
         vpc_id = ctx.views[0].vpc_id
