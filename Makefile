@@ -23,7 +23,7 @@ export AWS_EC2_METADATA_DISABLED := true
 # Molecule and ansible-test call ansible-* by name: the virtualenv's must come first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test lint sanity sanity-bootstrap pytest unit integration molecule bench emulator changelog clean
+.PHONY: demo test test-aws lint sanity sanity-bootstrap pytest unit integration molecule bench emulator changelog clean
 
 demo: $(STAMP)
 	$(BIN)/python -m demo
@@ -53,6 +53,11 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not molecule" tests/integration tests/emulator
+
+# The aws_lifecycle scenario on a real AWS account: it refuses unless CLOUDREACTOR_AWS_TESTS=1, and needs a region and
+# credentials (docs/testing-on-aws.md: IAM policy, what it creates, cost, clean-up). Tears down after an interrupt too.
+test-aws: $(STAMP)
+	CLOUDREACTOR_TEST_TARGET=aws $(BIN)/python -m support.lifecycle_runner
 
 # Each scenario starts and stops its own emulator (molecule/shared/create.yml, destroy.yml). `make test` runs them
 # through pytest instead; this target runs them with Molecule alone.
