@@ -67,6 +67,26 @@ options:
     type: str
     choices: [per_az, single, regional, none]
     default: per_az
+  ip_mode:
+    description:
+      - V(ipv4) - IPv4 only (the network as it always was). A network that has IPv6 loses what this option added -
+        its IPv6 routes, the egress-only internet gateway, the tasks' IPv6 egress rule, the subnets' /64s and last
+        the VPC's IPv6 block (an adopted VPC keeps its block) - while its IPv4 routes stay as they are.
+      - V(dual_stack) - the VPC gets an Amazon-provided IPv6 /56 and each subnet a /64 of it (planned like the IPv4
+        CIDRs, stable as the network grows) with IPv6 addresses assigned on launch; an egress-only internet gateway;
+        private tables route C(::/0) to it, public tables to the internet gateway; the tasks' security group allows
+        all outbound TCP over IPv6 too. IPv4 egress is unchanged. Turning it on or off replaces no subnet.
+      - V(ipv6_only) - tasks run in IPv6-only subnets (IPv6-native, DNS64 on), one per zone, whose route table sends
+        C(::/0) to the egress-only gateway and C(64:ff9b::/96) (NAT64) to the zone's NAT gateway, or the regional
+        one, so IPv4-only destinations stay reachable. The public subnets stay dual-stack (NAT gateways need IPv4).
+        A subnet cannot become IPv6-native later, so the IPv6-only subnets are built beside the private ones and
+        RV(network.task_subnet_ids) names them; the private subnets are deleted once free (no network interfaces),
+        else kept and named in RV(network.retained_subnet_ids). Needs a NAT gateway (O(nat_gateways) not V(none)).
+      - Tasks get IPv6 addresses only with the ECS account setting C(dualStackIPv6) enabled; see docs/ipv6.md.
+      - An adopted VPC (O(vpc_id)) must already have an IPv6 CIDR for V(dual_stack) or V(ipv6_only).
+    type: str
+    choices: [ipv4, dual_stack, ipv6_only]
+    default: ipv4
   nat_allocation_ids:
     description:
       - Elastic IP allocation ids to give the NAT gateways (bring your own addresses), one per NAT gateway in zone
@@ -268,10 +288,34 @@ network:
       description: Private subnets, in zone order (empty with O(nat_gateways=none)).
       type: list
       elements: str
-    task_subnet_ids:
-      description: The subnets tasks should use (the private ones, or the public ones with O(nat_gateways=none)).
+    ipv6_only_subnet_ids:
+      description: IPv6-only subnets, in zone order (empty unless O(ip_mode=ipv6_only)).
       type: list
       elements: str
+    task_subnet_ids:
+      description:
+        - The subnets tasks should use - the private ones, the IPv6-only ones with O(ip_mode=ipv6_only), or the
+          public ones with O(nat_gateways=none).
+      type: list
+      elements: str
+    retained_subnet_ids:
+      description:
+        - Subnets of a kind the network no longer uses (private subnets after a move to O(ip_mode=ipv6_only),
+          IPv6-only subnets after a move away from it) that are kept because they still have network interfaces;
+          a later run deletes them once they are free.
+      type: list
+      elements: str
+    ip_mode:
+      description: The network's O(ip_mode).
+      type: str
+    ipv6_cidr:
+      description: The VPC's IPv6 block; null without one (or in check mode before it is associated).
+      type: str
+      sample: 2600:1f18:1234:5600::/56
+    egress_only_internet_gateway_id:
+      description: The egress-only internet gateway; null with O(ip_mode=ipv4).
+      type: str
+      sample: eigw-0123456789abcdef0
     assign_public_ip:
       description: What tasks should set C(assign_public_ip) to.
       type: bool
@@ -352,6 +396,7 @@ diff:
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import IP_MODES
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NAT_MODES, NetworkConverge
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.teardown import NetworkTeardown
 
@@ -363,6 +408,7 @@ ARGUMENT_SPEC = dict(
     availability_zones=dict(type="list", elements="str", default=[]),
     az_count=dict(type="int", default=2),
     nat_gateways=dict(type="str", choices=list(NAT_MODES), default="per_az"),
+    ip_mode=dict(type="str", choices=list(IP_MODES), default="ipv4"),
     public_subnet_cidrs=dict(type="list", elements="str", default=[]),
     private_subnet_cidrs=dict(type="list", elements="str", default=[]),
     nat_allocation_ids=dict(type="list", elements="str", default=[]),

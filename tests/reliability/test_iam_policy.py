@@ -1,7 +1,8 @@
 """docs/iam-policy.json allows exactly the EC2 actions the role and the check use: none missing, none spare.
 
 One recording covers the role's whole life on the emulator: build, repair after faults, retag and open then close
-an inbound rule, switch to a single NAT gateway, grow by a zone, audit the VPC, tear down. Only calls made by
+an inbound rule, turn dual-stack on, switch to a single NAT gateway with IPv6-only task subnets, grow by a zone, go
+back to IPv4, audit the VPC, tear down. Only calls made by
 Ansible modules count (a test's own boto3 client is not the role).
 """
 
@@ -36,10 +37,25 @@ def test_policy_allows_exactly_the_actions_the_role_and_check_use(aws):
             network_faults.FAULTS[fault](ec2, NETWORK, "us-east-1b")
         # The repair also adds a tag and an ingress rule; the next run purges the tag and switches NAT mode.
         ingress = [{"proto": "tcp", "ports": [8080], "cidr_ip": "10.0.0.0/16"}]
-        repair = {"fargate_network_tags": {"team": "data"}, "fargate_network_security_group_ingress": ingress}
+        repair = {
+            "fargate_network_tags": {"team": "data"},
+            "fargate_network_security_group_ingress": ingress,
+            "fargate_network_ip_mode": "dual_stack",
+        }
         changed_count(run(aws, "setup_network.yml", **repair))
         switch = {"fargate_network_nat_gateways": "single", "fargate_network_az_count": 3}
-        changed_count(run(aws, "setup_network.yml", fargate_network_tags={}, fargate_network_purge_tags=True, **switch))
+        changed_count(
+            run(
+                aws,
+                "setup_network.yml",
+                fargate_network_tags={},
+                fargate_network_purge_tags=True,
+                fargate_network_ip_mode="ipv6_only",
+                fargate_network_audit=False,  # the audit of IPv6-only subnets is issue #21's item 4
+                **switch,
+            )
+        )
+        changed_count(run(aws, "setup_network.yml", fargate_network_ip_mode="ipv4", **switch))
         check = run_playbook(
             aws.endpoint_url, "check_network.yml", {"fargate_network_name": NETWORK, "check_network_report_path": ""}
         )

@@ -166,6 +166,14 @@ LISTED_OPERATIONS = {
             "default": ("IsDefault",),
         },
     ),
+    "describe_egress_only_internet_gateways": Listing(
+        "EgressOnlyInternetGateways",
+        "EgressOnlyInternetGatewayId",
+        "EgressOnlyInternetGatewayIds",
+        "egress-only-internet-gateway-id",
+        (),  # EC2 offers no VPC filter: only a listing without any filter is complete
+        {"egress-only-internet-gateway-id": ("EgressOnlyInternetGatewayId",)},
+    ),
     "describe_vpc_endpoints": Listing(
         "VpcEndpoints",
         "VpcEndpointId",

@@ -58,10 +58,22 @@ def default_route(route_table: Resource | None) -> Resource | None:
     return None
 
 
+def ipv6_route(route_table: Resource | None, destination: str) -> Resource | None:
+    """The route of ``route_table`` to the IPv6 ``destination`` (``::/0``, ``64:ff9b::/96``), or ``None``."""
+    routes: list[Resource] = (route_table or {}).get("Routes", [])
+    for route in routes:
+        if route.get("DestinationIpv6CidrBlock") == destination:
+            return route
+    return None
+
+
 def route_target(route: Resource) -> tuple[str, str | None]:
-    """``(kind, id)`` of a route's target: kind is ``internet_gateway``, ``nat_gateway`` or ``other``."""
+    """``(kind, id)`` of a route's target: kind is ``internet_gateway``, ``nat_gateway``,
+    ``egress_only_internet_gateway`` or ``other``."""
     if route.get("NatGatewayId"):
         return "nat_gateway", route["NatGatewayId"]
+    if route.get("EgressOnlyInternetGatewayId"):
+        return "egress_only_internet_gateway", route["EgressOnlyInternetGatewayId"]
     gateway_id = route.get("GatewayId") or ""
     if gateway_id.startswith("igw-"):
         return "internet_gateway", gateway_id

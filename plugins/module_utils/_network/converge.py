@@ -9,6 +9,12 @@ group, then the audit. Each step is the reconciler of its resource (vpc.py, subn
 route_table.py, nat_gateway.py, regional_nat_gateway.py, s3_endpoint.py, security_group.py); this file only plans
 and chains them.
 
+With ``ip_mode`` dual_stack or ipv6_only the same pass gives the VPC an Amazon-provided /56 and each subnet a /64
+(ipv6.py plans them), adds the egress-only internet gateway and the IPv6 routes and security group rule; IPv6-only
+task subnets are built beside the private ones, which are deleted only once free. Back to ipv4, it removes what it
+added, routes first and the VPC's block last (:meth:`NetworkConverge._remove_ipv6`), and keeps all of it while an
+IPv6-only subnet still has tasks.
+
 A switch of NAT mode keeps the private subnets' egress all the way (:meth:`NetworkConverge._move_private_routes`): a
 private default route that works is moved (ReplaceRoute) only once its new NAT gateway is available, and the old
 gateways are deleted only after that.
@@ -26,9 +32,19 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe imp
     internet_gateways_by_id,
     nat_gateways_by_id,
     vpc_route_tables,
+    vpc_subnets,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import (
+    IPV6_DEFAULT_ROUTE,
+    IPV6_ONLY,
+    NAT64_PREFIX,
+    check_ip_mode,
+    has_ipv6,
+    ipv6_cidr,
+    plan_ipv6,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import check_static
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing import (
     default_route,
@@ -40,6 +56,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import check_network_name
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.network_layout import plan_network
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
+    egress_only_internet_gateway,
     internet_gateway,
     route_table,
     s3_endpoint,
@@ -53,13 +70,21 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.region
     RegionalNatGatewayManager,
     zone_addresses,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTable, our_tables
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import (
+    PLANNED_NAT,
+    RouteTable,
+    our_tables,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import ABSENT, PRESENT, Scope
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import (
     check_ingress_rules,
     refuse_taken_name,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import check_cidrs_kept
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnets import (
+    check_cidrs_kept,
+    subnets_in_use,
+    wait_for_ipv6_released,
+)
 
 NAT_MODES = ("per_az", "single", "regional", "none")
 
@@ -85,10 +110,11 @@ def carries_traffic(route, vpc_id, igws_by_id, nats_by_id):
 def check_options(params):
     """Every check that needs no AWS call, before the first one. Messages name the option (with its prefix)."""
     check_network_name(params["network_name"], "network_name")
+    check_ip_mode(params["ip_mode"], params["nat_gateways"], params["option_prefix"])
     if params["vpc_id"]:
         check_id_format("vpc_id", params["vpc_id"], "vpc")
     zone_count = len(params["availability_zones"]) or params["az_count"]
-    private = params["nat_gateways"] != "none"
+    private = params["nat_gateways"] != "none" and params["ip_mode"] != IPV6_ONLY
     check_static(
         None if params["vpc_id"] else params["vpc_cidr"],
         params["public_subnet_cidrs"],
@@ -151,6 +177,12 @@ class NetworkConverge:
         self.user_tags = params["tags"]
         self.purge_tags = params["purge_tags"]
         self.private = params["nat_gateways"] != "none"
+        self.ip_mode = params["ip_mode"]
+        self.ipv6_only = self.ip_mode == IPV6_ONLY
+        self.ipv6 = has_ipv6(self.ip_mode)  # IPv6 built (or kept: see _retiring) in this run
+        self.nat64 = self.ipv6_only  # the private tables route 64:ff9b::/96 to their NAT gateway
+        self.egress_only_gateway_id = None
+        self.removing_ipv6 = False  # ip_mode ipv4 on a network that still has IPv6: removed in this run
         self.security_group_name = params["security_group_name"] or f"{self.network}-tasks"
         self.changes = []  # what this run changed (or would change), in order, e.g. "created VPC"
         self.nat_gateways = None  # the manager of the NAT gateways the private routes use
@@ -161,32 +193,50 @@ class NetworkConverge:
 
     def run(self):
         check_options(self.params)
-        layout = plan_network(self.client, {**self.params, "private_subnets": self.private})
+        layout = plan_network(self.client, {**self.params, "private_subnets": self.private and not self.ipv6_only})
         vpc_id = layout["vpc_id"]
+        described_vpc = None
         if vpc_id:
             prime(self.client, vpc_id)
             refuse_taken_name(self.scope.in_vpc(vpc_id), self.security_group_name)
+            described_vpc = self.client.describe_vpcs(VpcIds=[vpc_id], aws_retry=True)["Vpcs"][0]
         subnets_by_id = self._our_subnets(layout)
         check_cidrs_kept(layout["subnets"], subnets_by_id)
+        retiring, in_use = self._retiring(layout, subnets_by_id)
+        if self.ipv6 and self.params["vpc_id"] and not ipv6_cidr(described_vpc):
+            raise InvalidInput(
+                "ip_mode",
+                f"{self.ip_mode} needs an IPv6 CIDR on the VPC, and {vpc_id} ({self.params['option_prefix']}vpc_id, "
+                "adopted: never changed) has none. Associate one with it (an Amazon-provided /56), or let the network "
+                "build its own VPC.",
+            )
 
-        vpc_id = self._vpc(layout)
-        subnet_ids = self._subnets(vpc_id, layout, subnets_by_id)
+        vpc_id, vpc_block = self._vpc(layout, described_vpc)
+        subnet_ids = self._subnets(vpc_id, layout, subnets_by_id, vpc_block)
+        task_ids = subnet_ids[IPV6_ONLY] if self.ipv6_only else subnet_ids["private"]
         network = {
             "name": self.network,
             "vpc_id": vpc_id,
+            "ip_mode": self.ip_mode,
+            "ipv6_cidr": vpc_block,
             "availability_zones": layout["availability_zones"],
             "public_subnet_ids": subnet_ids["public"],
             "private_subnet_ids": subnet_ids["private"],
-            "task_subnet_ids": subnet_ids["private"] if self.private else subnet_ids["public"],
+            "ipv6_only_subnet_ids": subnet_ids[IPV6_ONLY],
+            "task_subnet_ids": task_ids if self.private else subnet_ids["public"],
+            "retained_subnet_ids": [],
             "assign_public_ip": not self.private,
             "internet_gateway_id": None,
+            "egress_only_internet_gateway_id": None,
             "nat_gateway_ids": [],
             "security_group_id": None,
             "s3_gateway_endpoint_id": None,
         }
-        if None in subnet_ids["public"] + subnet_ids["private"] or not vpc_id:
+        if None in subnet_ids["public"] + task_ids or not vpc_id:
             # Check mode on a network that lacks its VPC or subnets: what follows needs their ids.
             self.changes.append("then build the internet gateway, NAT gateways, route tables and security group")
+            if self.ipv6:
+                self.changes.append("then build the egress-only internet gateway and the IPv6 routes")
             return self._result(network, None)
 
         network["internet_gateway_id"], igw_action = self._internet_gateway(vpc_id)
@@ -195,10 +245,24 @@ class NetworkConverge:
             # attached gateway, which only the real run provides.
             self.changes.append("then repair the routes, NAT gateways and security group through that gateway")
             return self._result(network, None)
-        self._route_table(vpc_id, "public", subnet_ids["public"], internet_gateway_id=network["internet_gateway_id"])
-        network["nat_gateway_ids"] = self._private_side(vpc_id, layout, subnet_ids)
+        self.removing_ipv6 = not self.ipv6 and bool(ipv6_cidr(described_vpc))
+        if self.ipv6:
+            network["egress_only_internet_gateway_id"] = self._egress_only_gateway(vpc_id)
+        public_ipv6_routes = {IPV6_DEFAULT_ROUTE: ("internet_gateway", network["internet_gateway_id"])}
+        self._route_table(
+            vpc_id,
+            "public",
+            subnet_ids["public"],
+            internet_gateway_id=network["internet_gateway_id"],
+            ipv6_routes=public_ipv6_routes if self.ipv6 else ({} if self.removing_ipv6 else None),
+        )
+        network["nat_gateway_ids"] = self._private_side(vpc_id, layout, subnet_ids, task_ids)
         network["s3_gateway_endpoint_id"] = self._s3_endpoint(vpc_id)
         network["security_group_id"] = self._security_group(vpc_id)
+        retired = subnets.retire(self.scope.in_vpc(vpc_id), retiring, in_use)
+        network["retained_subnet_ids"] = self._take("retired_subnets", retired)["kept"]
+        if self.removing_ipv6:
+            self._remove_ipv6(vpc_id, subnets_by_id)
         if self.nat_gateways and self.params["wait_for_nat_gateways"] and not self.check_mode:
             # Last: the private routes and the security group were built while the NAT gateways came up.
             self.nat_gateways.wait_for_pending()
@@ -206,30 +270,148 @@ class NetworkConverge:
         audit_run = self._audit(network) if audits else None
         return self._result(network, audit_run)
 
+    def _retiring(self, layout, subnets_by_id):
+        """The subnets of ours of a tier this mode does not use (the private ones for IPv6-only tasks, the IPv6-only
+        ones otherwise), and those of them that still have network interfaces (tasks). While an IPv6-only subnet
+        has tasks, the network keeps its IPv6 path, whatever ``ip_mode`` says."""
+        tier = "private" if self.ipv6_only else IPV6_ONLY
+        retiring = [
+            subnets_by_id[pair[f"{tier}_subnet_id"]]
+            for pair in layout["subnets"]
+            if pair.get(f"{tier}_subnet_id") in subnets_by_id
+        ]
+        in_use = subnets_in_use(self.client, [subnet["SubnetId"] for subnet in retiring])
+        if tier == IPV6_ONLY and in_use:
+            self.ipv6 = self.nat64 = True
+            self.warn(
+                f"IPv6-only subnets {', '.join(in_use)} of network {self.network} still have network interfaces "
+                f"(tasks): they and the network's IPv6 path stay until they are free; move the tasks to the "
+                f"task_subnet_ids and run again."
+            )
+        return retiring, in_use
+
+    def _private_ipv6_routes(self, nat):
+        """A private table's ``ipv6_routes``: ``::/0`` to the egress-only gateway, and with NAT64 ``64:ff9b::/96`` to
+        ``nat`` (as the NAT gateway reconcilers report it; ``None``: the route stays on the NAT gateway it uses, which
+        the table's default route keeps too until its new one is available)."""
+        if not self.ipv6:
+            return {} if self.removing_ipv6 else None
+        routes = {IPV6_DEFAULT_ROUTE: ("egress_only_internet_gateway", self.egress_only_gateway_id)}
+        if self.nat64:
+            if nat is None:
+                routes[NAT64_PREFIX] = None
+            elif nat["nat_gateway_id"]:
+                routes[NAT64_PREFIX] = ("nat_gateway", nat["nat_gateway_id"])
+            else:
+                routes[NAT64_PREFIX] = (PLANNED_NAT, f"({nat_label(nat)})")
+        return routes
+
+    def _remove_ipv6(self, vpc_id, subnets_by_id):
+        """Back to IPv4: the routes and the security group rule went in their steps; now the egress-only gateway,
+        the subnets' /64s, and last the VPC's block (AWS refuses it while a subnet holds a /64 of it)."""
+        scope = self.scope.in_vpc(vpc_id)
+        self._take("egress_only_internet_gateway", egress_only_internet_gateway.reconcile(scope, ABSENT))
+        ids = sorted(subnets_by_id)
+        ours = self.client.describe_subnets(SubnetIds=ids, aws_retry=True)["Subnets"] if ids else []
+        outcome = subnets.remove_ipv6(scope, ours)
+        self._take("subnets_ipv6", outcome)
+        if self.params["vpc_id"]:
+            return  # adopted: its block is the user's
+        if outcome.changed and not self.check_mode:
+            wait_for_ipv6_released(self.client, vpc_id, self.params["wait_timeout"])
+        self._take("vpc_ipv6", vpc.remove_ipv6(scope))
+
     # -- steps -------------------------------------------------------------------------------------------------
 
+    def _retiring(self, layout, subnets_by_id):
+        """The subnets of ours of a tier this mode does not use (the private ones for IPv6-only tasks, the IPv6-only
+        ones otherwise), and those of them that still have network interfaces (tasks). While an IPv6-only subnet
+        has tasks, the network keeps its IPv6 path, whatever ``ip_mode`` says."""
+        tier = "private" if self.ipv6_only else IPV6_ONLY
+        retiring = [
+            subnets_by_id[pair[f"{tier}_subnet_id"]]
+            for pair in layout["subnets"]
+            if pair.get(f"{tier}_subnet_id") in subnets_by_id
+        ]
+        in_use = subnets_in_use(self.client, [subnet["SubnetId"] for subnet in retiring])
+        if tier == IPV6_ONLY and in_use:
+            self.ipv6 = self.nat64 = True
+            self.warn(
+                f"IPv6-only subnets {', '.join(in_use)} of network {self.network} still have network interfaces "
+                f"(tasks): they and the network's IPv6 path stay until they are free; move the tasks to the "
+                f"task_subnet_ids and run again."
+            )
+        return retiring, in_use
+
+    def _private_ipv6_routes(self, nat):
+        """A private table's ``ipv6_routes``: ``::/0`` to the egress-only gateway, and with NAT64 ``64:ff9b::/96`` to
+        ``nat`` (as the NAT gateway reconcilers report it; ``None``: the route stays on the NAT gateway it uses, which
+        the table's default route keeps too until its new one is available)."""
+        if not self.ipv6:
+            return {} if self.removing_ipv6 else None
+        routes = {IPV6_DEFAULT_ROUTE: ("egress_only_internet_gateway", self.egress_only_gateway_id)}
+        if self.nat64:
+            if nat is None:
+                routes[NAT64_PREFIX] = None
+            elif nat["nat_gateway_id"]:
+                routes[NAT64_PREFIX] = ("nat_gateway", nat["nat_gateway_id"])
+            else:
+                routes[NAT64_PREFIX] = (PLANNED_NAT, f"({nat_label(nat)})")
+        return routes
+
     def _our_subnets(self, layout):
-        ids = {pair[f"{tier}_subnet_id"] for pair in layout["subnets"] for tier in ("public", "private")} - {None}
+        tiers = ("public", "private", IPV6_ONLY)
+        ids = {pair.get(f"{tier}_subnet_id") for pair in layout["subnets"] for tier in tiers} - {None}
         if not ids:
             return {}
         subnets = describe_where(self.client, "describe_subnets", "Subnets", "subnet-id", ids)
         return {subnet["SubnetId"]: subnet for subnet in subnets}
 
-    def _vpc(self, layout):
+    def _vpc(self, layout, described_vpc):
+        """``(vpc id, its IPv6 block)``; both ``None`` when check mode would create the VPC."""
         if self.params["vpc_id"]:
-            return layout["vpc_id"]  # adopted: read, never changed
-        outcome = vpc.reconcile(self.scope.in_vpc(layout["vpc_id"]), PRESENT, cidr=layout["vpc_cidr"])
-        return self._take("vpc", outcome)["vpc_id"]
+            return layout["vpc_id"], ipv6_cidr(described_vpc)  # adopted: read, never changed
+        outcome = vpc.reconcile(
+            self.scope.in_vpc(layout["vpc_id"]),
+            PRESENT,
+            cidr=layout["vpc_cidr"],
+            ipv6=self.ipv6,
+            wait_timeout=self.params["wait_timeout"],
+        )
+        data = self._take("vpc", outcome)
+        return data["vpc_id"], data["ipv6_cidr"]
 
-    def _subnets(self, vpc_id, layout, subnets_by_id):
-        outcome = subnets.reconcile(self.scope.in_vpc(vpc_id), PRESENT, layout["subnets"], subnets_by_id)
+    def _subnets(self, vpc_id, layout, subnets_by_id, vpc_block):
+        ipv6_cidrs = self._plan_ipv6(vpc_id, layout, subnets_by_id, vpc_block) if self.ipv6 else None
+        plan = [dict(pair, ipv6_only=self.ipv6_only) for pair in layout["subnets"]]
+        outcome = subnets.reconcile(self.scope.in_vpc(vpc_id), PRESENT, plan, subnets_by_id, ipv6_cidrs)
         return self._take("subnets", outcome)
+
+    def _plan_ipv6(self, vpc_id, layout, subnets_by_id, vpc_block):
+        """ipv6.py's plan: a /64 for each subnet the mode wants, the ones they have kept."""
+        wanted, existing = [], {}
+        for pair in layout["subnets"]:
+            tiers = ["public"] + (["private"] if pair["private_cidr"] else []) + ([IPV6_ONLY] if self.ipv6_only else [])
+            for tier in tiers:
+                wanted.append((pair["zone"], tier))
+                cidr = ipv6_cidr(subnets_by_id.get(pair.get(f"{tier}_subnet_id")))
+                if cidr:
+                    existing[(pair["zone"], tier)] = cidr
+        taken = [ipv6_cidr(subnet) for subnet in (vpc_subnets(self.client, vpc_id) if vpc_id else [])]
+        return plan_ipv6(vpc_block, wanted, existing, [cidr for cidr in taken if cidr])
 
     def _internet_gateway(self, vpc_id):
         igw = self._take("internet_gateway", internet_gateway.reconcile(self.scope.in_vpc(vpc_id), PRESENT))
         return igw["internet_gateway_id"], igw["action"]
 
-    def _private_side(self, vpc_id, layout, subnet_ids):
+    def _egress_only_gateway(self, vpc_id):
+        outcome = egress_only_internet_gateway.reconcile(self.scope.in_vpc(vpc_id), PRESENT)
+        self.egress_only_gateway_id = self._take("egress_only_internet_gateway", outcome)[
+            "egress_only_internet_gateway_id"
+        ]
+        return self.egress_only_gateway_id
+
+    def _private_side(self, vpc_id, layout, subnet_ids, task_ids):
         public_ids = subnet_ids["public"]
         mode = self.params["nat_gateways"]
         nat_subnet_ids = public_ids if mode == "per_az" else public_ids[:1] if mode == "single" else []
@@ -247,7 +429,7 @@ class NetworkConverge:
             routes = [
                 (
                     f"private-{pair['zone']}",
-                    subnet_ids["private"][index],
+                    task_ids[index],
                     nats["nat_gateways"][index if mode == "per_az" else 0],
                 )
                 for index, pair in enumerate(layout["subnets"])
@@ -282,7 +464,8 @@ class NetworkConverge:
         new_nats = {(nat["nat_gateway_id"], nat["availability_zone"]): nat for _name, _subnet_id, nat in waiting}
         if not self.check_mode and not self.params["wait_for_nat_gateways"]:
             for name, subnet_id, nat in waiting:
-                self._route_table(vpc_id, name, [subnet_id])  # its subnet and tags; its default route stays
+                # Its subnet and tags; its default route (and NAT64 route) stays.
+                self._route_table(vpc_id, name, [subnet_id], ipv6_routes=self._private_ipv6_routes(None))
                 self.pending_routes.append(
                     {"route_table": name, "current_target": egress[name], "next_nat_gateway_id": nat["nat_gateway_id"]}
                 )
@@ -312,10 +495,13 @@ class NetworkConverge:
         }
 
     def _private_route_table(self, vpc_id, name, subnet_id, nat):
+        ipv6_routes = self._private_ipv6_routes(nat)
         if nat["nat_gateway_id"]:
-            self._route_table(vpc_id, name, [subnet_id], nat_gateway_id=nat["nat_gateway_id"])
+            self._route_table(vpc_id, name, [subnet_id], nat_gateway_id=nat["nat_gateway_id"], ipv6_routes=ipv6_routes)
         else:  # check mode, and the NAT gateway would be created
-            self._route_table(vpc_id, name, [subnet_id], planned_nat_gateway=f"({nat_label(nat)})")
+            self._route_table(
+                vpc_id, name, [subnet_id], planned_nat_gateway=f"({nat_label(nat)})", ipv6_routes=ipv6_routes
+            )
 
     def _regional_nat_gateway(self, vpc_id, zones):
         """``present`` in the network's ``zones`` (the user's addresses split over them, or automatic mode); with
@@ -371,7 +557,15 @@ class NetworkConverge:
             raise InvalidInput("nat_allocation_ids", error.reason) from error
 
     def _route_table(
-        self, vpc_id, name, subnet_ids, *, internet_gateway_id=None, nat_gateway_id=None, planned_nat_gateway=None
+        self,
+        vpc_id,
+        name,
+        subnet_ids,
+        *,
+        internet_gateway_id=None,
+        nat_gateway_id=None,
+        planned_nat_gateway=None,
+        ipv6_routes=None,
     ):
         table = RouteTable(
             name=name,
@@ -379,6 +573,7 @@ class NetworkConverge:
             internet_gateway_id=internet_gateway_id,
             nat_gateway_id=nat_gateway_id,
             planned_nat_gateway=planned_nat_gateway,
+            ipv6_routes=ipv6_routes,
         )
         outcome = route_table.reconcile(self.scope.in_vpc(vpc_id), table, PRESENT)
         outcome.actions = [f"route table {name}: {action}" for action in outcome.actions]
@@ -397,6 +592,7 @@ class NetworkConverge:
             name=self.security_group_name,
             description=f"ECS Fargate tasks of network {self.network} (outbound TCP only)",
             ingress=self.params["security_group_ingress"],
+            ipv6_egress=self.ipv6,
         )
         group = self._take("security_group", outcome)
         if group["name"] != self.security_group_name:

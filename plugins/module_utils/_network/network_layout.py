@@ -15,6 +15,8 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc im
 
 PUBLIC_SUBNET = "subnet-public"
 PRIVATE_SUBNET = "subnet-private"
+IPV6_ONLY_SUBNET = "subnet-ipv6-only"
+TIER_OF_COMPONENT = {PUBLIC_SUBNET: "public", PRIVATE_SUBNET: "private", IPV6_ONLY_SUBNET: "ipv6_only"}
 ZONE_TAG = TAG_PREFIX + "az"
 
 
@@ -28,13 +30,14 @@ def usable_zones(client):
 
 
 def our_subnets_by_zone(subnets, network_name):
-    """``{zone: {"public": subnet, "private": subnet}}`` for the subnets tagged as this network's."""
+    """``{zone: {"public": subnet, "private": subnet, "ipv6_only": subnet}}`` for the subnets tagged as this
+    network's."""
     by_zone = {}
     for subnet in subnets:
         tags = tags_of(subnet)
         if tags.get(NETWORK_TAG) != network_name:
             continue
-        tier = {PUBLIC_SUBNET: "public", PRIVATE_SUBNET: "private"}.get(tags.get(COMPONENT_TAG))
+        tier = TIER_OF_COMPONENT.get(tags.get(COMPONENT_TAG))
         if tier:
             by_zone.setdefault(subnet["AvailabilityZone"], {})[tier] = subnet
     return by_zone
@@ -51,7 +54,7 @@ def plan_network(client, params):
 
     zones = choose_zones(usable_zones(client), params["availability_zones"], params["az_count"], ours)
     existing = {
-        zone: {tier: subnet["CidrBlock"] for tier, subnet in pair.items()}
+        zone: {tier: subnet["CidrBlock"] for tier, subnet in pair.items() if subnet.get("CidrBlock")}
         for zone, pair in ours.items()
         if zone in zones
     }
@@ -59,7 +62,9 @@ def plan_network(client, params):
         vpc_cidr,
         zones,
         existing,
-        foreign_cidrs=[subnet["CidrBlock"] for subnet in subnets if subnet["SubnetId"] not in our_ids],
+        foreign_cidrs=[
+            subnet["CidrBlock"] for subnet in subnets if subnet["SubnetId"] not in our_ids and subnet.get("CidrBlock")
+        ],
         public_cidrs=params["public_subnet_cidrs"],
         private_cidrs=params["private_subnet_cidrs"],
         private=params["private_subnets"],
@@ -68,6 +73,8 @@ def plan_network(client, params):
         zone_subnets = ours.get(pair["zone"], {})
         pair["public_subnet_id"] = zone_subnets.get("public", {}).get("SubnetId")
         pair["private_subnet_id"] = zone_subnets.get("private", {}).get("SubnetId")
+        if "ipv6_only" in zone_subnets:  # an IPv6-only network's (the network module reads it; see ipv6.py)
+            pair["ipv6_only_subnet_id"] = zone_subnets["ipv6_only"]["SubnetId"]
     return {
         "vpc_id": vpc["VpcId"] if vpc else None,
         "vpc_cidr": vpc_cidr,

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Remove a Fargate network (the ``network`` module with ``state=absent``): only what carries its identity tags.
 
-The order is the reverse of the build: security groups, the S3 gateway endpoint, route tables, NAT gateways (waited
+The order is the reverse of the build: security groups, the S3 gateway endpoint, route tables (their IPv6 routes
+with them), the egress-only internet gateway, NAT gateways (waited
 for, then their Elastic IPs released, except addresses the user gave; a regional NAT gateway's addresses are AWS's
 in automatic mode and the user's in manual mode, so none is released), the internet gateway, subnets, and the VPC
 when this network created it. An adopted VPC and everything in it that is not tagged as this network's stay as they
@@ -11,10 +12,12 @@ are.
 """
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import ipv6_cidr
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TAG_PREFIX, is_ours, tags_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import check_options, prime
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
+    egress_only_internet_gateway,
     internet_gateway,
     route_table,
     s3_endpoint,
@@ -61,6 +64,9 @@ class NetworkTeardown:
         for name in self._route_table_names(vpc_id):
             outcome = route_table.reconcile(scope, RouteTable(name), ABSENT)
             self.changes.extend(f"route table {name}: {action}" for action in outcome.actions)
+        if ipv6_cidr(network_vpc):
+            # Only a VPC with an IPv6 block can have the network's egress-only gateway: an IPv4 network pays no call.
+            self._take(egress_only_internet_gateway.reconcile(scope, ABSENT))
         self._take(
             NatGatewayManager(
                 self.client,

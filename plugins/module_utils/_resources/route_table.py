@@ -8,6 +8,10 @@ compared with its state and with the state of the NAT gateway it points at, so a
 dead NAT (which AWS may still report ``active``) is replaced in place with ReplaceRoute: the table, its id and its
 other routes stay, and traffic is never left without a route between a delete and a create.
 
+Given ``ipv6_routes`` (a dual-stack or IPv6-only network's tables), the IPv6 routes the network manages (``::/0`` and
+NAT64's ``64:ff9b::/96``) are repaired the same way, and those not wanted any more are deleted; no other IPv6 route is
+touched.
+
 Every step updates an in-memory model of the table as well as AWS, so check mode reports exactly what a real run
 would do and the result describes the table after the run without describing it again.
 """
@@ -30,6 +34,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe imp
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import MANAGED_IPV6_ROUTES
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing import (
     DEFAULT_ROUTE_CIDR,
@@ -37,6 +42,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing im
     default_route,
     explicit_association,
     igw_attached_to,
+    ipv6_route,
     nat_problem,
     route_destination,
     route_problem,
@@ -102,7 +108,11 @@ def table_summary(table):
 
 
 def _target_args(kind, target_id):
-    return {"NatGatewayId": target_id} if kind in ("nat_gateway", PLANNED_NAT) else {"GatewayId": target_id}
+    if kind in ("nat_gateway", PLANNED_NAT):
+        return {"NatGatewayId": target_id}
+    if kind == "egress_only_internet_gateway":
+        return {"EgressOnlyInternetGatewayId": target_id}
+    return {"GatewayId": target_id}
 
 
 def _route_model(kind, target_id):
@@ -154,13 +164,16 @@ def default_route_problem(route, vpc_id, igws_by_id, nats_by_id):
 class RouteTable:
     """Route table ``name`` as the route_table module's options of the same names describe it (see its
     documentation). ``planned_nat_gateway``, in check mode only, names the NAT gateway the run would create (it has
-    no id yet) as the default route's target."""
+    no id yet) as the default route's target. ``ipv6_routes``: ``{IPv6 destination: (kind, target id), or None to
+    keep the route as it is}``; a managed destination (ipv6.py's ``MANAGED_IPV6_ROUTES``) left out is deleted;
+    ``None``: IPv6 routes are not managed."""
 
     name: str
     subnet_ids: Sequence[str] = ()
     internet_gateway_id: str | None = None
     nat_gateway_id: str | None = None
     planned_nat_gateway: str | None = None
+    ipv6_routes: Mapping[str, tuple[str, str] | None] | None = None
     purge_subnets: bool = False
     purge_routes: bool = False
 
@@ -186,6 +199,7 @@ class RouteTableReconciler(Reconciler):
         self.purge_subnets = desired.purge_subnets
         self.purge_routes = desired.purge_routes
         self.target = desired.target
+        self.ipv6_routes = desired.ipv6_routes
         self.actions = []
         self.table = None  # the model: the described table, updated by every step
         self.table_id = None
@@ -278,6 +292,7 @@ class RouteTableReconciler(Reconciler):
                 self.actions.append("updated tags")
 
         self._ensure_default_route(igws_by_id, nats_by_id)
+        self._ensure_ipv6_routes(nats_by_id)
         self._purge_routes()
         self._warn_broken_routes()
         self._ensure_associations(tables)
@@ -352,6 +367,51 @@ class RouteTableReconciler(Reconciler):
         index = self.table["Routes"].index(current)
         self.table["Routes"][index] = _route_model(kind, target_id)
         self.actions.append(f"replaced default route {DEFAULT_ROUTE_CIDR}: {current_target} ({reason}) -> {target_id}")
+
+    def _ensure_ipv6_routes(self, nats_by_id):
+        """Each managed IPv6 route to its wanted target (created, or replaced when it goes elsewhere or nowhere), and
+        those not wanted deleted. A route whose target is a NAT gateway that is dead counts as going nowhere."""
+        if self.ipv6_routes is None:
+            return
+        for destination in MANAGED_IPV6_ROUTES:
+            current = ipv6_route(self.table, destination)
+            if destination in self.ipv6_routes and self.ipv6_routes[destination] is None:
+                continue
+            if destination not in self.ipv6_routes:
+                if current is not None:
+                    if not self.check_mode:
+                        self._call("delete_route", RouteTableId=self.table_id, DestinationIpv6CidrBlock=destination)
+                    self.table["Routes"].remove(current)
+                    self.actions.append(f"deleted route {destination} -> {route_target(current)[1]}")
+                continue
+            kind, target_id = self.ipv6_routes[destination]
+            wanted = {"DestinationIpv6CidrBlock": destination, "Origin": "CreateRoute", "State": "active"}
+            wanted.update(_target_args(kind, target_id))
+            if current is None:
+                if not self.check_mode:
+                    self._call(
+                        "create_route",
+                        RouteTableId=self.table_id,
+                        DestinationIpv6CidrBlock=destination,
+                        **_target_args(kind, target_id),
+                    )
+                self.table["Routes"].append(wanted)
+                self.actions.append(f"created route {destination} -> {target_id}")
+                continue
+            current_kind, current_target = route_target(current)
+            dead_nat = current_kind == "nat_gateway" and nat_problem(nats_by_id.get(current_target))
+            if current_target == target_id and current.get("State") != "blackhole" and not dead_nat:
+                continue
+            reason = "a blackhole" if current.get("State") == "blackhole" else "not the wanted target"
+            if not self.check_mode:
+                self._call(
+                    "replace_route",
+                    RouteTableId=self.table_id,
+                    DestinationIpv6CidrBlock=destination,
+                    **_target_args(kind, target_id),
+                )
+            self.table["Routes"][self.table["Routes"].index(current)] = wanted
+            self.actions.append(f"replaced route {destination}: {current_target} ({reason}) -> {target_id}")
 
     def _purgeable(self, route):
         """A route this module may delete with purge_routes: not AWS's own, not an endpoint's prefix list route,

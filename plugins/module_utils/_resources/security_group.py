@@ -46,6 +46,15 @@ TASK_EGRESS_RULE = {
     "rule_desc": "Outbound TCP (ECR, CloudReactor, external APIs)",
 }
 
+# The same over IPv6, in a dual-stack or IPv6-only network: ECR's dual-stack endpoints, S3 and most APIs answer there.
+TASK_EGRESS_RULE_IPV6 = {
+    "proto": "tcp",
+    "from_port": 0,
+    "to_port": 65535,
+    "cidr_ipv6": "::/0",
+    "rule_desc": "Outbound TCP over IPv6 (ECR, CloudReactor, external APIs)",
+}
+
 # Keys of the ``rules`` format we accept, and how each source key is sent to EC2 (list key, item key).
 SOURCE_KEYS = {
     "cidr_ip": ("IpRanges", "CidrIp"),
@@ -366,8 +375,8 @@ class SecurityGroupReconciler(Reconciler):
     the network's groups.
 
     ``ingress`` is in amazon.aws.ec2_security_group's ``rules`` format and is validated here, before any call. Egress
-    is always exactly :data:`TASK_EGRESS_RULE`. ``name`` and ``description`` apply when the group is created; EC2
-    cannot change them afterwards.
+    is always exactly :data:`TASK_EGRESS_RULE`, and :data:`TASK_EGRESS_RULE_IPV6` with ``ipv6_egress``. ``name``
+    and ``description`` apply when the group is created; EC2 cannot change them afterwards.
     """
 
     def __init__(
@@ -376,12 +385,14 @@ class SecurityGroupReconciler(Reconciler):
         name: str | None = None,
         description: str = "",
         ingress: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        ipv6_egress: bool = False,
     ) -> None:
         super().__init__(scope)
         self.name = name
         self.description = description
         self.ingress = check_ingress_rules(ingress)
-        self.egress = check_ingress_rules([TASK_EGRESS_RULE])
+        self.egress = check_ingress_rules([TASK_EGRESS_RULE] + ([TASK_EGRESS_RULE_IPV6] if ipv6_egress else []))
 
     def tags_for(self, group_name: str) -> dict[str, str]:
         return self.desired_tags(COMPONENT, group_name)
@@ -550,7 +561,9 @@ def reconcile(
     name: str | None = None,
     description: str = "",
     ingress: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    ipv6_egress: bool = False,
 ) -> Outcome:
-    """The tasks' security group (created as ``name`` with ``description``; inbound exactly ``ingress``) ``present``,
-    or the network's groups ``absent``."""
-    return SecurityGroupReconciler(scope, name, description, ingress).run(state)
+    """The tasks' security group (created as ``name`` with ``description``; inbound exactly ``ingress``; outbound TCP,
+    over IPv6 too with ``ipv6_egress``) ``present``, or the network's groups ``absent``."""
+    return SecurityGroupReconciler(scope, name, description, ingress, ipv6_egress=ipv6_egress).run(state)

@@ -1,11 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The network's subnets: one public and (unless the network is public-only) one private subnet per zone.
+"""The network's subnets: one public and (unless the network is public-only) one private subnet per zone, or, for
+IPv6-only tasks, one IPv6-only subnet per zone instead of the private one.
 
-Where they go comes from layout.py's plan; this file makes the plan true. A subnet of ours is found by its identity
-tags (network, tier, zone), so a zone that has its subnets keeps them; only missing ones are created. Public subnets
-give tasks a public IP on launch, private ones never do.
+Where they go comes from layout.py's plan (and ipv6.py's for their /64s); this file makes the plan true. A subnet of
+ours is found by its identity tags (network, tier, zone), so a zone that has its subnets keeps them; only missing ones
+are created. Public subnets give tasks a public IP on launch, private ones never do. In a dual-stack network every
+subnet has a /64 and gives each new interface an IPv6 address; IPv6-only subnets (IPv6-native: made so at creation,
+never after) have DNS64 on. A subnet of a tier the network no longer uses is deleted once free (:meth:`retire`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import uncached
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters import poll_until
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import (
+    IPV6_ONLY,
+    ipv6_cidr,
+    live_ipv6_association,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     identity_filters,
@@ -22,7 +32,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
-TIERS = {"public": "subnet-public", "private": "subnet-private"}  # tier -> identity component
+TIERS = {"public": "subnet-public", "private": "subnet-private", IPV6_ONLY: "subnet-ipv6-only"}  # -> component
 
 
 def subnet_name(network, tier, zone):
@@ -34,9 +44,9 @@ def check_cidrs_kept(plan, subnets_by_id, option_prefix=""):
     a second subnet would be created beside it. Costs no API call (``subnets_by_id`` is already described)."""
     for pair in plan:
         for tier in TIERS:
-            subnet = subnets_by_id.get(pair[f"{tier}_subnet_id"])
-            wanted = pair[f"{tier}_cidr"]
-            if subnet and wanted and subnet["CidrBlock"] != wanted:
+            subnet = subnets_by_id.get(pair.get(f"{tier}_subnet_id"))
+            wanted = pair.get(f"{tier}_cidr")
+            if subnet and wanted and subnet.get("CidrBlock") != wanted:
                 raise InvalidInput(
                     f"{option_prefix}{tier}_subnet_cidrs",
                     f"zone {pair['zone']} already has {tier} subnet {subnet['SubnetId']} with CIDR "
@@ -48,49 +58,115 @@ class SubnetsReconciler(Reconciler):
     """Creates the missing subnets of a plan and keeps the existing ones tagged and set up for their tier; or removes
     the network's subnets.
 
-    ``plan``: layout pairs with their existing ids (layout.py); ``existing``: those subnets as described, by id.
+    ``plan``: layout pairs with their existing ids (layout.py; a pair with ``ipv6_only`` true wants an IPv6-only
+    subnet); ``existing``: those subnets as described, by id; ``ipv6_cidrs``: ``{(zone, tier): /64}`` (ipv6.py's
+    plan), given when the network is dual-stack or IPv6-only.
     """
 
     def __init__(
-        self, scope: Scope, plan: Sequence[Mapping[str, Any]] = (), existing: Mapping[str, Any] | None = None
+        self,
+        scope: Scope,
+        plan: Sequence[Mapping[str, Any]] = (),
+        existing: Mapping[str, Any] | None = None,
+        ipv6_cidrs: Mapping[tuple, str] | None = None,
     ) -> None:
         super().__init__(scope)
         self.plan = plan
         self.existing = existing or {}
+        self.ipv6_cidrs = ipv6_cidrs
 
     def _tags(self, tier: str, zone: str) -> dict[str, str]:
         return self.desired_tags(TIERS[tier], subnet_name(self.network, tier, zone), az=zone)
 
     def present(self) -> Outcome:
-        """Ensure every subnet of the plan. ``data``: ``{"public": [ids], "private": [ids]}`` in plan order (``None``
-        for a subnet that check mode would create); ``actions`` such as ``"created public us-east-1a subnet"``."""
-        ids = {"public": [], "private": []}
+        """Ensure every subnet of the plan. ``data``: ``{"public": [ids], "private": [ids], "ipv6_only": [ids]}`` in
+        plan order (``None`` for a subnet that check mode would create); ``actions`` such as ``"created public
+        us-east-1a subnet"``."""
+        ids = {tier: [] for tier in TIERS}
         actions = []
         before, after = {}, {}
-        created_public = []
+        created = []
         for pair in self.plan:
             for tier in TIERS:
-                cidr = pair[f"{tier}_cidr"]
-                if not cidr:
+                cidr = pair.get(f"{tier}_cidr")
+                if not (cidr or (tier == IPV6_ONLY and pair.get(IPV6_ONLY))):
                     continue
-                subnet = self.existing.get(pair[f"{tier}_subnet_id"])
-                label = f"{tier} {pair['zone']}"
+                subnet = self.existing.get(pair.get(f"{tier}_subnet_id"))
+                label = f"{tier.replace('_', '-')} {pair['zone']}"
+                wanted = self._settings(tier, pair["zone"])
                 if subnet is None:
-                    subnet_id = self._create(tier, pair["zone"], cidr)
+                    subnet_id = self._create(tier, pair["zone"], cidr, wanted["ipv6_cidr"])
                     actions.append(f"created {label} subnet")
-                    if tier == "public" and subnet_id:
-                        created_public.append(subnet_id)
+                    if subnet_id:
+                        created.append((subnet_id, tier))
                 else:
                     subnet_id = subnet["SubnetId"]
                     before[label] = {"subnet_id": subnet_id, "cidr": cidr, **_settings(subnet)}
-                    if self._update(tier, pair["zone"], subnet):
+                    if self._update(tier, pair["zone"], subnet, wanted):
                         actions.append(f"updated {label} subnet")
                 ids[tier].append(subnet_id)
-                after[label] = {"subnet_id": subnet_id, "cidr": cidr, "map_public_ip_on_launch": tier == "public"}
+                after[label] = {"subnet_id": subnet_id, "cidr": cidr, **wanted}
         # Only once every subnet is created: the first ones have propagated meanwhile (the call names a new id).
-        for subnet_id in created_public:
-            self.client.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True}, aws_retry=True)
+        for subnet_id, tier in created:
+            for attribute, value in _attributes(tier, self.ipv6_cidrs is not None).items():
+                if value:
+                    self.client.modify_subnet_attribute(
+                        SubnetId=subnet_id, **{attribute: {"Value": True}}, aws_retry=True
+                    )
         return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": after}, data=ids)
+
+    def _settings(self, tier, zone):
+        """The subnet of ``tier`` in ``zone`` as the plan wants it (the diff's ``after``)."""
+        ipv6 = self.ipv6_cidrs is not None
+        attributes = _attributes(tier, ipv6)
+        return {
+            "map_public_ip_on_launch": attributes["MapPublicIpOnLaunch"],
+            "ipv6_cidr": (self.ipv6_cidrs or {}).get((zone, tier)),
+            "assign_ipv6_address_on_creation": attributes["AssignIpv6AddressOnCreation"],
+            "enable_dns64": attributes["EnableDns64"],
+        }
+
+    def retire(self, subnets, busy):
+        """Delete the ``subnets`` (as described) of a tier the network no longer uses, each once it is free; keep
+        those in ``busy`` (:func:`subnets_in_use`) and say so. ``data["kept"]``: the ids kept."""
+        ids = sorted(subnet["SubnetId"] for subnet in subnets)
+        if not ids:
+            return Outcome(data={"kept": []})
+        actions = [
+            f"kept subnet {subnet_id}: no longer used, but it still has network interfaces" for subnet_id in busy
+        ]
+        for subnet_id in ids:
+            if subnet_id in busy:
+                continue
+            if not self.check_mode:
+                self.client.delete_subnet(SubnetId=subnet_id, aws_retry=True)
+                self.client.record_deleted("describe_subnets", subnet_id)
+            actions.append(f"deleted subnet {subnet_id} (no longer used, and free)")
+        before = {subnet_id: "present" for subnet_id in ids}
+        after = {subnet_id: "kept (in use)" for subnet_id in busy}
+        return Outcome(
+            changed=bool(actions), actions=actions, diff={"before": before, "after": after}, data={"kept": busy}
+        )
+
+    def remove_ipv6(self, subnets):
+        """Take the /64 away from each of ``subnets`` (as described) that has one, and stop assigning IPv6 addresses."""
+        actions = []
+        for subnet in sorted(subnets, key=lambda subnet: subnet["SubnetId"]):
+            association = live_ipv6_association(subnet)
+            if association is None:
+                continue
+            if not self.check_mode:
+                if subnet.get("AssignIpv6AddressOnCreation"):
+                    self.client.modify_subnet_attribute(
+                        SubnetId=subnet["SubnetId"], AssignIpv6AddressOnCreation={"Value": False}, aws_retry=True
+                    )
+                self.client.disassociate_subnet_cidr_block(AssociationId=association["AssociationId"], aws_retry=True)
+                self.client.record(
+                    "describe_subnets",
+                    dict(subnet, AssignIpv6AddressOnCreation=False, Ipv6CidrBlockAssociationSet=[]),
+                )
+            actions.append(f"disassociated IPv6 CIDR {association['Ipv6CidrBlock']} from subnet {subnet['SubnetId']}")
+        return Outcome(changed=bool(actions), actions=actions)
 
     def absent(self) -> Outcome:
         """Delete every subnet of the VPC that carries the network's identity tags. While AWS releases a deleted NAT
@@ -104,26 +180,32 @@ class SubnetsReconciler(Reconciler):
                 self.client.delete_subnet(SubnetId=subnet["SubnetId"], aws_retry=True)
                 self.client.record_deleted("describe_subnets", subnet["SubnetId"])
             actions.append(f"deleted subnet {subnet['SubnetId']}")
-        before = {subnet["SubnetId"]: {"cidr": subnet["CidrBlock"]} for subnet in subnets}
+        before = {
+            subnet["SubnetId"]: {"cidr": subnet.get("CidrBlock"), "ipv6_cidr": ipv6_cidr(subnet)} for subnet in subnets
+        }
         return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": {}})
 
-    def _create(self, tier, zone, cidr):
+    def _create(self, tier, zone, cidr, ipv6_block):
         if self.check_mode:
             return None
         tags = self._tags(tier, zone)
+        addresses = {"CidrBlock": cidr} if cidr else {"Ipv6Native": True}
+        if ipv6_block:
+            addresses["Ipv6CidrBlock"] = ipv6_block
         subnet = create_once(
             self.client,
             "create_subnet",
             lambda: self._find(tier, zone),
             result_key="Subnet",
             VpcId=self.vpc_id,
-            CidrBlock=cidr,
             AvailabilityZone=zone,
             TagSpecifications=tag_specifications("subnet", tags),
             taken_codes=("InvalidSubnet.Conflict",),
+            **addresses,
         )
-        # Recorded with the public-IP setting present() gives it once every subnet is created.
-        self.client.record("describe_subnets", dict(subnet, MapPublicIpOnLaunch=tier == "public"), created=True)
+        # Recorded with the attributes present() gives it once every subnet is created.
+        attributes = _attributes(tier, self.ipv6_cidrs is not None)
+        self.client.record("describe_subnets", dict(subnet, **attributes), created=True)
         return subnet["SubnetId"]
 
     def _find(self, tier, zone):
@@ -132,25 +214,99 @@ class SubnetsReconciler(Reconciler):
         found = self.client.describe_subnets(Filters=filters, aws_retry=True)["Subnets"]
         return min(found, key=lambda subnet: subnet["SubnetId"]) if found else None
 
-    def _update(self, tier, zone, subnet):
-        """Put back the tier's public-IP setting and the tags; returns ``changed``."""
-        wanted = tier == "public"
-        changed = bool(subnet.get("MapPublicIpOnLaunch")) != wanted
+    def _update(self, tier, zone, subnet, wanted):
+        """Put back the tier's settings (public IP, the /64, IPv6 addresses, DNS64) and the tags; returns
+        ``changed``."""
+        changed = False
+        described = dict(subnet)
+        if wanted["ipv6_cidr"] and live_ipv6_association(subnet) is None:
+            changed = True
+            if not self.check_mode:
+                association = self.client.associate_subnet_cidr_block(
+                    SubnetId=subnet["SubnetId"], Ipv6CidrBlock=wanted["ipv6_cidr"], aws_retry=True
+                )["Ipv6CidrBlockAssociation"]
+                described["Ipv6CidrBlockAssociationSet"] = [association]
+        for attribute, value in _attributes(tier, self.ipv6_cidrs is not None).items():
+            # Only what the tier needs is set; an IPv4 subnet's IPv6 settings are left to remove_ipv6().
+            if bool(subnet.get(attribute)) == value or (attribute != "MapPublicIpOnLaunch" and not value):
+                continue
+            changed = True
+            if not self.check_mode:
+                self.client.modify_subnet_attribute(
+                    SubnetId=subnet["SubnetId"], **{attribute: {"Value": value}}, aws_retry=True
+                )
+            described[attribute] = value
         if changed and not self.check_mode:
-            self.client.modify_subnet_attribute(
-                SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": wanted}, aws_retry=True
-            )
-            self.client.record("describe_subnets", dict(subnet, MapPublicIpOnLaunch=wanted))
+            self.client.record("describe_subnets", described)
         tagged = self.ensure_tags(subnet["SubnetId"], subnet, self._tags(tier, zone))
         return changed or tagged
 
 
+def subnets_in_use(client, subnet_ids):
+    """The ids among ``subnet_ids`` that have network interfaces (a running task has one): sorted; no call for none."""
+    if not subnet_ids:
+        return []
+    interfaces = client.describe_network_interfaces(
+        Filters=[{"Name": "subnet-id", "Values": sorted(subnet_ids)}], aws_retry=True
+    )["NetworkInterfaces"]
+    return sorted({interface["SubnetId"] for interface in interfaces})
+
+
+def wait_for_ipv6_released(client, vpc_id, timeout):
+    """Wait until no subnet of ``vpc_id`` holds a /64 any more, disassociating ones included: AWS refuses to
+    disassociate the VPC's block until then."""
+    polled = uncached(client)
+
+    def released():
+        subnets = polled.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}], aws_retry=True)["Subnets"]
+        holding = [
+            subnet["SubnetId"]
+            for subnet in subnets
+            for association in subnet.get("Ipv6CidrBlockAssociationSet") or []
+            if (association.get("Ipv6CidrBlockState") or {}).get("State") != "disassociated"
+        ]
+        return not holding, f"subnets {', '.join(holding)} still hold a /64"
+
+    poll_until(released, timeout, f"the subnets of {vpc_id} to release their IPv6 CIDRs")
+
+
+def _attributes(tier, ipv6):
+    """The subnet attributes (as ModifySubnetAttribute names them) a subnet of ``tier`` has; ``ipv6``: the network
+    is dual-stack or IPv6-only."""
+    return {
+        "MapPublicIpOnLaunch": tier == "public",
+        "AssignIpv6AddressOnCreation": ipv6,
+        "EnableDns64": tier == IPV6_ONLY,
+    }
+
+
 def _settings(subnet):
-    return {"map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch"))}
+    return {
+        "map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch")),
+        "ipv6_cidr": ipv6_cidr(subnet),
+        "assign_ipv6_address_on_creation": bool(subnet.get("AssignIpv6AddressOnCreation")),
+        "enable_dns64": bool(subnet.get("EnableDns64")),
+    }
 
 
 def reconcile(
-    scope: Scope, state: str, plan: Sequence[Mapping[str, Any]] = (), existing: Mapping[str, Any] | None = None
+    scope: Scope,
+    state: str,
+    plan: Sequence[Mapping[str, Any]] = (),
+    existing: Mapping[str, Any] | None = None,
+    ipv6_cidrs: Mapping[tuple, str] | None = None,
 ) -> Outcome:
-    """The subnets of ``plan`` (``existing``: those it names, as described) ``present``, or the network's ``absent``."""
-    return SubnetsReconciler(scope, plan, existing).run(state)
+    """The subnets of ``plan`` (``existing``: those it names, as described; ``ipv6_cidrs``: their /64s in a network
+    with IPv6) ``present``, or the network's ``absent``."""
+    return SubnetsReconciler(scope, plan, existing, ipv6_cidrs).run(state)
+
+
+def retire(scope: Scope, retiring: Sequence[Mapping[str, Any]], busy: Sequence[str]) -> Outcome:
+    """The network's subnets of a tier it no longer uses (``retiring``, as described) deleted, except those in
+    ``busy`` (:func:`subnets_in_use`), which are kept and said so."""
+    return SubnetsReconciler(scope).retire(retiring, busy)
+
+
+def remove_ipv6(scope: Scope, ours: Sequence[Mapping[str, Any]]) -> Outcome:
+    """The network's subnets (``ours``, as described) without their /64s."""
+    return SubnetsReconciler(scope).remove_ipv6(ours)
