@@ -1,6 +1,12 @@
-"""The role refuses bad variables before any AWS call, and the message names the variable (one the role has)."""
+"""The role refuses bad variables before any AWS call, and the message names the variable (one the role has).
 
-import re
+The bad-variable cases run as the hosts of one playbook run (two: the cases that need no AWS call at all, whose
+run must make none, and those that need a read), each host with its case's variables: a playbook's start-up costs
+seconds of CPU, the cases only milliseconds. Each case is still a test of its own, on its host's results.
+"""
+
+import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,50 +15,100 @@ from support.playbook_runner import run_playbook
 
 ROLE_SPECS = Path(__file__).resolve().parents[2] / "roles" / "fargate_network" / "meta" / "argument_specs.yml"
 ROLE_VARIABLES = set(yaml.safe_load(ROLE_SPECS.read_text())["argument_specs"]["main"]["options"])
-
+ROLE_ON_EVERY_HOST = [
+    {
+        "name": "The role, on each case's host",
+        "hosts": "all",
+        "connection": "local",
+        "gather_facts": False,
+        "roles": [{"role": "cloudreactor.aws.fargate_network"}],
+    }
+]
 
 # Types, choices and CIDRs are checked with no AWS call at all; a zone or VPC id needs a read to be checked.
-@pytest.mark.parametrize(
-    ("extra_vars", "message", "reads_needed"),
-    [
-        ({"fargate_network_nat_gateways": "sometimes"}, "fargate_network_nat_gateways", False),
-        ({"fargate_network_az_count": "two"}, "fargate_network_az_count", False),
-        ({"fargate_network_az_count": 0}, "fargate_network_az_count: must be between 1 and", True),
-        ({"fargate_network_vpc_cidr": "10.0.0.0/33"}, "fargate_network_vpc_cidr: '10.0.0.0/33' is not a valid", False),
-        (
-            {
-                "fargate_network_public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24"],
-                "fargate_network_private_subnet_cidrs": ["10.0.1.0/24", "10.0.2.0/24"],
-            },
-            "fargate_network_private_subnet_cidrs: 10.0.1.0/24 overlaps 10.0.1.0/24",
-            False,
-        ),
-        ({"fargate_network_availability_zones": ["mars-1a"]}, "fargate_network_availability_zones: mars-1a not", True),
-        ({"fargate_network_vpc_id": "vpc-0abc1234"}, "fargate_network_vpc_id: VPC vpc-0abc1234 does not exist", True),
-        ({"fargate_network_name": ""}, "fargate_network_name: must not be empty", False),
-        ({"fargate_network_name": " prod"}, "fargate_network_name: ' prod' has leading", False),
-        (
-            {"fargate_network_nat_allocation_ids": ["eipalloc-0123456789abcdef0"]},
-            "fargate_network_nat_allocation_ids: has 1 entries",
-            False,
-        ),
-        (
-            {"fargate_network_security_group_ingress": [{"proto": "tcp"}]},
-            "fargate_network_security_group_ingress",
-            False,
-        ),
-        ({"fargate_network_report_path": "/"}, "fargate_network_report_path: / is a directory", False),
-    ],
-)
-def test_bad_variable_fails_before_any_change_naming_it(aws, extra_vars, message, reads_needed):
-    with aws.recording() as rec:
-        run = run_playbook(aws.endpoint_url, "setup_network.yml", extra_vars)
+BAD_VARIABLES = [
+    ({"fargate_network_nat_gateways": "sometimes"}, "fargate_network_nat_gateways", False),
+    ({"fargate_network_az_count": "two"}, "fargate_network_az_count", False),
+    ({"fargate_network_az_count": 0}, "fargate_network_az_count: must be between 1 and", True),
+    ({"fargate_network_vpc_cidr": "10.0.0.0/33"}, "fargate_network_vpc_cidr: '10.0.0.0/33' is not a valid", False),
+    (
+        {
+            "fargate_network_public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24"],
+            "fargate_network_private_subnet_cidrs": ["10.0.1.0/24", "10.0.2.0/24"],
+        },
+        "fargate_network_private_subnet_cidrs: 10.0.1.0/24 overlaps 10.0.1.0/24",
+        False,
+    ),
+    ({"fargate_network_availability_zones": ["mars-1a"]}, "fargate_network_availability_zones: mars-1a not", True),
+    ({"fargate_network_vpc_id": "vpc-0abc1234"}, "fargate_network_vpc_id: VPC vpc-0abc1234 does not exist", True),
+    ({"fargate_network_name": ""}, "fargate_network_name: must not be empty", False),
+    ({"fargate_network_name": " prod"}, "fargate_network_name: ' prod' has leading", False),
+    (
+        {"fargate_network_nat_allocation_ids": ["eipalloc-0123456789abcdef0"]},
+        "fargate_network_nat_allocation_ids: has 1 entries",
+        False,
+    ),
+    (
+        {"fargate_network_security_group_ingress": [{"proto": "tcp"}]},
+        "fargate_network_security_group_ingress",
+        False,
+    ),
+    ({"fargate_network_report_path": "/"}, "fargate_network_report_path: / is a directory", False),
+]
 
-    output = run.stdout + run.stderr
-    assert run.returncode != 0
-    assert message in output
+
+def host_results(output):
+    """The json callback's output: each host's task results, in order."""
+    results = {}
+    for play in json.loads(output)["plays"]:
+        for task in play["tasks"]:
+            for host, result in task["hosts"].items():
+                results.setdefault(host, []).append(result)
+    return results
+
+
+@pytest.fixture(scope="module")
+def bad_variable_runs(emulator, tmp_path_factory):
+    """Case index -> (that host's failed results, the EC2 calls of its run): one run for the cases that need no AWS
+    call, one for those that need a read."""
+    directory = tmp_path_factory.mktemp("role_input")
+    playbook = directory / "role_on_every_host.yml"
+    playbook.write_text(yaml.safe_dump(ROLE_ON_EVERY_HOST))
+    found = {}
+    for reads_needed in (False, True):
+        cases = {index: case for index, case in enumerate(BAD_VARIABLES) if case[2] is reads_needed}
+        hosts = {
+            f"case{index}": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, **variables}
+            for index, (variables, _message, _reads) in cases.items()
+        }
+        inventory = directory / f"inventory_reads_{reads_needed}.yml"
+        inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
+        emulator.reset()
+        with emulator.recording() as rec:
+            run = run_playbook(
+                emulator.endpoint_url, playbook, inventory=inventory, environment={"ANSIBLE_STDOUT_CALLBACK": "json"}
+            )
+        assert run.returncode != 0, run.stdout[-3000:]
+        results = host_results(run.stdout)
+        for index in cases:
+            failed = [result for result in results[f"case{index}"] if result.get("failed")]
+            found[index] = (failed, rec)
+    return found
+
+
+@pytest.mark.xdist_group("role_input")
+@pytest.mark.parametrize(
+    ("case", "extra_vars", "message", "reads_needed"),
+    [(index, *case) for index, case in enumerate(BAD_VARIABLES)],
+    ids=[f"{index}-{next(iter(case[0]))}" for index, case in enumerate(BAD_VARIABLES)],
+)
+def test_bad_variable_fails_before_any_change_naming_it(bad_variable_runs, case, extra_vars, message, reads_needed):
+    failed, rec = bad_variable_runs[case]
+
+    assert failed, f"the role accepted {extra_vars}"
+    assert message in json.dumps(failed)
     # The variable a module error names (invalid_option) is one the role really has.
-    assert set(re.findall(r'"invalid_option": "([^"]+)"', output)) <= ROLE_VARIABLES
+    assert {result["invalid_option"] for result in failed if "invalid_option" in result} <= ROLE_VARIABLES
     assert rec.mutations == []
     if not reads_needed:
         assert rec.actions == []

@@ -1,16 +1,20 @@
 """A converge killed at any point is finished by the next run: same network, no duplicate, no leaked address.
 
-A clean converge through the proxy first lists, in order, every mutating EC2 call the role makes. Then, for the
-first call of each kind, a fresh emulator, a converge through a proxy that lets that call reach the emulator and
-kills the playbook (SIGKILL, its whole process tree) before the answer comes back: the change is made, the caller
-never learns of it, as when a laptop dies or CI cancels a job mid-call. Then, without the proxy:
+The converge is the network module, as the role runs it (the role's one task that changes anything). A clean
+converge through the proxy first lists, in order, every mutating EC2 call it makes. Then, for the first call of each
+kind, a fresh emulator, a converge through a proxy that lets that call reach the emulator and kills the module's
+process (SIGKILL, its whole process group) before the answer comes back: the change is made, the caller never
+learns of it, as when a laptop dies or CI cancels a job mid-call. Then, without the proxy:
 
 * a rerun succeeds, and the region holds exactly one VPC, one internet gateway, one NAT gateway per zone, one
   Elastic IP per NAT gateway (all in use) and nothing else outside the default VPC; the network equals the one
   the clean converge built (every subnet, route, association, rule and tag; ids aside), so there is one route
   table per name and one task security group;
-* network_check on the task subnets and security group the rerun printed finds no error and no warning;
-* a third run (the network module the role runs) changes nothing and makes no mutating call.
+* network_check on the task subnets and security group the rerun returned finds no error and no warning;
+* a third run changes nothing and makes no mutating call.
+
+Only the crashed converge runs in a process of its own (it must be killable); the others run in-process, which
+costs far less CPU. The role itself, around that task, is tested by the Molecule scenarios and the fault matrix.
 
 Each crash point runs strongly consistent; those right after a create run again with every new id hidden for 2 s
 (EC2's eventual consistency: the crashed run's calls naming its new ids are refused and retried, and the proxy
@@ -20,7 +24,6 @@ still propagating.
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -35,20 +38,22 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from support.aws_proxy import AwsProxy
 from support.module_runner import run_module
 from support.network_shape import network_shape, one_network_counts, region_counts, wait_until_propagated
-from support.playbook_runner import REPO, changed_count, run_playbook
+from support.playbook_runner import REPO
 
 from aws_emulator import ACCESS_KEY, REGION, SECRET_KEY
 
 NETWORK = "crash-safety"
 ZONES = 2
-ROLE_VARS = {
-    "fargate_network_name": NETWORK,
-    "fargate_network_az_count": ZONES,
-    "fargate_network_nat_gateways": "per_az",
-    # Audited in-process below (errors and warnings), which is quicker than the role's own audit task.
-    "fargate_network_audit": False,
-}
-PLAYBOOK_TIMEOUT = 300
+# The network module's options as the role passes them for these settings (role defaults elsewhere). Audited
+# separately below (errors and warnings), as the role's own audit would be.
+CONVERGE_PARAMS = {"network_name": NETWORK, "az_count": ZONES, "nat_gateways": "per_az", "audit": False}
+RUN_TIMEOUT = 300
+# The crashed converge: run_module (tests/support/module_runner.py) in a process of its own, its result on stdout.
+CONVERGE_SCRIPT = (
+    "import json, sys\n"
+    "from support.module_runner import run_module\n"
+    "print(json.dumps(run_module('network', json.loads(sys.argv[1]))))\n"
+)
 
 # The first call of each kind is a crash point. A clean converge of the settings above makes, in order:
 # CreateVpc ModifyVpcAttribute (CreateSubnet ModifySubnetAttribute)x2 CreateSubnet x2 CreateInternetGateway
@@ -69,7 +74,7 @@ INTERMEDIATE_KINDS = (
     "RevokeSecurityGroupEgress",  # ... with no egress at all
 )
 # Calls that complete a resource, so that a crash after them leaves a state a crash before the next call leaves
-# too. Each costs as much as any other point (~2.5 role runs), so CI leaves them out; CRASH_POINTS=all adds them.
+# too. Each costs as much as any other point (~2.5 converges), so CI leaves them out; CRASH_POINTS=all adds them.
 BOUNDARY_KINDS = (
     "ModifyVpcAttribute",
     "ModifySubnetAttribute",
@@ -91,27 +96,14 @@ CREATE_KINDS = (
     "CreateSecurityGroup",
 )
 CRASH_POINTS = [(0.0, kind) for kind in CRASH_KINDS] + [(2.0, kind) for kind in CREATE_KINDS]
-SUBNETS_LINE = re.compile(r"Subnets: (subnet-[0-9a-f]+(?:, subnet-[0-9a-f]+)*)")
-SECURITY_GROUP_LINE = re.compile(r"Security group: (sg-[0-9a-f]+)")
 
 
-def _playbook_command(endpoint_url, extra_vars):
-    """The command and environment playbook_runner.run_playbook uses, for a run this module must be able to kill."""
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "ANSIBLE_NOCOLOR": "1",
-    }
-    variables = {"fargate_network_region": "us-east-1", "fargate_network_aws_endpoint_url": endpoint_url, **extra_vars}
-    command = [
-        Path(sys.executable).parent / "ansible-playbook",
-        "playbooks/setup_network.yml",
-        "-e",
-        json.dumps(variables),
-    ]
-    return command, env
+def converge(aws, endpoint_url=None):
+    """The network module, in-process, as the role runs it; its result (it must not fail)."""
+    params = {**aws.module_params(), "endpoint_url": endpoint_url or aws.endpoint_url, **CONVERGE_PARAMS}
+    result = run_module("network", params)
+    assert not result.get("failed"), result.get("msg")
+    return result
 
 
 def _descendants(pid):
@@ -133,10 +125,9 @@ def _descendants(pid):
     return found
 
 
-def kill_playbook(pid):
-    """SIGKILL the playbook and every process under it. Ansible's workers call setsid(), so each has a process
-    group of its own (with the module process it runs): kill each group found under the playbook, not just its own.
-    """
+def kill_run(pid):
+    """SIGKILL the run and every process under it: each process group found under it, not just its own (a process
+    that called setsid(), as Ansible's workers do, has a group of its own)."""
     groups = []
     for process in [pid, *_descendants(pid)]:
         with suppress(ProcessLookupError):
@@ -148,32 +139,32 @@ def kill_playbook(pid):
             os.killpg(group, signal.SIGKILL)
 
 
-def crash_converge(endpoint_url, crash_at, temp_dir):
-    """Converge through a proxy that kills the run right after AWS carried out its ``crash_at``-th mutating call."""
+def crash_converge(aws, crash_at):
+    """Converge, in a process of its own, through a proxy that kills it right after AWS carried out its
+    ``crash_at``-th mutating call."""
     process = None
 
     def crash():
-        kill_playbook(process.pid)
+        kill_run(process.pid)
 
-    with AwsProxy(endpoint_url, crash_after=crash_at, on_crash=crash) as proxy:
-        command, env = _playbook_command(proxy.endpoint_url, ROLE_VARS)
-        # The killed module leaves its temporary files behind: here, not in ~/.ansible/tmp.
-        env.update(ANSIBLE_REMOTE_TMP=str(temp_dir / "remote"), ANSIBLE_LOCAL_TEMP=str(temp_dir / "local"))
+    with AwsProxy(aws.endpoint_url, crash_after=crash_at, on_crash=crash) as proxy:
+        params = {**aws.module_params(), "endpoint_url": proxy.endpoint_url, **CONVERGE_PARAMS}
+        path = os.pathsep.join([str(REPO / "tests"), str(REPO / "collections"), os.environ.get("PYTHONPATH", "")])
         process = subprocess.Popen(
-            command,
+            [sys.executable, "-c", CONVERGE_SCRIPT, json.dumps(params)],
             cwd=REPO,
-            env=env,
+            env={**os.environ, "PYTHONPATH": path},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
         )
         try:
-            output, _ = process.communicate(timeout=PLAYBOOK_TIMEOUT)
+            output, _ = process.communicate(timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
-            kill_playbook(process.pid)
+            kill_run(process.pid)
             output, _ = process.communicate()
-            pytest.fail(f"the converge to crash did not end within {PLAYBOOK_TIMEOUT}s:\n{output[-3000:]}")
+            pytest.fail(f"the converge to crash did not end within {RUN_TIMEOUT}s:\n{output[-3000:]}")
     return proxy, process.returncode, output
 
 
@@ -184,16 +175,13 @@ def our_vpc_id(ec2):
 
 
 def audit_findings(aws, run):
-    """network_check on the task subnets and security group the run printed: its errors and warnings."""
-    subnets = SUBNETS_LINE.search(run.stdout)
-    group = SECURITY_GROUP_LINE.search(run.stdout)
-    assert subnets and group, run.stdout[-3000:]
+    """network_check on the task subnets and security group the run returned: its errors and warnings."""
     result = run_module(
         "network_check",
         {
             **aws.module_params(),
-            "subnet_ids": subnets.group(1).split(", "),
-            "security_group_ids": [group.group(1)],
+            "subnet_ids": run["network"]["private_subnet_ids"],
+            "security_group_ids": [run["network"]["security_group_id"]],
             "assign_public_ip": False,
             "network_name": NETWORK,
             "fail_on": "never",
@@ -258,8 +246,7 @@ def clean_converge(emulator):
     """One converge through a proxy that only counts: the mutating calls in order, and the network's shape."""
     emulator.reset()
     with AwsProxy(emulator.endpoint_url) as proxy:
-        run = run_playbook(proxy.endpoint_url, "setup_network.yml", ROLE_VARS)
-    assert changed_count(run) > 0
+        assert converge(emulator, proxy.endpoint_url)["changed"]
     ec2 = emulator.boto3_client("ec2")
     shape = network_shape(ec2, our_vpc_id(ec2), NETWORK)
     emulator.reset()
@@ -269,18 +256,18 @@ def clean_converge(emulator):
 def test_crash_points_cover_ten_kinds_and_every_kind_is_classified(clean_converge):
     mutations, _shape = clean_converge
     assert len(set(INTERMEDIATE_KINDS)) >= 10
-    # A kind of call the role starts (or stops) making must be sorted into one of the lists.
+    # A kind of call the converge starts (or stops) making must be sorted into one of the lists.
     assert set(INTERMEDIATE_KINDS) | set(BOUNDARY_KINDS) == set(mutations), mutations
     assert set(CREATE_KINDS) <= set(INTERMEDIATE_KINDS)
 
 
 @pytest.mark.parametrize(("propagation_delay", "kind"), CRASH_POINTS, indirect=["propagation_delay"])
-def test_crash_after_first_call_of_kind_then_rerun_converges(aws, propagation_delay, clean_converge, kind, tmp_path):
+def test_crash_after_first_call_of_kind_then_rerun_converges(aws, propagation_delay, clean_converge, kind):
     mutations, clean_shape = clean_converge
     assert kind in mutations, f"a clean converge no longer calls {kind}: {mutations}"
     crash_at = mutations.index(kind) + 1
 
-    proxy, returncode, output = crash_converge(aws.endpoint_url, crash_at, tmp_path)
+    proxy, returncode, output = crash_converge(aws, crash_at)
     # The run died right after AWS carried out the call, and had made exactly the changes a clean run makes first
     # (through a propagation delay, some calls naming a new id were refused and retried on the way).
     assert proxy.crashed_on == kind, output[-3000:]
@@ -290,12 +277,10 @@ def test_crash_after_first_call_of_kind_then_rerun_converges(aws, propagation_de
     # A rerun whose one reading of the network comes while what the crashed run made is still propagating cannot see
     # it, and may make it again (docs/reliability.md, "Known limit"): the rerun starts once AWS lists everything.
     wait_until_propagated(aws)
-    rerun = run_playbook(aws.endpoint_url, "setup_network.yml", ROLE_VARS)
+    rerun = converge(aws)
     wait_until_propagated(aws)  # the counts, the shape and the third run below see everything the rerun made
-    if crash_at < len(mutations):  # the crash left work undone (after the last change, there is nothing left)
-        assert changed_count(rerun) > 0
-    else:
-        assert changed_count(rerun) == 0
+    # The crash left work undone, except after the last change.
+    assert rerun["changed"] is (crash_at < len(mutations))
 
     ec2 = aws.boto3_client("ec2")
     assert region_counts(ec2) == one_network_counts(ZONES)
@@ -311,10 +296,7 @@ def test_crash_after_first_call_of_kind_then_rerun_converges(aws, propagation_de
 
     assert audit_findings(aws, rerun) == []
 
-    # The run after: the network module as the role runs it, in-process (a playbook costs seconds of CPU more).
     with aws.recording() as rec:
-        third = run_module(
-            "network", {**aws.module_params(), "network_name": NETWORK, "az_count": ZONES, "audit": False}
-        )
-    assert (third.get("failed"), third["changed"]) == (None, False), third
+        third = converge(aws)
+    assert third["changed"] is False, third
     assert rec.mutations == []

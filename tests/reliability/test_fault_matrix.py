@@ -1,9 +1,12 @@
 """The two promises under faults: a network the role built and something broke is reported, then repaired by
 running the role again; what the user owns is reported and left alone.
 
-One network is built per module (on an emulator of its own, since the shared one is reset between tests), and
-each test breaks it one way: network_check must name the fault, the role must repair it (or, for faults in things
-the role does not own, leave it), network_check must then be clean, and a further run must change nothing.
+One network is built per module (on an emulator of its own, since the shared one is reset between tests), and each test
+breaks it one way, starting from the network as it was built: a test finds it so after the test before repaired it, and
+a test that fails leaves it otherwise, which the next one notices (its shape, its region's counts and its network ACLs
+differ) and builds it anew on the reset emulator, so that no failure cascades. Each test: network_check must name the
+fault, the role must repair it (or, for faults in things the role does not own, leave it), network_check must then be
+clean, and a further run must change nothing.
 
 Every test runs twice: on a strongly consistent emulator, where the role repairs, and on one where each new id is
 hidden for 2 s (EC2's eventual consistency, see test_eventual_consistency.py), where the network module the role runs
@@ -16,7 +19,7 @@ The run after the repair is the network module's, recorded: it must make no muta
 import pytest
 from support import network_faults
 from support.module_runner import run_module
-from support.network_shape import wait_until_propagated
+from support.network_shape import network_shape, region_counts, wait_until_propagated
 from support.playbook_runner import changed_count, run_playbook
 
 from aws_emulator.client import Emulator
@@ -55,9 +58,24 @@ class Network:
         self.emulator = emulator
         self.ec2 = emulator.boto3_client("ec2")
         self.repair_with_role = repair_with_role
+        self.built_state = None
 
     def build(self):
         assert changed_count(self.setup()) > 0
+        assert self.audit() == set()
+        self.built_state = self.state()
+
+    def state(self):
+        """The network as AWS lists it, ids aside: its shape, the region's counts, the deny rules of its ACLs."""
+        (vpc,) = self.ec2.describe_vpcs(Filters=[{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}])["Vpcs"]
+        return network_shape(self.ec2, vpc["VpcId"], NETWORK), region_counts(self.ec2), _deny_rules(self.ec2)
+
+    def as_built(self):
+        """The network as it was built: left so by the test before, or built anew on the reset emulator."""
+        if self.state() != self.built_state:
+            self.emulator.reset()
+            self.build()
+        return self
 
     def setup(self):
         run = run_playbook(self.emulator.endpoint_url, "setup_network.yml", {"fargate_network_name": NETWORK})
@@ -129,15 +147,20 @@ class Network:
         for name, delay in PROPAGATION_DELAYS.items()
     ],
 )
-def network(request):
+def built_network(request):
     emulator = Emulator.start(nat_transition="immediate", propagation_delay=request.param)
     try:
         built = Network(emulator, repair_with_role=request.param == 0)
         built.build()
-        assert built.audit() == set()
         yield built
     finally:
         emulator.stop()
+
+
+@pytest.fixture
+def network(built_network):
+    """The variant's network, as it was built."""
+    return built_network.as_built()
 
 
 def test_every_fault_is_in_the_matrix():

@@ -11,10 +11,12 @@ REPO = Path(__file__).resolve().parents[2]
 RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 
-def run_playbook(endpoint_url, playbook, extra_vars=None, *, check=False, environment=None):
-    """Run ``playbooks/<playbook>`` with the role's connection variables pointing at ``endpoint_url``.
+def run_playbook(endpoint_url, playbook, extra_vars=None, *, check=False, environment=None, inventory=None):
+    """Run ``playbooks/<playbook>`` (or the playbook at the absolute path ``playbook``) with the role's connection
+    variables pointing at ``endpoint_url``.
 
-    ``environment`` adds variables to the run's environment; a ``None`` value removes one.
+    ``environment`` adds variables to the run's environment; a ``None`` value removes one. ``inventory``: an
+    inventory file (by default none: the playbooks run against localhost).
     """
     env = {
         **os.environ,
@@ -30,7 +32,11 @@ def run_playbook(endpoint_url, playbook, extra_vars=None, *, check=False, enviro
         "fargate_network_aws_endpoint_url": endpoint_url,
         **(extra_vars or {}),
     }
-    command = [Path(sys.executable).parent / "ansible-playbook", f"playbooks/{playbook}", "-e", json.dumps(variables)]
+    # An absolute ``playbook`` stays itself: pathlib drops what comes before it.
+    command = [Path(sys.executable).parent / "ansible-playbook", REPO / "playbooks" / playbook]
+    command += ["-e", json.dumps(variables)]
+    if inventory is not None:
+        command += ["--inventory", inventory]
     if check:
         command += ["--check", "--diff"]
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
