@@ -179,9 +179,17 @@ subnets:
       type: str
       sample: use1-az1
     cidr_block:
-      description: Its IPv4 CIDR.
+      description: Its IPv4 CIDR (null for an IPv6-only subnet).
       type: str
       sample: 10.0.16.0/20
+    ipv6_cidr_block:
+      description: Its associated IPv6 CIDR, or null when it has none.
+      type: str
+      sample: 2600:1f18:abcd:1200::/64
+    ipv6_native:
+      description: V(true) for an IPv6-only subnet (no IPv4 at all; IPv4-only destinations through DNS64 and NAT64).
+      type: bool
+      sample: false
     available_ip_address_count:
       description: Free IP addresses.
       type: int
@@ -202,11 +210,18 @@ subnets:
       description:
         - V(public) (0.0.0.0/0 to an internet gateway), V(private_nat) (to a NAT gateway), V(private_endpoints) (no
           default route, interface VPC endpoints), V(private_other) (to a target the audit cannot follow),
-          V(isolated) (no way out).
+          V(isolated) (no way out), V(ipv6_only) (an IPv6-only subnet: ::/0 to an egress-only or internet gateway,
+          64:ff9b::/96 to a NAT gateway for NAT64).
       type: str
       sample: private_nat
     reaches_internet:
-      description: Whether a task here reaches the internet, hence CloudReactor.
+      description:
+        - Whether a task here reaches the internet, hence CloudReactor. For an IPv6-only subnet, over IPv6 and to
+          IPv4-only destinations too (working ::/0 route, DNS64 on, working NAT64 route).
+      type: bool
+      sample: true
+    reaches_internet_ipv6:
+      description: Whether the subnet's ::/0 route leaves through a working egress-only or internet gateway.
       type: bool
       sample: true
     can_pull_image:
@@ -218,7 +233,8 @@ subnets:
         - The hops of the way out, in order, for example subnet, route table, NAT gateway, the NAT's subnet, its
           route table, internet gateway. A regional NAT gateway sits in no subnet, so its path goes subnet, route
           table, NAT gateway, the NAT gateway's own route table, internet gateway. Endpoint-only subnets list one
-          C(vpc_endpoint) hop per service needed.
+          C(vpc_endpoint) hop per service needed. An IPv6-only subnet's path is its NAT64 path (route table,
+          64:ff9b::/96, NAT gateway...).
         - Each hop has C(type), C(id) (null when missing), C(state), C(healthy) and C(detail).
       type: list
       elements: dict
@@ -227,6 +243,18 @@ subnets:
         - {type: route_table, id: rtb-0123456789abcdef0, state: active, healthy: true,
            detail: "explicit; 0.0.0.0/0 -> nat-0123456789abcdef0 (active)"}
         - {type: nat_gateway, id: nat-0123456789abcdef0, state: available, healthy: true, detail: null}
+    ipv6_egress_path:
+      description:
+        - For a subnet with an IPv6 CIDR, the hops of its ::/0 way out (subnet, route table, then an
+          C(egress_only_internet_gateway) or C(internet_gateway) hop); empty without IPv6.
+      type: list
+      elements: dict
+      sample:
+        - {type: subnet, id: subnet-0123456789abcdef0, state: available, healthy: true, detail: null}
+        - {type: route_table, id: rtb-0123456789abcdef0, state: active, healthy: true,
+           detail: "explicit; ::/0 -> eigw-0123456789abcdef0 (active)"}
+        - {type: egress_only_internet_gateway, id: eigw-0123456789abcdef0, state: attached, healthy: true,
+           detail: null}
     gateway_endpoints:
       description:
         - The available gateway endpoints (C(s3), C(dynamodb)) on this subnet's route table, with C(service) and
@@ -308,6 +336,11 @@ summary:
         - C(nat_gateway_zones) is what the NAT gateway hourly charge is paid for - one per zonal NAT gateway, and
           for a regional NAT gateway one per availability zone in which it is active (has an address), as the
           Amazon VPC pricing page bills it.
+        - C(egress_only_gateways) counts the VPC's egress-only internet gateways, which have no hourly and no per-GB
+          processing charge (C(egress_only_gateways_usd) is always 0). C(ipv6_task_subnets) counts the audited
+          subnets behind a NAT gateway (or NAT64) whose ::/0 leaves through a working egress-only or internet
+          gateway: their traffic to dual-stack destinations skips the NAT gateway's processing charge,
+          C(nat_gateway_usd_per_gb) per GB.
       type: dict
       sample:
         nat_gateways: 2
@@ -317,6 +350,10 @@ summary:
         nat_gateways_usd: 65.7
         public_ipv4_usd: 7.3
         interface_endpoints_usd: 0.0
+        egress_only_gateways: 0
+        egress_only_gateways_usd: 0.0
+        ipv6_task_subnets: 0
+        nat_gateway_usd_per_gb: 0.045
         total_usd: 73.0
         basis: us-east-1 list prices, 730 hours a month, hourly charges only (data processed is extra); a regional
           NAT gateway is billed for each availability zone it is active in

@@ -7,12 +7,19 @@ us-east-1 list prices, hourly charges only (data processed is billed on top), 73
 pays the NAT gateway hourly charge once; a regional one pays it "for each hour that the NAT Gateway is configured in
 each availability zone" (https://aws.amazon.com/vpc/pricing/), that is once per zone in which it has an address.
 Sources and the monthly table by mode: docs/egress-modes.md.
+
+An egress-only internet gateway has no hourly and no per-GB processing charge (data transfer out only, as for any
+way out), where a NAT gateway charges NAT_GATEWAY_PER_GB for each GB it processes: a task subnet whose IPv6 leaves
+through one (or through the internet gateway) sends its traffic to dual-stack destinations (ECR's dual-stack
+endpoints, S3, most APIs) past the NAT gateway. The traffic itself is not seen by an audit, so the cost shows the
+price per GB that moves, not a total.
 """
 
 from __future__ import annotations
 
 import typing
 
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import paths
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.checks.addresses import leaked_addresses
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints import endpoint_type
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
@@ -25,6 +32,8 @@ if typing.TYPE_CHECKING:
 
 HOURS_PER_MONTH = 730
 NAT_GATEWAY_HOURLY = 0.045
+NAT_GATEWAY_PER_GB = 0.045
+EGRESS_ONLY_GATEWAY_HOURLY = 0.0
 PUBLIC_IPV4_HOURLY = 0.005
 INTERFACE_ENDPOINT_AZ_HOURLY = 0.01
 BILLED_NAT_STATES = ("pending", "available")
@@ -61,6 +70,9 @@ def monthly_cost(ctx: AuditContext) -> dict[str, Any]:
         for endpoint in snapshot.endpoints
         if endpoint_type(endpoint) == "interface" and (endpoint.get("State") or "").lower() in BILLED_ENDPOINT_STATES
     )
+    # Subnets whose IPv4 goes through a NAT gateway (NAT64 for IPv6-only ones) and whose IPv6 does not.
+    behind_nat = (paths.PRIVATE_NAT, paths.IPV6_ONLY)
+    ipv6_subnets = [view.id for view in ctx.views if view.reaches_internet_ipv6 and view.kind in behind_nat]
     nat_usd = round(nat_zones * NAT_GATEWAY_HOURLY * HOURS_PER_MONTH, 2)
     ip_usd = round(len(public_ips) * PUBLIC_IPV4_HOURLY * HOURS_PER_MONTH, 2)
     endpoint_usd = round(endpoint_azs * INTERFACE_ENDPOINT_AZ_HOURLY * HOURS_PER_MONTH, 2)
@@ -72,6 +84,10 @@ def monthly_cost(ctx: AuditContext) -> dict[str, Any]:
         "nat_gateways_usd": nat_usd,
         "public_ipv4_usd": ip_usd,
         "interface_endpoints_usd": endpoint_usd,
+        "egress_only_gateways": len(snapshot.egress_only_gateways),
+        "egress_only_gateways_usd": round(len(snapshot.egress_only_gateways) * EGRESS_ONLY_GATEWAY_HOURLY, 2),
+        "ipv6_task_subnets": len(ipv6_subnets),
+        "nat_gateway_usd_per_gb": NAT_GATEWAY_PER_GB,
         "total_usd": round(nat_usd + ip_usd + endpoint_usd, 2),
         "basis": "us-east-1 list prices, 730 hours a month, hourly charges only (data processed is extra); a regional "
         "NAT gateway is billed for each availability zone it is active in",

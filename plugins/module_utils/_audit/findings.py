@@ -180,6 +180,66 @@ _TABLE = (
         "subnet behind the gateway goes nowhere.",
         "In the NAT gateway's route table, route 0.0.0.0/0 to the VPC's internet gateway.",
     ),
+    # -- IPv6 ----------------------------------------------------------------------------------------------------
+    Code(
+        "IPV6_ROUTE_MISSING",
+        WARNING,
+        "A dual-stack task subnet's route table has no working ::/0 route (none, a blackhole, or one to an "
+        "egress-only or internet gateway that is gone or detached): a task with an IPv6 address (ECS account "
+        "setting dualStackIPv6) tries IPv6 first for dual-stack destinations (ECR, S3, most APIs) and hangs until it "
+        "falls back to IPv4.",
+        "Route the table's ::/0 to the VPC's egress-only internet gateway (private subnets) or internet gateway "
+        "(public subnets).",
+    ),
+    Code(
+        "IPV6_ONLY_ROUTE_MISSING",
+        ERROR,
+        "An IPv6-only task subnet's route table has no working ::/0 route (none, a blackhole, or one to an "
+        "egress-only or internet gateway that is gone or detached): tasks there have no IPv4 address, so they reach "
+        "nothing outside the VPC.",
+        "Route the table's ::/0 to the VPC's egress-only internet gateway.",
+    ),
+    Code(
+        "EGRESS_ONLY_GATEWAY_MISSING",
+        WARNING,
+        "Task subnets with IPv6 have no working ::/0 route and no egress-only internet gateway is attached to their "
+        "VPC: their IPv6 traffic has no outbound-only way out. An egress-only internet gateway has no hourly and no "
+        "per-GB processing charge.",
+        "Create an egress-only internet gateway for the VPC and route the private subnets' ::/0 to it.",
+    ),
+    Code(
+        "DNS64_DISABLED",
+        ERROR,
+        "An IPv6-only task subnet has DNS64 off (EnableDns64): the names of IPv4-only destinations "
+        "(ecr:GetAuthorizationToken, possibly CloudReactor) resolve to no IPv6 address, so tasks cannot reach them "
+        "through NAT64.",
+        "Turn on the subnet attribute EnableDns64.",
+    ),
+    Code(
+        "NAT64_ROUTE_MISSING",
+        ERROR,
+        "An IPv6-only task subnet's route table does not send 64:ff9b::/96 to a working public NAT gateway (no "
+        "route, a blackhole, or a NAT gateway that is failed, deleted or private): tasks cannot reach IPv4-only "
+        "destinations through NAT64.",
+        "Route 64:ff9b::/96 of the table to an available public NAT gateway in the subnet's zone (or to the "
+        "regional NAT gateway).",
+    ),
+    Code(
+        "SG_NO_IPV6_EGRESS",
+        WARNING,
+        "The task subnets are dual-stack and the task security groups do not allow outbound TCP 443 to ::/0: a task "
+        "with an IPv6 address tries IPv6 first and hangs until it falls back to IPv4.",
+        "Add an egress rule allowing TCP 443 (or all traffic) to ::/0.",
+    ),
+    Code(
+        "NACL_BLOCKS_IPV6_EGRESS",
+        WARNING,
+        "A dual-stack task subnet's network ACL denies outbound TCP 443 to ::/0 or inbound TCP 1024-65535 from ::/0 "
+        "(IPv6 rules are separate from the IPv4 ones; the final IPv6 deny is rule 32768): a task with an IPv6 "
+        "address hangs until it falls back to IPv4.",
+        "Add IPv6 allow rules (outbound TCP 443 to ::/0, inbound TCP 1024-65535 from ::/0) numbered below the rule "
+        "that denies them.",
+    ),
     # -- VPC endpoints -------------------------------------------------------------------------------------------
     Code(
         "ENDPOINTS_INCOMPLETE",
@@ -209,22 +269,25 @@ _TABLE = (
     Code(
         "SG_NO_HTTPS_EGRESS",
         ERROR,
-        "The task security groups do not allow outbound TCP 443 to 0.0.0.0/0.",
-        "Add an egress rule allowing TCP 443 (or all traffic) to 0.0.0.0/0.",
+        "The task security groups do not allow outbound TCP 443 to 0.0.0.0/0 (to ::/0 when the task subnets are "
+        "IPv6-only).",
+        "Add an egress rule allowing TCP 443 (or all traffic) to 0.0.0.0/0 (::/0 for IPv6-only subnets).",
     ),
     Code(
         "NACL_BLOCKS_HTTPS_EGRESS",
         ERROR,
         "A network ACL of a task subnet or NAT gateway subnet denies outbound TCP 443 to the internet (rules are "
-        "evaluated in number order; the first match wins).",
-        "Add an allow rule for outbound TCP 443 to 0.0.0.0/0 numbered below the rule that denies it.",
+        "evaluated in number order; the first match wins). For an IPv6-only task subnet the internet is ::/0.",
+        "Add an allow rule for outbound TCP 443 to 0.0.0.0/0 (::/0 for an IPv6-only subnet) numbered below the rule "
+        "that denies it.",
     ),
     Code(
         "NACL_BLOCKS_EPHEMERAL_INGRESS",
         ERROR,
         "A network ACL of a task subnet or NAT gateway subnet denies inbound TCP 1024-65535 from the internet: "
-        "network ACLs are stateless, so the replies are dropped.",
-        "Add an allow rule for inbound TCP 1024-65535 from 0.0.0.0/0 numbered below the rule that denies it.",
+        "network ACLs are stateless, so the replies are dropped. For an IPv6-only task subnet the internet is ::/0.",
+        "Add an allow rule for inbound TCP 1024-65535 from 0.0.0.0/0 (::/0 for an IPv6-only subnet) numbered below "
+        "the rule that denies it.",
     ),
     Code(
         "NACL_BLOCKS_HTTPS_INGRESS",

@@ -7,6 +7,10 @@ A path is a list of hops (subnet -> route table -> NAT gateway -> NAT's subnet -
 gateway; for a regional NAT gateway, which sits in no subnet: -> NAT gateway -> its own route table -> internet
 gateway), each with its state and whether it is healthy. Subnets without a default route go to VPC endpoints
 instead (one hop per endpoint service the task needs).
+
+A subnet with an IPv6 block also has an IPv6 path (subnet -> route table -> the ::/0 target: an egress-only or
+internet gateway). An IPv6-only subnet has no IPv4 path at all: its main path is NAT64 (route table ->
+64:ff9b::/96 -> NAT gateway -> ... -> internet gateway), the way to IPv4-only destinations.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints 
     endpoint_type,
     required_services,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model import ipv6_routing, routing
 
 if typing.TYPE_CHECKING:
     from collections.abc import Iterable
@@ -37,7 +41,8 @@ PRIVATE_NAT = "private_nat"
 PRIVATE_ENDPOINTS = "private_endpoints"
 PRIVATE_OTHER = "private_other"
 ISOLATED = "isolated"
-KINDS = (PUBLIC, PRIVATE_NAT, PRIVATE_ENDPOINTS, PRIVATE_OTHER, ISOLATED)
+IPV6_ONLY = "ipv6_only"
+KINDS = (PUBLIC, PRIVATE_NAT, PRIVATE_ENDPOINTS, PRIVATE_OTHER, ISOLATED, IPV6_ONLY)
 
 
 class Options:
@@ -98,6 +103,16 @@ class SubnetView:
             tuple[str, str]
         ] = []  # [(service, endpoint id)]: gateway endpoints (S3...) on the subnet's table
         self.hops: list[Hop] = []
+        # IPv6: the subnet's associated block; an IPv6-only (native) subnet has no IPv4 block, its kind is IPV6_ONLY,
+        # its ``hops`` go through NAT64 (64:ff9b::/96 to ``nat``) and ``ipv6_hops`` through ::/0.
+        self.ipv6_block: str | None = ipv6_routing.associated_block(subnet)
+        self.ipv6_native: bool = ipv6_routing.is_ipv6_native(subnet)
+        self.ipv6_route: Resource | None = None
+        self.ipv6_problem: str | None = None  # why ::/0 leads nowhere (None when it works or there is no IPv6)
+        self.nat64_route: Resource | None = None
+        self.nat64_problem: str | None = None  # IPv6-only subnets: why 64:ff9b::/96 leads nowhere
+        self.ipv6_hops: list[Hop] = []
+        self.reaches_internet_ipv6 = False
 
     @property
     def route_table_id(self) -> str | None:
@@ -160,7 +175,8 @@ def _failure_detail(nat: Resource) -> str | None:
 
 
 def _nat_hops(ctx: AuditContext, view: SubnetView) -> tuple[list[Hop], bool]:
-    """``(hops, healthy)`` after the route table, for a default route to a NAT gateway."""
+    """``(hops, healthy)`` after the route table, for a default route (NAT64 route of an IPv6-only subnet) to a NAT
+    gateway."""
     snapshot = ctx.snapshot
     nat = view.nat
     if nat is None:
@@ -301,6 +317,10 @@ def analyse(ctx: AuditContext, subnet: Resource) -> SubnetView:
     view.default_route = routing.default_route(view.route_table)
     view.hops = [_subnet_hop(subnet), _table_hop(view.route_table, view.association, view.default_route)]
     view.gateway_endpoints = ctx.endpoints.gateway_endpoints_on(view.vpc_id, view.route_table_id)
+    if view.ipv6_block is not None:
+        _analyse_ipv6(ctx, view)
+        if view.ipv6_native:
+            return view
     route = view.default_route
     if route is None:
         view.endpoint_status = [
@@ -348,3 +368,68 @@ def analyse(ctx: AuditContext, subnet: Resource) -> SubnetView:
         ]
         view.can_pull_image = all(problem is None for _service, _endpoint, problem in statuses)
     return view
+
+
+def _ipv6_table_hop(view: SubnetView, destination: str, route: Resource | None) -> Hop:
+    if view.route_table is None:
+        return hop("route_table", None, "missing", False, "no route table governs this subnet")
+    if route is None:
+        detail = f"{view.association}; no {destination} route"
+        return hop("route_table", view.route_table_id, f"no {destination} route", False, detail)
+    target = ipv6_routing.ipv6_target(route)[1]
+    state = route.get("State", "unknown")
+    detail = f"{view.association}; {destination} -> {target} ({state})"
+    return hop("route_table", view.route_table_id, state, state != "blackhole", detail)
+
+
+def _ipv6_gateway_hop(ctx: AuditContext, view: SubnetView) -> Hop:
+    """The hop after the route table on the ::/0 path: an egress-only or internet gateway, or a target not followed."""
+    route = view.ipv6_route or {}
+    kind, target = ipv6_routing.ipv6_target(route)
+    if kind == ipv6_routing.EGRESS_ONLY_GATEWAY:
+        gateway = ctx.snapshot.egress_only_gateways.get(target or "")
+        attached = ipv6_routing.egress_only_gateway_attached(gateway, view.vpc_id)
+        return hop(kind, target, "attached" if attached else "detached or deleted", attached)
+    if kind == ipv6_routing.INTERNET_GATEWAY:
+        return _igw_hop(ctx.snapshot, target, view.vpc_id)
+    state = route.get("State", "unknown")
+    return hop(kind, target, state, False, "not an internet or egress-only internet gateway")
+
+
+def _analyse_ipv6(ctx: AuditContext, view: SubnetView) -> None:
+    """Fill in the IPv6 side of ``view``: its ::/0 path, and for an IPv6-only subnet its NAT64 path as ``hops``."""
+    snapshot = ctx.snapshot
+    view.ipv6_route = ipv6_routing.ipv6_route(view.route_table, ipv6_routing.IPV6_DEFAULT_ROUTE_CIDR)
+    view.ipv6_problem = ipv6_routing.default_route_problem(
+        view.ipv6_route, view.vpc_id, snapshot.internet_gateways, snapshot.egress_only_gateways
+    )
+    view.ipv6_hops = [
+        _subnet_hop(view.subnet),
+        _ipv6_table_hop(view, ipv6_routing.IPV6_DEFAULT_ROUTE_CIDR, view.ipv6_route),
+    ]
+    if view.ipv6_route is not None:
+        view.ipv6_hops.append(_ipv6_gateway_hop(ctx, view))
+    view.reaches_internet_ipv6 = view.ipv6_problem is None
+    if not view.ipv6_native:
+        return
+    view.kind = IPV6_ONLY
+    view.nat64_route = ipv6_routing.ipv6_route(view.route_table, ipv6_routing.NAT64_PREFIX)
+    view.nat64_problem = ipv6_routing.nat64_route_problem(view.nat64_route, snapshot.nat_gateways)
+    view.hops = [
+        _subnet_hop(view.subnet),
+        _ipv6_table_hop(view, ipv6_routing.NAT64_PREFIX, view.nat64_route),
+    ]
+    nat64_ok = view.nat64_problem is None
+    if view.nat64_route is not None:
+        kind, target = ipv6_routing.ipv6_target(view.nat64_route)
+        if kind == ipv6_routing.NAT_GATEWAY:
+            view.target_kind, view.target_id = "nat_gateway", target
+            view.nat = snapshot.nat_gateways.get(target or "")
+            hops, healthy = _nat_hops(ctx, view)
+            view.hops.extend(hops)
+            nat64_ok = nat64_ok and healthy
+        else:
+            view.hops.append(hop(kind, target, view.nat64_route.get("State", "unknown"), False, "not a NAT gateway"))
+    # IPv4-only destinations (ecr:GetAuthorizationToken, possibly CloudReactor) need DNS64 and NAT64 both.
+    view.reaches_internet = view.reaches_internet_ipv6 and nat64_ok and ipv6_routing.dns64_enabled(view.subnet)
+    view.can_pull_image = view.reaches_internet

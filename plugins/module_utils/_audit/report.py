@@ -5,7 +5,9 @@
 
 The diagram is drawn from the subnets' egress paths: consecutive hops become edges, so what the diagram shows is
 exactly what the audit followed. Unhealthy hops and the edges into them are drawn red; GitHub and GitLab render the
-```mermaid block as a picture.
+```mermaid block as a picture. A subnet with IPv6 also has its ::/0 path drawn, beside the IPv4 one (an IPv6-only
+subnet's main path is its NAT64 path, 64:ff9b::/96); each route table edge is labelled with the destinations it
+carries.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.markdown import cell
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model import ipv6_routing
 
 if typing.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -21,18 +24,25 @@ if typing.TYPE_CHECKING:
 
     from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, Hop
 
+IPV4_DEFAULT = "0.0.0.0/0"
+IPV6_DEFAULT = "::/0"
+NAT64 = "64:ff9b::/96"
+
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
 _SHAPES = {
     "subnet": ('["', '"]'),
     "route_table": ('("', '")'),
     "nat_gateway": ('{{"', '"}}'),
     "internet_gateway": ('[["', '"]]'),
+    "egress_only_internet_gateway": ('[["', '"]]'),
     "vpc_endpoint": ('[("', '")]'),
 }
+_GATEWAYS = ("internet_gateway", "egress_only_internet_gateway")
 _TITLES = {
     "route_table": "route table",
     "nat_gateway": "NAT gateway",
     "internet_gateway": "internet gateway",
+    "egress_only_internet_gateway": "egress-only internet gateway",
     "vpc_endpoint": "endpoint",
 }
 BROKEN_STYLE = "stroke:#d32f2f,stroke-width:3px,stroke-dasharray:5 3"
@@ -66,7 +76,7 @@ class _Diagram:
         self._group_ids: dict[tuple[Any, ...], str] = {}
         self.nodes: dict[str, tuple[str, str, bool]] = {}  # id -> (type, label, healthy)
         self.edges: list[tuple[str | None, str, str, bool, bool]] = []  # (source, target, label, dashed, broken)
-        self._edge_keys: set[tuple[str | None, str]] = set()
+        self._edge_index: dict[tuple[str | None, str], int] = {}
         self.zone_of: dict[str, tuple[str | None, str | None]] = {}  # subnet node id -> (vpc id, zone)
 
     def _hop_node(self, hop: Hop, index: int) -> str:
@@ -77,7 +87,7 @@ class _Diagram:
             subnet = self.ctx.snapshot.subnets.get(hop["id"]) or {}
             view = self.ctx.views_by_id.get(hop["id"])
             role = view.kind if view else "NAT subnet"
-            label = f"{hop['id']}<br/>{subnet.get('CidrBlock', '')} {role}"
+            label = f"{hop['id']}<br/>{subnet.get('CidrBlock') or ipv6_routing.associated_block(subnet) or ''} {role}"
             self.zone_of[nid] = (subnet.get("VpcId"), subnet.get("AvailabilityZone"))
         elif hop["type"] == "vpc_endpoint":
             label = f"{hop['id'] or 'missing'}<br/>{hop.get('detail') or ''}"
@@ -89,11 +99,17 @@ class _Diagram:
         return nid
 
     def _edge(self, source: str | None, target: str, label: str, dashed: bool, broken: bool) -> None:
+        """One edge per pair of nodes: a second path along it (IPv6 beside IPv4) adds its label and its breakage."""
         key = (source, target)
-        if key in self._edge_keys:
+        index = self._edge_index.get(key)
+        if index is None:
+            self._edge_index[key] = len(self.edges)
+            self.edges.append((source, target, label, dashed, broken))
             return
-        self._edge_keys.add(key)
-        self.edges.append((source, target, label, dashed, broken))
+        _source, _target, known, known_dashed, known_broken = self.edges[index]
+        labels = [text for text in known.split(", ") + [label] if text]
+        merged = ", ".join(dict.fromkeys(labels))
+        self.edges[index] = (source, target, merged, known_dashed, known_broken or broken)
 
     def _group_node(self, hops: Sequence[Hop]) -> str:
         """Compact mode: the node standing for a task subnet and its route table, shared with every task subnet of
@@ -110,8 +126,11 @@ class _Diagram:
         self.zone_of[nid] = (view.vpc_id, view.az)
         return nid
 
-    def add_path(self, hops: Sequence[Hop], gateway_endpoints: Iterable[Mapping[str, str]] = ()) -> None:
-        """Draw one task subnet's path, and the gateway endpoints (S3...) that hang from its own route table."""
+    def add_path(
+        self, hops: Sequence[Hop], gateway_endpoints: Iterable[Mapping[str, str]] = (), destination: str = IPV4_DEFAULT
+    ) -> None:
+        """Draw one task subnet's path, and the gateway endpoints (S3...) that hang from its own route table.
+        ``destination``: the route the path takes out of the subnet's route table (the label of that edge)."""
         table_node = None
         previous, previous_hop = None, None
         first = hops[0]["id"] if hops else None
@@ -120,6 +139,7 @@ class _Diagram:
             previous = table_node = task_table = self._group_node(hops)
             previous_hop = hops[1]
             hops = hops[2:]
+        out_of_task_table = destination  # the first route table edge; later tables (the NAT's) carry 0.0.0.0/0
         for index, hop in enumerate(hops):
             nid = self._hop_node(hop, index)
             if hop["type"] == "vpc_endpoint":
@@ -129,14 +149,14 @@ class _Diagram:
                 label = ""
                 dashed = False
                 if previous_hop["type"] == "route_table":
-                    label = "0.0.0.0/0"
+                    label, out_of_task_table = out_of_task_table, IPV4_DEFAULT
                 elif previous_hop["type"] == "nat_gateway" and hop["type"] == "subnet":
                     label, dashed = "sits in", True
                 self._edge(previous, nid, label, dashed, not hop["healthy"])
             if hop["type"] == "route_table":
                 table_node = nid
             previous, previous_hop = nid, hop
-        if previous_hop and previous_hop["type"] == "internet_gateway":
+        if previous_hop and previous_hop["type"] in _GATEWAYS:
             self.nodes["internet"] = ("internet", "Internet", True)
             self._edge(previous, "internet", "", False, not previous_hop["healthy"])
         for endpoint in gateway_endpoints if task_table else ():
@@ -203,7 +223,10 @@ def mermaid(ctx: AuditContext, subnets: Sequence[Mapping[str, Any]]) -> str:
     for compact in (False, True):
         diagram = _Diagram(ctx, compact=compact, keep=nat_subnets)
         for subnet in subnets:
-            diagram.add_path(subnet["egress_path"], subnet.get("gateway_endpoints", ()))
+            destination = NAT64 if subnet.get("ipv6_native") else IPV4_DEFAULT
+            diagram.add_path(subnet["egress_path"], subnet.get("gateway_endpoints", ()), destination)
+            if subnet.get("ipv6_egress_path") and not compact:  # grouped subnets show their IPv4 (or NAT64) path
+                diagram.add_path(subnet["ipv6_egress_path"], (), IPV6_DEFAULT)
         text = diagram.render()
         if len(diagram.edges) <= MAX_DETAILED_EDGES and len(text) <= MAX_DETAILED_CHARS:
             break
@@ -269,15 +292,7 @@ def render(ctx: AuditContext, result: Mapping[str, Any], settings: str) -> str:
     else:
         lines.append("No findings: tasks in these subnets can pull their image and reach CloudReactor.")
     lines.extend(["", "## Subnets", ""])
-    lines.append("| Subnet | AZ | CIDR | Kind | Route table | Egress path | Internet | Image pull |")
-    lines.append("|---|---|---|---|---|---|---|---|")
-    for subnet in result["subnets"]:
-        lines.append(
-            f"| {subnet['subnet_id']} | {subnet['availability_zone']} | {subnet['cidr_block']} | {subnet['kind']} "
-            f"| {cell(subnet['route_table_id'])} ({subnet['route_table_association']}) "
-            f"| {cell(_path_text(subnet['egress_path']))} | {'yes' if subnet['reaches_internet'] else 'no'} "
-            f"| {'yes' if subnet['can_pull_image'] else 'no'} |"
-        )
+    lines.extend(_subnet_lines(result["subnets"]))
     lines.extend(["", "## Gateway endpoints", ""])
     lines.extend(_gateway_endpoint_lines(result["subnets"]))
     lines.extend(["", "## Network", "", "```mermaid", mermaid(ctx, result["subnets"]), "```", ""])
@@ -292,13 +307,69 @@ def render(ctx: AuditContext, result: Mapping[str, Any], settings: str) -> str:
             f"| {cost['nat_gateways_usd']:.2f} |",
             f"| Public IPv4 addresses | {cost['public_ipv4_addresses']} | {cost['public_ipv4_usd']:.2f} |",
             f"| Interface endpoint AZs | {cost['interface_endpoint_azs']} | {cost['interface_endpoints_usd']:.2f} |",
+            *_egress_only_cost_rows(cost),
             f"| **Total** | | **{cost['total_usd']:.2f}** |",
             "",
             f"_{cost['basis']}._",
             "",
+            *_ipv6_savings_lines(cost),
         ]
     )
     return "\n".join(lines)
+
+
+def _yes(value: Any) -> str:
+    return "yes" if value else "no"
+
+
+def _subnet_lines(subnets: Sequence[dict[str, Any]]) -> list[str]:
+    """The subnets table; with IPv6 subnets, their IPv6 CIDR and ::/0 path beside the IPv4 ones."""
+    with_ipv6 = any(subnet.get("ipv6_cidr_block") for subnet in subnets)
+    ipv6_head = " IPv6 CIDR | IPv6 path (::/0) | IPv6 internet |" if with_ipv6 else ""
+    lines = [
+        f"| Subnet | AZ | CIDR | Kind | Route table | Egress path | Internet | Image pull |{ipv6_head}",
+        "|---|---|---|---|---|---|---|---|" + ("---|---|---|" if with_ipv6 else ""),
+    ]
+    for subnet in subnets:
+        ipv6_cells = ""
+        if with_ipv6:
+            ipv6_path = _path_text(subnet["ipv6_egress_path"]) if subnet.get("ipv6_cidr_block") else "none"
+            ipv6_cells = (
+                f" {cell(subnet.get('ipv6_cidr_block') or 'none')} | {cell(ipv6_path)} "
+                f"| {_yes(subnet.get('reaches_internet_ipv6'))} |"
+            )
+        lines.append(
+            f"| {subnet['subnet_id']} | {subnet['availability_zone']} | {subnet['cidr_block'] or 'none (IPv6-only)'} "
+            f"| {subnet['kind']} | {cell(subnet['route_table_id'])} ({subnet['route_table_association']}) "
+            f"| {cell(_path_text(subnet['egress_path']))} | {_yes(subnet['reaches_internet'])} "
+            f"| {_yes(subnet['can_pull_image'])} |{ipv6_cells}"
+        )
+    return lines
+
+
+def _egress_only_cost_rows(cost: dict[str, Any]) -> list[str]:
+    if not cost.get("egress_only_gateways") and not cost.get("ipv6_task_subnets"):
+        return []
+    return [
+        f"| Egress-only internet gateways | {cost['egress_only_gateways']} | {cost['egress_only_gateways_usd']:.2f} |"
+    ]
+
+
+def _ipv6_savings_lines(cost: dict[str, Any]) -> list[str]:
+    """What moves from the NAT gateway to the egress-only (or internet) gateway when tasks have IPv6."""
+    subnets = cost.get("ipv6_task_subnets")
+    if not subnets:
+        return []
+    per_gb = cost["nat_gateway_usd_per_gb"]
+    return [
+        f"IPv6: {_count(subnets, 'audited subnet')} behind a NAT gateway send ::/0 out through an egress-only or "
+        "internet gateway, which "
+        f"charges neither per hour nor per GB processed. Their traffic to dual-stack destinations (ECR's dual-stack "
+        f"endpoints, S3, most APIs) moves off the NAT gateway, which charges ${per_gb:.3f} per GB processed: each "
+        f"100 GB a month that moves saves ${100 * per_gb:.2f}. IPv4-only destinations still go through the NAT "
+        "gateway (NAT64 for IPv6-only subnets).",
+        "",
+    ]
 
 
 def write(path: str, text: str) -> None:

@@ -103,6 +103,10 @@ def _subnet_result(ctx: AuditContext, view: SubnetView, codes: Mapping[str, set[
         "gateway_endpoints": [
             {"service": service, "vpc_endpoint_id": endpoint_id} for service, endpoint_id in view.gateway_endpoints
         ],
+        "ipv6_cidr_block": view.ipv6_block,
+        "ipv6_native": view.ipv6_native,
+        "reaches_internet_ipv6": view.reaches_internet_ipv6,
+        "ipv6_egress_path": view.ipv6_hops,
         "finding_codes": sorted(codes.get(view.id, ())),
     }
 

@@ -14,6 +14,7 @@ import typing
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model import ipv6_routing
 
 if typing.TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -42,6 +43,7 @@ class Snapshot:
         endpoints: list[Resource],
         security_groups: Iterable[Resource],
         dhcp_options: Iterable[Resource],
+        egress_only_gateways: Iterable[Resource] = (),
     ) -> None:
         self.region = region
         self.vpcs: dict[str, Resource] = {vpc["VpcId"]: vpc for vpc in vpcs}
@@ -55,6 +57,10 @@ class Snapshot:
             igw["InternetGatewayId"]: igw for igw in internet_gateways
         }
         self.nat_gateways: dict[str | None, Resource] = {nat["NatGatewayId"]: nat for nat in nat_gateways}
+        # Read only for VPCs with an IPv6 block: an IPv4 network's audit makes no call for them.
+        self.egress_only_gateways: dict[str | None, Resource] = {
+            item["EgressOnlyInternetGatewayId"]: item for item in egress_only_gateways
+        }
         self.addresses = addresses
         self.addresses_by_allocation: dict[str | None, Resource] = {
             address.get("AllocationId"): address for address in addresses
@@ -133,6 +139,7 @@ def read_snapshot(client: Client, vpcs: list[Resource], security_group_ids: Iter
     groups = describe_where(client, "describe_security_groups", "SecurityGroups", "group-id", group_ids)
     dhcp_ids = {vpc["DhcpOptionsId"] for vpc in vpcs if vpc.get("DhcpOptionsId") not in (None, "default")}
     dhcp = describe_where(client, "describe_dhcp_options", "DhcpOptions", "dhcp-options-id", dhcp_ids)
+    ipv6_vpc_ids = [vpc["VpcId"] for vpc in vpcs if ipv6_routing.associated_block(vpc)]
     return Snapshot(
         region=client.meta.region_name,
         vpcs=vpcs,
@@ -146,4 +153,5 @@ def read_snapshot(client: Client, vpcs: list[Resource], security_group_ids: Iter
         endpoints=endpoints,
         security_groups=groups,
         dhcp_options=dhcp,
+        egress_only_gateways=describe.egress_only_gateways(client, ipv6_vpc_ids),
     )

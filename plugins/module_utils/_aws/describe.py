@@ -138,3 +138,18 @@ def describe_where(
     if not values:
         return []
     return _paginate(client, operation, result_key, **{filter_key: [{"Name": name, "Values": sorted(set(values))}]})
+
+
+def egress_only_gateways(client: Client, vpc_ids: Iterable[str]) -> list[Resource]:
+    """The egress-only internet gateways attached to one of ``vpc_ids``. DescribeEgressOnlyInternetGateways filters
+    only on tags, so this is one paginated listing of the region's gateways, selected by attachment here. No VPC, no
+    call."""
+    wanted = set(vpc_ids)
+    if not wanted:
+        return []
+    gateways = _paginate(client, "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways")
+    return [
+        gateway
+        for gateway in gateways
+        if any(attachment.get("VpcId") in wanted for attachment in gateway.get("Attachments", []))
+    ]

@@ -10,6 +10,7 @@ import typing
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.checks import (
     addresses,
     endpoints,
+    ipv6,
     nacl,
     nat,
     routes,
@@ -27,5 +28,12 @@ if typing.TYPE_CHECKING:
     Check: TypeAlias = Callable[[AuditContext, Findings], None]
 
 CHECKS: tuple[Check, ...] = (
-    vpc.CHECKS + routes.CHECKS + nat.CHECKS + endpoints.CHECKS + security_groups.CHECKS + nacl.CHECKS + addresses.CHECKS
+    vpc.CHECKS
+    + routes.CHECKS
+    + nat.CHECKS
+    + ipv6.CHECKS
+    + endpoints.CHECKS
+    + security_groups.CHECKS
+    + nacl.CHECKS
+    + addresses.CHECKS
 )

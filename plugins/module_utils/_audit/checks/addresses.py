@@ -19,7 +19,7 @@ def check_free_ips(ctx: AuditContext, findings: Findings) -> None:
     threshold = ctx.options.min_free_ips
     for view in ctx.views:
         free = view.subnet.get("AvailableIpAddressCount")
-        if free is None:
+        if free is None or view.ipv6_native:  # the count is of IPv4 addresses; a /64 never runs out
             continue
         if free == 0:
             findings.add(

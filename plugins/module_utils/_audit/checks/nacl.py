@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Network ACLs, evaluated as AWS does: stateless, by rule number, first match wins, a final ``*`` deny.
 
+IPv4 and IPv6 rules are separate: a question about an IPv6 CIDR is answered by the ``Ipv6CidrBlock`` rules alone, and
+AWS numbers the final IPv6 deny 32768 (the IPv4 one 32767).
+
 A question is "may TCP on these ports pass to (or from) every address of this CIDR?". The evaluator walks the rules
 in order over the rectangle addresses x ports still undecided, so a rule that allows or denies part of the range
 decides only that part; whatever no rule decides falls to the final deny.
@@ -36,6 +39,7 @@ TCP = "6"
 UDP = "17"
 ALL = "-1"
 ANYWHERE = "0.0.0.0/0"
+ANYWHERE_IPV6 = "::/0"
 HTTPS = (443, 443)
 EPHEMERAL = (1024, 65535)
 DNS = (53, 53)
@@ -43,6 +47,7 @@ _ALL_PORTS = (0, 65535)
 _PROTOCOLS = {"tcp": TCP, "udp": UDP, "icmp": "1", "all": ALL}
 _PROTOCOL_NAMES = {TCP: "TCP", UDP: "UDP"}
 _DEFAULT_RULE = 32767
+_FINAL_RULES = (_DEFAULT_RULE, 32768)  # the ``*`` denies: IPv4, IPv6
 
 
 def _protocol(value: object) -> str:
@@ -87,17 +92,18 @@ def denials(acl: Resource, egress: bool, protocol: object, cidr: str, ports: Ran
     """The rule numbers that deny part of ``protocol``/``ports`` to (``egress``) or from ``cidr``; ``[]`` when all of
     it passes. The final deny is reported as ``"*"``."""
     protocol = _protocol(protocol)
+    block_key = "Ipv6CidrBlock" if ipaddress.ip_network(cidr, strict=False).version == 6 else "CidrBlock"
     remaining: list[Box] = [(_address_range(cidr), (ports[0], ports[1]))]
     denied: list[Rule] = []
     entries = sorted(
-        (e for e in acl.get("Entries", []) if bool(e.get("Egress")) == egress and e.get("CidrBlock")),
+        (e for e in acl.get("Entries", []) if bool(e.get("Egress")) == egress and e.get(block_key)),
         key=lambda e: e.get("RuleNumber", _DEFAULT_RULE),
     )
     for entry in entries:
         rule_protocol = _protocol(entry.get("Protocol"))
         if rule_protocol not in (ALL, protocol):
             continue
-        rule_box = (_address_range(entry["CidrBlock"]), _rule_ports(entry, rule_protocol))
+        rule_box = (_address_range(entry[block_key]), _rule_ports(entry, rule_protocol))
         still: list[Box] = []
         for box in remaining:
             addresses = _intersect(box[0], rule_box[0])
@@ -107,7 +113,7 @@ def denials(acl: Resource, egress: bool, protocol: object, cidr: str, ports: Ran
                 continue
             if entry.get("RuleAction") == "deny":
                 number = entry.get("RuleNumber")
-                denied.append("*" if number == _DEFAULT_RULE else number)
+                denied.append("*" if number in _FINAL_RULES else number)
             still.extend(_subtract(box, (addresses, port_range)))
         remaining = still
         if not remaining:
@@ -177,6 +183,8 @@ def check_task_subnets(ctx: AuditContext, findings: Findings) -> None:
         if view.kind == paths.ISOLATED:
             continue
         destinations = _endpoint_cidrs(ctx, view) if view.kind == paths.PRIVATE_ENDPOINTS else [ANYWHERE]
+        if view.kind == paths.IPV6_ONLY:
+            destinations = [ANYWHERE_IPV6]
         for cidr in destinations:
             auditor.require("NACL_BLOCKS_HTTPS_EGRESS", view.id, (True, TCP, cidr, HTTPS), view)
             auditor.require("NACL_BLOCKS_EPHEMERAL_INGRESS", view.id, (False, TCP, cidr, EPHEMERAL), view)
@@ -200,11 +208,12 @@ def check_serving_subnets(ctx: AuditContext, findings: Findings) -> None:
     the internet) and the interface endpoints' (443 in from the task subnets, replies out to them)."""
     auditor = _NaclAuditor(ctx, findings)
     for view in ctx.views:
-        # An IPv6-only task subnet has no CidrBlock, and these IPv4 checks then fail in _address_range (ValueError):
-        # a known gap, for issue 21's audit of IPv6-only subnets. Until then mypy is told the CIDR is there.
-        task_cidr: str = view.cidr  # type: ignore[assignment]
+        task_cidr = view.cidr or view.ipv6_block  # an IPv6-only subnet has only its IPv6 block
+        if task_cidr is None:
+            continue
         nat = view.nat
-        if view.kind == paths.PRIVATE_NAT and nat and routing.nat_problem(nat) is None and nat.get("SubnetId"):
+        through_nat = view.kind in (paths.PRIVATE_NAT, paths.IPV6_ONLY)  # IPv6-only: NAT64
+        if through_nat and nat and routing.nat_problem(nat) is None and nat.get("SubnetId"):
             nat_subnet = nat["SubnetId"]
             if nat_subnet != view.id:  # traffic inside one subnet does not cross its ACL
                 role = f"subnet of NAT gateway {nat['NatGatewayId']},"

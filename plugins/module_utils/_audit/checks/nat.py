@@ -4,7 +4,8 @@
 """The NAT gateways task subnets route through: ready, placed in a public subnet, with an address, in the same AZ;
 regional NAT gateways: a way out through their own route table, and an address in each task zone.
 
-A dead NAT (failed, deleting, deleted, unknown) is reported once, as ROUTE_DEAD_NAT, by checks/routes.py.
+A dead NAT (failed, deleting, deleted, unknown) is reported once, as ROUTE_DEAD_NAT, by checks/routes.py (for an
+IPv6-only subnet's NAT64 gateway, as NAT64_ROUTE_MISSING by checks/ipv6.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def _live_nats(ctx: AuditContext) -> dict[str, tuple[Resource, list[SubnetView]]
     """``{nat_id: (nat, [views])}`` for the pending or available NAT gateways task subnets route through."""
     by_nat: dict[str, tuple[Resource, list[SubnetView]]] = {}
     for view in ctx.views:
-        if view.kind == paths.PRIVATE_NAT and view.nat is not None and routing.nat_problem(view.nat) is None:
+        through_nat = view.kind in (paths.PRIVATE_NAT, paths.IPV6_ONLY)  # IPv6-only subnets: their NAT64 gateway
+        if through_nat and view.nat is not None and routing.nat_problem(view.nat) is None:
             by_nat.setdefault(view.nat["NatGatewayId"], (view.nat, []))[1].append(view)
     return by_nat
 

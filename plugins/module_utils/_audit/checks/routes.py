@@ -9,7 +9,7 @@ import re
 import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import paths
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model import routing
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model import ipv6_routing, routing
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import COMPONENT_TAG, tags_of
 
 if typing.TYPE_CHECKING:
@@ -18,6 +18,7 @@ if typing.TYPE_CHECKING:
     from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
 
 _PRIVATE_WORD = re.compile(r"(^|[^a-z])private([^a-z]|$)")
+IPV6_CHECKED_DESTINATIONS = (ipv6_routing.IPV6_DEFAULT_ROUTE_CIDR, ipv6_routing.NAT64_PREFIX)
 
 
 def declared_private(subnet: Resource) -> bool:
@@ -38,15 +39,17 @@ def _views_by_table(ctx: AuditContext) -> dict[str | None, list[SubnetView]]:
 
 
 def check_blackholes(ctx: AuditContext, findings: Findings) -> None:
-    """Every blackhole route of a task subnet's table (a default route to a dead NAT is ROUTE_DEAD_NAT instead)."""
+    """Every blackhole route of a task subnet's table (a default route to a dead NAT is ROUTE_DEAD_NAT instead; the
+    ::/0 and NAT64 routes of a table with IPv6 task subnets are checks/ipv6.py's)."""
     for table_id, views in _views_by_table(ctx).items():
         table = views[0].route_table or {}  # every view here has a table (_views_by_table)
         vpc_id = table.get("VpcId")
+        ipv6_checked = IPV6_CHECKED_DESTINATIONS if any(view.ipv6_block for view in views) else ()
         broken = []
         for route in table.get("Routes", []):
             kind, target = routing.route_target(route)
             is_default = route.get("DestinationCidrBlock") == routing.DEFAULT_ROUTE_CIDR
-            if is_default and kind == "nat_gateway":
+            if (is_default and kind == "nat_gateway") or route.get("DestinationIpv6CidrBlock") in ipv6_checked:
                 continue
             if route.get("State") == "blackhole":
                 broken.append(f"{routing.route_destination(route)} -> {target}")
