@@ -210,8 +210,8 @@ subnets:
       description:
         - V(public) (0.0.0.0/0 to an internet gateway), V(private_nat) (to a NAT gateway), V(private_endpoints) (no
           default route, interface VPC endpoints), V(private_other) (to a target the audit cannot follow),
-          V(isolated) (no way out), V(ipv6_only) (an IPv6-only subnet: ::/0 to an egress-only or internet gateway,
-          64:ff9b::/96 to a NAT gateway for NAT64).
+          V(isolated) (no way out), V(ipv6_only) (an IPv6-only subnet, with ::/0 to an egress-only or internet
+          gateway and 64:ff9b::/96 to a NAT gateway for NAT64).
       type: str
       sample: private_nat
     reaches_internet:
@@ -339,7 +339,7 @@ summary:
         - C(egress_only_gateways) counts the VPC's egress-only internet gateways, which have no hourly and no per-GB
           processing charge (C(egress_only_gateways_usd) is always 0). C(ipv6_task_subnets) counts the audited
           subnets behind a NAT gateway (or NAT64) whose ::/0 leaves through a working egress-only or internet
-          gateway: their traffic to dual-stack destinations skips the NAT gateway's processing charge,
+          gateway; their traffic to dual-stack destinations skips the NAT gateway's processing charge,
           C(nat_gateway_usd_per_gb) per GB.
       type: dict
       sample:
