@@ -78,6 +78,8 @@ options:
     description:
       - The name of a network built by this collection (the C(cloudreactor:network) tag). With it, Elastic IPs
         carrying that tag and associated with nothing are reported as leaked (C(EIP_LEAKED)).
+      - Without O(vpc_id) and O(subnet_ids), the audit is of the VPC this collection built for the network (found by
+        its identity tags), as with O(vpc_id).
     type: str
   fail_on:
     description:
@@ -377,7 +379,7 @@ def validate(params):
     """Every option checked before the first AWS call; the message names the option."""
     if params["vpc_id"] is not None:
         check_id_format("vpc_id", params["vpc_id"], "vpc")
-    else:
+    elif params["subnet_ids"] is not None or params["network_name"] is None:
         for option, prefix in (("subnet_ids", "subnet"), ("security_group_ids", "sg")):
             if not params[option]:
                 raise InvalidInput(option, "must list at least one id")
@@ -405,7 +407,7 @@ def main():
     )
     module = network_module(
         argument_spec,
-        required_one_of=[["vpc_id", "subnet_ids"]],
+        required_one_of=[["vpc_id", "subnet_ids", "network_name"]],
         mutually_exclusive=[
             ["vpc_id", "subnet_ids"],
             ["vpc_id", "security_group_ids"],

@@ -72,11 +72,12 @@ def test_unknown_profile_names_the_variable(aws, no_aws_configuration):
     assert "nope" in result["msg"] and "fargate_network_aws_profile" in result["msg"]
 
 
-def test_setup_network_without_a_region_says_how_to_set_one(aws, no_aws_configuration):
+@pytest.mark.parametrize("playbook", ["setup_network.yml", "check_network.yml"])
+def test_a_playbook_without_a_region_says_how_to_set_one(aws, no_aws_configuration, playbook):
     """What a newcomer sees first: the playbook's output, not only the module's result."""
     run = run_playbook(
         aws.endpoint_url,
-        "setup_network.yml",
+        playbook,
         {"fargate_network_region": ""},
         environment={name: None for name in AWS_SOURCES},
     )

@@ -126,3 +126,17 @@ def test_check_mode_gives_the_same_answer(aws, net):
     assert checked["findings"] == normal["findings"]
     assert checked["subnets"] == normal["subnets"]
     assert checked["changed"] is False
+
+
+def test_network_name_alone_audits_the_vpc_the_collection_built(aws, ec2, net):
+    ec2.create_tags(
+        Resources=[net.vpc],
+        Tags=[{"Key": "cloudreactor:network", "Value": "tasks"}, {"Key": "cloudreactor:component", "Value": "vpc"}],
+    )
+
+    by_name = run_check(aws, network_name="tasks")
+    by_vpc = run_check(aws, vpc_id=net.vpc, network_name="tasks")
+    unknown = run_check(aws, network_name="nobody")
+
+    assert by_name["subnets"] == by_vpc["subnets"] and by_name["findings"] == by_vpc["findings"]
+    assert unknown["failed"] and unknown["msg"].startswith("network_name: no VPC in this region carries")

@@ -20,6 +20,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings i
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, Options
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot import (
+    network_vpc_id,
     read_snapshot,
     read_task_subnets,
     read_vpcs,
@@ -48,9 +49,13 @@ def _subnet_order(subnet: Resource) -> tuple[str, int, str]:
 
 
 def collect(client: Client, params: Mapping[str, Any]) -> AuditContext:
-    """Read the network and build the :class:`AuditContext` for ``params`` (the module's options)."""
+    """Read the network and build the :class:`AuditContext` for ``params`` (the module's options). With neither
+    ``vpc_id`` nor ``subnet_ids``, the VPC this collection built for ``network_name``."""
+    vpc_id: str | None = params.get("vpc_id")
+    if not vpc_id and not params.get("subnet_ids"):
+        vpc_id = network_vpc_id(client, params["network_name"])
     options = Options(
-        mode="vpc" if params.get("vpc_id") else "task",
+        mode="vpc" if vpc_id else "task",
         assign_public_ip=params.get("assign_public_ip"),
         security_group_ids=list(dict.fromkeys(params.get("security_group_ids") or [])),
         services=params.get("services"),
@@ -59,7 +64,7 @@ def collect(client: Client, params: Mapping[str, Any]) -> AuditContext:
         min_free_ips=params.get("min_free_ips", 16),
         network_name=params.get("network_name"),
     )
-    if options.task_mode:
+    if vpc_id is None:  # options.task_mode
         subnet_ids = list(dict.fromkeys(params["subnet_ids"]))
         subnets = read_task_subnets(client, subnet_ids)
         vpc_ids = list(dict.fromkeys(subnet["VpcId"] for subnet in subnets))
@@ -70,7 +75,7 @@ def collect(client: Client, params: Mapping[str, Any]) -> AuditContext:
             raise InvalidInput("security_group_ids", f"security groups not found: {', '.join(missing)}")
         task_subnet_ids = subnet_ids
     else:
-        vpcs = read_vpcs(client, [params["vpc_id"]], "vpc_id")
+        vpcs = read_vpcs(client, [vpc_id], "vpc_id")
         snapshot = read_snapshot(client, vpcs)
         task_subnet_ids = [subnet["SubnetId"] for subnet in sorted(snapshot.subnets.values(), key=_subnet_order)]
     return AuditContext(snapshot, options, task_subnet_ids)

@@ -15,6 +15,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import descr
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import ipv6_routing
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import identity_filters
 
 if typing.TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -103,6 +104,18 @@ def read_vpcs(client: Client, vpc_ids: Sequence[str], option: str) -> list[Resou
     if missing:
         raise InvalidInput(option, f"VPC not found in this region: {', '.join(missing)}")
     return vpcs
+
+
+def network_vpc_id(client: Client, network_name: str) -> str:
+    """The VPC this collection built for ``network_name``, found by its identity tags (one call)."""
+    vpcs = client.describe_vpcs(Filters=identity_filters(network_name, "vpc"), aws_retry=True)["Vpcs"]
+    if not vpcs:
+        raise InvalidInput(
+            "network_name",
+            f"no VPC in this region carries the identity tags of network {network_name!r}; give vpc_id or subnet_ids "
+            "to audit a network this collection did not build",
+        )
+    return str(vpcs[0]["VpcId"])
 
 
 def read_task_subnets(client: Client, subnet_ids: Sequence[str]) -> list[Resource]:
