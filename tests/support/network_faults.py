@@ -193,6 +193,79 @@ def eip_leaked(ec2, network, zone):
     ec2.allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tags}])
 
 
+# -- IPv6 faults: of a dual-stack or IPv6-only network (ip_mode); IPV6_FAULTS lists them ------------------------
+
+IPV6_DEFAULT_ROUTE = "::/0"
+NAT64_PREFIX = "64:ff9b::/96"
+
+
+def _eigw(ec2, network):
+    return _tagged(ec2, "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways", network)[0]
+
+
+def ipv6_default_route_deleted(ec2, network, zone):
+    """The zone's private ::/0 route was deleted: clients that prefer IPv6 hang until they fall back to IPv4."""
+    table = _table(ec2, network, f"private-{zone}")
+    ec2.delete_route(RouteTableId=table["RouteTableId"], DestinationIpv6CidrBlock=IPV6_DEFAULT_ROUTE)
+
+
+def ipv6_route_to_deleted_gateway(ec2, network, zone):
+    """The zone's private ::/0 route was moved to another egress-only gateway, which was then deleted."""
+    table = _table(ec2, network, f"private-{zone}")
+    other = ec2.create_egress_only_internet_gateway(VpcId=table["VpcId"])["EgressOnlyInternetGateway"]
+    other_id = other["EgressOnlyInternetGatewayId"]
+    ec2.replace_route(
+        RouteTableId=table["RouteTableId"],
+        DestinationIpv6CidrBlock=IPV6_DEFAULT_ROUTE,
+        EgressOnlyInternetGatewayId=other_id,
+    )
+    ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=other_id)
+
+
+def eigw_deleted(ec2, network, zone):  # noqa: ARG001 - one egress-only gateway per network
+    """The network's egress-only internet gateway was deleted: every ::/0 route to it is a blackhole."""
+    ec2.delete_egress_only_internet_gateway(
+        EgressOnlyInternetGatewayId=_eigw(ec2, network)["EgressOnlyInternetGatewayId"]
+    )
+
+
+def dns64_off(ec2, network, zone):
+    """DNS64 was turned off on the zone's IPv6-only subnet: IPv4-only names get no address it can reach."""
+    subnet = _subnet(ec2, network, "ipv6-only", zone)
+    ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"], EnableDns64={"Value": False})
+
+
+def nat64_route_deleted(ec2, network, zone):
+    """The zone's 64:ff9b::/96 route to its NAT gateway was deleted: IPv6-only tasks lose every IPv4-only
+    destination (ecr:GetAuthorizationToken among them)."""
+    table = _table(ec2, network, f"private-{zone}")
+    ec2.delete_route(RouteTableId=table["RouteTableId"], DestinationIpv6CidrBlock=NAT64_PREFIX)
+
+
+def task_sg_ipv6_egress_revoked(ec2, network, zone):  # noqa: ARG001 - one task security group per network
+    """The task security group lost its outbound rule over IPv6 (the IPv4 one stays)."""
+    for group in _tagged(ec2, "describe_security_groups", "SecurityGroups", network, "security-group"):
+        ipv6 = [
+            dict(rule, IpRanges=[], UserIdGroupPairs=[], PrefixListIds=[])
+            for rule in group["IpPermissionsEgress"]
+            if rule.get("Ipv6Ranges")
+        ]
+        if ipv6:
+            ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=ipv6)
+
+
+IPV6_FAULTS = {
+    fault.__name__: fault
+    for fault in (
+        ipv6_default_route_deleted,
+        ipv6_route_to_deleted_gateway,
+        eigw_deleted,
+        dns64_off,
+        nat64_route_deleted,
+        task_sg_ipv6_egress_revoked,
+    )
+}
+
 FAULTS = {
     fault.__name__: fault
     for fault in (
@@ -220,13 +293,13 @@ def main(argv=None):
     parser.add_argument("--profile")
     parser.add_argument("--network", required=True)
     parser.add_argument("--zone", default="us-east-1a", help="zone whose resources per-zone faults damage")
-    parser.add_argument("faults", nargs="+", choices=sorted(FAULTS))
+    parser.add_argument("faults", nargs="+", choices=sorted(FAULTS | IPV6_FAULTS))
     args = parser.parse_args(argv)
     credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"} if args.endpoint_url else {}
     session = boto3.session.Session(profile_name=args.profile)
     ec2 = session.client("ec2", endpoint_url=args.endpoint_url, region_name=args.region, **credentials)
     for name in args.faults:
-        FAULTS[name](ec2, args.network, args.zone)
+        (FAULTS | IPV6_FAULTS)[name](ec2, args.network, args.zone)
         print(f"injected {name} into {args.network} ({args.zone})")
     return 0
 
