@@ -202,13 +202,14 @@ def test_ipv6_only_builds_new_task_subnets_and_removes_the_private_ones_once_fre
     interface = ec2.create_network_interface(SubnetId=private_id)["NetworkInterface"]["NetworkInterfaceId"]
 
     with aws.recording() as check:
-        planned = ok(run(aws, check_mode=True, ip_mode="ipv6_only", audit=False, **ONE_ZONE))
+        planned = ok(run(aws, check_mode=True, ip_mode="ipv6_only", **ONE_ZONE))
     assert check.mutations == []
     assert "created ipv6-only us-east-1a subnet" in planned["changes"]
     before = egress_snapshot(ec2, NETWORK)
     with aws.recording() as rec:
-        moved = ok(run(aws, ip_mode="ipv6_only", audit=False, **ONE_ZONE))
+        moved = ok(run(aws, ip_mode="ipv6_only", **ONE_ZONE))
     network = moved["network"]
+    assert moved["audit"]["summary"]["errors"] == 0, moved["audit"]["findings"]
     assert_no_egress_gap(before, rec)
     assert "ReplaceRoute" not in rec.actions and "DeleteRoute" not in rec.actions  # ::/0 and 0.0.0.0/0 stay
     assert network["task_subnet_ids"] == network["ipv6_only_subnet_ids"] != []
@@ -229,11 +230,11 @@ def test_ipv6_only_builds_new_task_subnets_and_removes_the_private_ones_once_fre
     }
 
     ec2.delete_network_interface(NetworkInterfaceId=interface)
-    freed = ok(run(aws, ip_mode="ipv6_only", audit=False, **ONE_ZONE))
+    freed = ok(run(aws, ip_mode="ipv6_only", **ONE_ZONE))
     assert freed["changes"] == [f"deleted subnet {private_id} (no longer used, and free)"]
     assert freed["network"]["retained_subnet_ids"] == []
     with aws.recording() as rec:
-        again = ok(run(aws, ip_mode="ipv6_only", audit=False, **ONE_ZONE))
+        again = ok(run(aws, ip_mode="ipv6_only", **ONE_ZONE))
     assert (again["changes"], rec.mutations) == ([], [])
     assert ec2.describe_subnets(SubnetIds=network["task_subnet_ids"])["Subnets"][0]["EnableDns64"] is True
 

@@ -168,10 +168,11 @@ def network(built_network):
 IPV6_REPAIRED = {
     "ipv6_default_route_deleted": {"IPV6_ONLY_ROUTE_MISSING"},
     "ipv6_route_to_deleted_gateway": {"IPV6_ONLY_ROUTE_MISSING"},
-    "eigw_deleted": {"IPV6_ONLY_ROUTE_MISSING"},
+    "eigw_deleted": {"EGRESS_ONLY_GATEWAY_MISSING", "IPV6_ONLY_ROUTE_MISSING"},
     "dns64_off": {"DNS64_DISABLED"},
     "nat64_route_deleted": {"NAT64_ROUTE_MISSING"},
-    "task_sg_ipv6_egress_revoked": {"SG_NO_IPV6_EGRESS"},
+    # An IPv6-only task has no other way out: it has no HTTPS egress at all.
+    "task_sg_ipv6_egress_revoked": {"SG_NO_HTTPS_EGRESS"},
 }
 
 

@@ -51,7 +51,6 @@ def test_policy_allows_exactly_the_actions_the_role_and_check_use(aws):
                 fargate_network_tags={},
                 fargate_network_purge_tags=True,
                 fargate_network_ip_mode="ipv6_only",
-                fargate_network_audit=False,  # the audit of IPv6-only subnets is issue #21's item 4
                 **switch,
             )
         )

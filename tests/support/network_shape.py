@@ -5,7 +5,9 @@ rebuilt after a crash) have equal shapes, whatever ids AWS gave them.
 with their routes and associations, security groups with their rules, NAT gateways in its subnets, internet
 gateways attached to it or tagged for the network) and the Elastic IPs of the network or of its NAT gateways.
 Ids become what they point at (a subnet's CIDR, a NAT's subnet CIDR, ``regional`` for a regional NAT); the network's
-name becomes ``{network}``.
+name becomes ``{network}``. IPv6 addresses differ from build to build (AWS picks the VPC's /56): a subnet or VPC shows
+whether it has a block, an IPv6-only subnet stands for itself as ``ipv6-only@<zone>``, the VPC's own IPv6 route as
+``vpc-ipv6``.
 ``region_counts(ec2)`` counts what exists in the whole region outside the default VPC, for leak checks.
 """
 
@@ -33,7 +35,9 @@ def network_shape(ec2, vpc_id, network):
     dns_support = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")["EnableDnsSupport"]
     dns_hostnames = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"]
     subnets = ec2.describe_subnets(Filters=_vpc_filter(vpc_id))["Subnets"]
-    cidr_of = {subnet["SubnetId"]: subnet["CidrBlock"] for subnet in subnets}
+    cidr_of = {
+        subnet["SubnetId"]: subnet.get("CidrBlock") or f"ipv6-only@{subnet['AvailabilityZone']}" for subnet in subnets
+    }
     nats = [
         nat
         for nat in ec2.describe_nat_gateways(Filter=_vpc_filter(vpc_id))["NatGateways"]
@@ -53,6 +57,8 @@ def network_shape(ec2, vpc_id, network):
     igw_ids = {igw["InternetGatewayId"] for igw in igws}
 
     def target(route):
+        if route.get("EgressOnlyInternetGatewayId"):
+            return "eigw"
         if route.get("NatGatewayId"):
             return f"nat@{nat_subnet.get(route['NatGatewayId'], route['NatGatewayId'])}"
         gateway = route.get("GatewayId") or "?"
@@ -68,8 +74,7 @@ def network_shape(ec2, vpc_id, network):
                 "main": any(association.get("Main") for association in associations),
                 "tags": _tags(table, network),
                 "routes": sorted(
-                    (route.get("DestinationCidrBlock") or "", target(route), route.get("State"))
-                    for route in table.get("Routes") or []
+                    (_destination(route), target(route), route.get("State")) for route in table.get("Routes") or []
                 ),
                 "subnets": sorted(cidr_of[a["SubnetId"]] for a in associations if a.get("SubnetId") in cidr_of),
             }
@@ -103,13 +108,17 @@ def network_shape(ec2, vpc_id, network):
             "cidr": vpc["CidrBlock"],
             "dns_support": dns_support["Value"],
             "dns_hostnames": dns_hostnames["Value"],
+            "ipv6": _has_ipv6(vpc),
             "tags": _tags(vpc, network),
         },
         "subnets": _sorted(
             {
-                "cidr": subnet["CidrBlock"],
+                "cidr": cidr_of[subnet["SubnetId"]],
                 "zone": subnet["AvailabilityZone"],
                 "map_public_ip": subnet["MapPublicIpOnLaunch"],
+                "ipv6": _has_ipv6(subnet),
+                "assign_ipv6": subnet.get("AssignIpv6AddressOnCreation", False),
+                "dns64": subnet.get("EnableDns64", False),
                 "tags": _tags(subnet, network),
             }
             for subnet in subnets
@@ -140,6 +149,7 @@ def _rules(permissions):
     rules = []
     for permission in permissions or []:
         ranges = [r["CidrIp"] for r in permission.get("IpRanges") or []]
+        ranges += [r["CidrIpv6"] for r in permission.get("Ipv6Ranges") or []]
         groups = ["group" for _ in permission.get("UserIdGroupPairs") or []]
         rules.append(
             (
@@ -150,6 +160,19 @@ def _rules(permissions):
             )
         )
     return sorted(rules, key=repr)
+
+
+def _has_ipv6(resource):
+    return any(
+        association["Ipv6CidrBlockState"]["State"] in ("associating", "associated")
+        for association in resource.get("Ipv6CidrBlockAssociationSet") or []
+    )
+
+
+def _destination(route):
+    if route.get("DestinationIpv6CidrBlock") and route.get("GatewayId") == "local":
+        return "vpc-ipv6"
+    return route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or ""
 
 
 def _sorted(items):

@@ -5,7 +5,8 @@
 
 It is to IPv6 what the NAT gateway is to IPv4 (connections go out, none come in), with no hourly and no per-GB
 processing charge. It is created attached to its VPC and never moves, so it is found by its identity tags and its
-attachment. EC2 cannot filter these gateways by VPC: the network's are listed by their tags.
+attachment. EC2 cannot filter these gateways by VPC: the region's are listed, in the one listing the audit reads too
+(a run with nothing to do lists them once).
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ import uuid
 from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import egress_only_gateways
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
-    identity_filters,
-    tag_specifications,
-)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import is_ours, tag_specifications
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
 COMPONENT = "egress-only-internet-gateway"
@@ -47,11 +46,13 @@ class EgressOnlyInternetGatewayReconciler(Reconciler):
 
     def ours(self) -> list[dict[str, Any]]:
         """The network's gateways attached to its VPC, lowest id first (the one used should a race have made two)."""
-        gateways = self.client.describe_egress_only_internet_gateways(
-            Filters=identity_filters(self.network, COMPONENT), aws_retry=True
-        )["EgressOnlyInternetGateways"]
+        gateways = egress_only_gateways(self.client, [self.vpc_id])
         return sorted(
-            (gateway for gateway in gateways if attached_to(gateway, self.vpc_id)),
+            (
+                gateway
+                for gateway in gateways
+                if is_ours(gateway, self.network, COMPONENT) and attached_to(gateway, self.vpc_id)
+            ),
             key=lambda gateway: gateway["EgressOnlyInternetGatewayId"],
         )
 
