@@ -1,7 +1,7 @@
 """The aws_lifecycle path (molecule/aws_lifecycle) leaves nothing behind, however its run ends, and never touches AWS
 without the opt-in.
 
-Each test runs the scenario's playbooks with ansible-playbook against the session's emulator
+The tests run the scenario's playbooks with ansible-playbook against the session's emulator
 (``CLOUDREACTOR_TEST_ENDPOINT_URL``), as ``molecule test`` runs them, without Molecule's own cost: ``create`` (name the
 run's network, note it as pending, a VPC that is not ours beside it), then ``converge`` through the AWS proxy, stopped
 right after AWS carried out its first CreateNatGateway (the costly resource), then what runs next.
@@ -15,6 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
+import yaml
 from support.aws_proxy import AwsProxy
 from support.aws_run import leftovers
 from support.process_tree import kill_tree
@@ -100,7 +101,10 @@ def test_a_run_killed_after_its_first_nat_gateway_is_torn_down_by_the_next_run(a
 
 
 def test_an_interrupted_run_tears_down_before_it_exits(aws, ec2, tmp_path):
-    network = created_run(aws, tmp_path)
+    # What create leaves (the kill test runs create itself): the run's name, and the network noted as pending.
+    network = "crtest-interrupted"
+    (tmp_path / "network-name").write_text(network)
+    (tmp_path / f"{network}.pending").write_text(json.dumps({"network": network, "region": "us-east-1"}))
     runner = None
     # Ctrl-C in a terminal: SIGINT to the runner's whole process group (the playbook's too).
     on_answer, stopped = stop_at_first_nat_gateway(lambda: os.killpg(runner.pid, signal.SIGINT))
@@ -129,7 +133,17 @@ def test_an_interrupted_run_tears_down_before_it_exits(aws, ec2, tmp_path):
     assert list(tmp_path.glob("*.pending")) == []
 
 
-def test_the_path_refuses_to_touch_aws_without_the_opt_in(aws, tmp_path):
+def test_every_step_refuses_first_without_the_opt_in():
+    for step in ("create", "converge", "destroy"):
+        plays = yaml.safe_load((SCENARIO / f"{step}.yml").read_text())
+        assert plays[0] == {
+            "name": "Refuse to touch AWS without the opt-in",
+            "ansible.builtin.import_playbook": "refuse.yml",
+        }
+
+
+def test_the_first_step_refuses_to_touch_aws_without_the_opt_in(aws, tmp_path):
+    """destroy, the first step of `molecule test`, would tear down the networks an earlier run left pending."""
     # Were it to go ahead, boto3 would send its calls to the emulator (AWS_ENDPOINT_URL), which records them.
     env = scenario_env(
         tmp_path,
@@ -144,9 +158,8 @@ def test_the_path_refuses_to_touch_aws_without_the_opt_in(aws, tmp_path):
     )
     (tmp_path / "crtest-left.pending").write_text(json.dumps({"network": "crtest-left", "region": "us-east-1"}))
     with aws.recording() as rec:
-        runs = {step: run_step(step, env) for step in ("destroy", "create", "converge")}
+        run = run_step("destroy", env)
 
-    for step, run in runs.items():
-        assert run.returncode == 2, (step, run.stdout[-2000:])
-        assert "Refusing to run: CLOUDREACTOR_TEST_TARGET=aws" in run.stdout
+    assert run.returncode == 2, run.stdout[-2000:]
+    assert "Refusing to run: CLOUDREACTOR_TEST_TARGET=aws" in run.stdout
     assert rec.actions == []
