@@ -17,6 +17,7 @@ import boto3
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.cost import (
     NAT_GATEWAY_HOURLY,
     PUBLIC_IPV4_HOURLY,
+    billed_zones,
 )
 
 NETWORK_TAG = "cloudreactor:network"
@@ -82,16 +83,15 @@ def leftovers(ec2, network, whole_region=False):
 
 def run_cost(ec2, network, now=None):
     """What ``network``'s NAT gateways cost, pro-rated to the second: NAT gateway hours (a regional NAT gateway's
-    for each zone it has an address in) and public IPv4 hours (each NAT gateway address, for the gateway's life; the
-    Elastic IP is allocated just before and released just after), priced as ``_audit.cost`` prices them."""
+    for each zone it has an address in, as ``_audit.cost.billed_zones`` counts them) and public IPv4 hours (each NAT
+    gateway address, for the gateway's life: the Elastic IP is allocated just before it and released just after),
+    priced as ``_audit.cost`` prices them."""
     now = now or datetime.now(UTC)
     nat_hours = ipv4_hours = 0.0
     for nat in ec2.describe_nat_gateways(Filters=_tag_filter(NETWORK_TAG, network))["NatGateways"]:
         hours = ((nat.get("DeleteTime") or now) - nat["CreateTime"]).total_seconds() / 3600
-        addresses = nat.get("NatGatewayAddresses") or []
-        zones = {address.get("AvailabilityZone") for address in addresses} - {None}
-        nat_hours += hours * (len(zones) if nat.get("AvailabilityMode") == "regional" else 1)
-        ipv4_hours += hours * sum(1 for address in addresses if address.get("PublicIp"))
+        nat_hours += hours * billed_zones(nat)
+        ipv4_hours += hours * sum(1 for address in nat.get("NatGatewayAddresses") or [] if address.get("PublicIp"))
     return {
         "nat_gateway_hours": round(nat_hours, 4),
         "public_ipv4_hours": round(ipv4_hours, 4),
