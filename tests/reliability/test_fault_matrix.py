@@ -1,5 +1,5 @@
 """The two promises under faults: a network the role built and something broke is reported, then repaired by
-running the role again; what the user owns is reported and left alone.
+running it again; what the user owns is reported and left alone.
 
 One network is built per module (on an emulator of its own, since the shared one is reset between tests), and each test
 breaks it one way, starting from the network as it was built: a test finds it so after the test before repaired it, and
@@ -8,10 +8,11 @@ differ) and builds it anew on the reset emulator, so that no failure cascades. E
 fault, the role must repair it (or, for faults in things the role does not own, leave it), network_check must then be
 clean, and a further run must change nothing.
 
-Every test runs twice: on a strongly consistent emulator, where the role repairs, and on one where each new id is
-hidden for 2 s (EC2's eventual consistency, see test_eventual_consistency.py), where the network module the role runs
-repairs (in-process, which costs far less than a playbook; propagation is the module's business), so that a repair's
-creates (a NAT gateway, an internet gateway, a route) are named again before AWS lists them. A fault is injected, and
+Every test runs twice: on a strongly consistent emulator, and on one where each new id is hidden for 2 s (EC2's
+eventual consistency, see test_eventual_consistency.py), so that a repair's creates (a NAT gateway, an internet
+gateway, a route) are named again before AWS lists them. The role builds each network (and runs its audit on the
+NACL fault); the repairs are the network module's, the role's one task that changes anything, run in-process, which
+costs far less than a playbook. A fault is injected, and
 audited, once everything made before it is listed, and strongly consistent: the repair runs are the ones under test.
 The run after the repair is the network module's, recorded: it must make no mutating call.
 """
@@ -54,10 +55,9 @@ REPORTED_ONLY = {
 
 
 class Network:
-    def __init__(self, emulator, repair_with_role):
+    def __init__(self, emulator):
         self.emulator = emulator
         self.ec2 = emulator.boto3_client("ec2")
-        self.repair_with_role = repair_with_role
         self.built_state = None
 
     def build(self):
@@ -90,8 +90,8 @@ class Network:
         return result
 
     def repair(self):
-        """The number of changes the repair made: the role's, or the network module's through a propagation delay."""
-        return changed_count(self.setup()) if self.repair_with_role else len(self.converge()["changes"])
+        """The number of changes the repair made."""
+        return len(self.converge()["changes"])
 
     def noop_mutations(self):
         """The mutating calls of a run after the repair (there must be none)."""
@@ -138,6 +138,11 @@ class Network:
         return {finding["code"] for finding in result["findings"] if finding["severity"] != "info"}
 
 
+# Each variant's network, once built: kept if xdist tears the module's fixture down between two tests of its group
+# (it does when a worker runs out of queued tests); its emulator stops when the worker exits.
+BUILT = {}
+
+
 # Each variant's tests share one built network: with `--dist loadgroup` (the Makefile's), xdist sends them all to
 # one worker, which builds it once, instead of every worker building both.
 @pytest.fixture(
@@ -148,13 +153,11 @@ class Network:
     ],
 )
 def built_network(request):
-    emulator = Emulator.start(nat_transition="immediate", propagation_delay=request.param)
-    try:
-        built = Network(emulator, repair_with_role=request.param == 0)
+    if request.param not in BUILT:
+        built = Network(Emulator.start(nat_transition="immediate", propagation_delay=request.param))
         built.build()
-        yield built
-    finally:
-        emulator.stop()
+        BUILT[request.param] = built
+    return BUILT[request.param]
 
 
 @pytest.fixture
