@@ -132,8 +132,13 @@ def run_command(command, env, timeout):
     return process.returncode, output
 
 
+def mutating_calls(recording):
+    """Every call that is not a read: the network's changes and the calls of its claim (``Recording.claim_calls``)."""
+    return [action for action in recording.actions if action not in recording.reads]
+
+
 def calls_of(recording):
-    return {"total": len(recording.actions), "read": len(recording.reads), "mutating": len(recording.mutations)}
+    return {"total": len(recording.actions), "read": len(recording.reads), "mutating": len(mutating_calls(recording))}
 
 
 def _recording_of(raw):
@@ -158,7 +163,7 @@ def _task_rows(events, raw):
                 "changed": event["changed"],
                 "skipped": event["skipped"],
                 "reads": len(recording.reads),
-                "mutations": len(recording.mutations),
+                "mutations": len(mutating_calls(recording)),
                 "actions": dict(sorted(Counter(recording.actions).items())),
             }
         )
@@ -193,7 +198,7 @@ def run_phase(emulator, subject, label, workdir, timeout):
         "changed_tasks": int(recap.group(2)) if recap else None,
         "calls": calls_of(recording),
         "by_action": dict(sorted(Counter(recording.actions).items())),
-        "mutating_actions": dict(sorted(Counter(recording.mutations).items())),
+        "mutating_actions": dict(sorted(Counter(mutating_calls(recording)).items())),
         "unattributed_calls": len(recording.actions) - sum(task["reads"] + task["mutations"] for task in tasks),
         "tasks": tasks,
     }

@@ -31,6 +31,10 @@ description:
     points at its new NAT gateway at once. Switching to V(none) deletes the NAT gateways; the private subnets and
     their route tables stay (their default routes then go nowhere) for a switch back.
   - Every input that can be checked without AWS is checked before the first call; error messages name the option.
+  - Runs that change one network never overlap - a run that has something to change holds the network's claim (an
+    EC2 key pair named C(cloudreactor-aws-claim-<network_name>), which AWS lets only one run create) while it
+    changes it, waiting up to O(claim_timeout) while another run holds it; a run with nothing to change, and check
+    mode, never claim. A crashed run's claim is taken over once its O(claim_lease) has run out.
   - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order (security
     groups, the S3 gateway endpoint, route tables, NAT gateways and then the Elastic IPs allocated for them, the
     internet gateway, subnets, and the VPC when this network created it). An adopted VPC stays, and so does
@@ -126,6 +130,19 @@ options:
     description: Seconds to wait for NAT gateways to become available or be deleted.
     type: int
     default: 600
+  claim_timeout:
+    description:
+      - Seconds to wait while another run holds the network's claim (it is changing the network). When the wait
+        ends first, the module fails with RV(claim_held) - who holds the claim, since when, until when its lease
+        runs.
+    type: int
+    default: 900
+  claim_lease:
+    description:
+      - The lease of this run's claim, in seconds. The run renews it every third of it for as long as it runs; a run
+        that crashed stops renewing, and another run takes the claim over once its lease has run out.
+    type: int
+    default: 120
   wait_for_nat_gateways:
     description:
       - Wait until new (or still pending) NAT gateways are available before the audit.
@@ -383,6 +400,31 @@ pending_routes:
       description: The NAT gateway it will point at.
       type: str
       sample: nat-0fedcba9876543210
+claim_held:
+  description: When the module failed because another run held the network's claim for all of O(claim_timeout).
+  returned: on that failure
+  type: dict
+  contains:
+    key_pair_id:
+      description: The claim's key pair (deleting it breaks the claim at once).
+      type: str
+      sample: key-0123456789abcdef0
+    holder:
+      description: The run holding it - a run id, its host and its process id.
+      type: str
+      sample: run 3f2a9c1b7d4e on deploy-runner-1 pid 4242
+    since:
+      description: When it took the claim (UTC).
+      type: str
+      sample: "2026-01-31T12:00:00Z"
+    lease_expires:
+      description: When its lease runs out (UTC); after that the next run takes the claim over.
+      type: str
+      sample: "2026-01-31T12:30:00Z"
+    waited:
+      description: Seconds this run waited.
+      type: int
+      sample: 900
 audit:
   description: The audit's result, as M(cloudreactor.aws.network_check) returns it (subnets, findings, summary).
   returned: when O(audit) is true and the audit ran (not in check mode when something would change)
@@ -397,8 +439,8 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors impor
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput, NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import IP_MODES
-from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NAT_MODES, NetworkConverge
-from ansible_collections.cloudreactor.aws.plugins.module_utils._network.teardown import NetworkTeardown
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.claimed import run_network
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NAT_MODES
 
 ARGUMENT_SPEC = dict(
     network_name=dict(type="str", required=True),
@@ -418,6 +460,8 @@ ARGUMENT_SPEC = dict(
     tags=dict(type="dict"),
     purge_tags=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
+    claim_timeout=dict(type="int", default=900),
+    claim_lease=dict(type="int", default=120),
     wait_for_nat_gateways=dict(type="bool", default=True),
     audit=dict(type="bool", default=True),
     audit_fail_on=dict(type="str", choices=["error", "warning", "never"], default="error"),
@@ -434,9 +478,8 @@ PREFIXED_NAMES = {"network_name": "name"}
 def main():
     module = network_module(ARGUMENT_SPEC)
     with reported_errors(module):
-        run = NetworkConverge if module.params["state"] == "present" else NetworkTeardown
         try:
-            result = run(ec2_client(module), module.params, module.check_mode, module.warn).run()
+            result = run_network(ec2_client(module), module.params, module.check_mode, module.warn)
         except InvalidInput as error:
             raise user_error(error, module.params["option_prefix"]) from error
     exit_with(module, result)

@@ -80,6 +80,12 @@ def _body_of(entry: dict[str, Any]) -> str:
     return body
 
 
+def _claims(call: "RecordedCall") -> bool:
+    if call.action in ("ImportKeyPair", "DeleteKeyPair", "DescribeKeyPairs"):
+        return True
+    return call.action == "CreateTags" and "ResourceId.1=key-" in call.body
+
+
 def _action_of(entry: dict[str, Any]) -> str | None:
     if entry.get("method") == NAT_STATE_EVENT_METHOD:
         return None
@@ -126,7 +132,19 @@ class Recording:
 
     @property
     def mutations(self) -> list[str]:
-        return [action for action in self.actions if not action.startswith(READ_PREFIXES)]
+        """Mutating EC2 actions, in order, the network's claim aside (``claim_calls``)."""
+        return [
+            call.action for call in self._ec2_calls() if not call.action.startswith(READ_PREFIXES) and not _claims(call)
+        ]
+
+    @property
+    def claim_calls(self) -> list[str]:
+        """The calls a run makes for the network's claim (plugins/module_utils/_aws/lease.py), in order: key pair
+        calls, and CreateTags on a key pair (the claim's VPC, its lease's renewal)."""
+        return [call.action for call in self._ec2_calls() if _claims(call)]
+
+    def _ec2_calls(self) -> list[RecordedCall]:
+        return [call for call in self.calls if call.action and call.service in ("ec2", None)]
 
     def count(self, action: str) -> int:
         return self.actions.count(action)

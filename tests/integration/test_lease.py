@@ -7,15 +7,18 @@ import signal
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from support.claims import crashed_claim
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.lease import (
     HOLDER_TAG,
+    LEASE_EXPIRES_TAG,
     VPC_TAG,
     ClaimHeld,
     NetworkClaim,
     claim_name,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters import poll_until
 
 NETWORK = "leased"
 
@@ -53,17 +56,33 @@ def test_a_held_claim_is_waited_for_then_reported_with_its_holder(aws, ec2):
     holder.release()
     waiter.take(timeout=5)
     assert [pair_id for pair_id, _tags in claims(ec2)] == [waiter.key_pair_id]
+    waiter.release()
 
 
 def test_a_release_after_the_claim_was_broken_keeps_the_new_holders(aws, ec2):
-    stale = NetworkClaim(client(aws), NETWORK, lease=0, holder="run a")
-    stale.take(timeout=0)
-    stale_id = stale.key_pair_id
+    stale = NetworkClaim(client(aws), NETWORK, lease=60, holder="run a")
+    stale.key_pair_id = crashed_claim(ec2, NETWORK, holder="run a")  # its renewals failed: its lease ran out
     taker = NetworkClaim(client(aws), NETWORK, lease=60, holder="run b")
     taker.take(timeout=5)
-    assert taker.broken == [stale_id]
+    assert taker.broken == [stale.key_pair_id]
     stale.release()  # the run that overran its lease ends: it deletes its own claim only
     assert [pair_id for pair_id, _tags in claims(ec2)] == [taker.key_pair_id]
+    taker.release()
+
+
+def test_the_holder_renews_its_lease_while_it_runs(aws, ec2):
+    holder = NetworkClaim(client(aws), NETWORK, lease=3, holder="run a")
+    holder.take(timeout=0)
+    ((_pair_id, tags),) = claims(ec2)
+    first_expiry = tags[LEASE_EXPIRES_TAG]
+    renewed = poll_until(
+        lambda: (claims(ec2)[0][1][LEASE_EXPIRES_TAG] > first_expiry, "not renewed yet"), timeout=10, what="renewal"
+    )
+    assert renewed
+    waiter = NetworkClaim(client(aws), NETWORK, lease=3, holder="run b")
+    with pytest.raises(ClaimHeld):
+        waiter.take(timeout=4)  # longer than the lease: renewed, it is never broken
+    holder.release()
 
 
 def _hold_until_killed(aws, taken):
@@ -87,6 +106,7 @@ def test_a_killed_runs_claim_expires_and_the_next_run_takes_over(aws, ec2):
 
     assert successor.broken == [killed_id]
     assert [pair_id for pair_id, _tags in claims(ec2)] == [successor.key_pair_id]
+    successor.release()
 
 
 @pytest.mark.parametrize("propagation_delay", [1.0], indirect=True)
@@ -98,3 +118,4 @@ def test_a_claim_released_through_the_propagation_delay_is_taken_once_the_name_i
     successor.take(timeout=30)  # the deleted claim lingers (listed, name refused) for the delay
     aws.set_propagation_delay(0)
     assert [pair_id for pair_id, _tags in claims(ec2)] == [successor.key_pair_id]
+    successor.release()

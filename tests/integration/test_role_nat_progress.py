@@ -71,7 +71,8 @@ def test_check_mode_waits_for_a_pending_nat_gateway_and_changes_nothing(aws):
 
 def test_a_nat_gateway_failing_during_the_wait_fails_the_role_with_its_failure_code(aws, ec2):
     run_playbook(aws.endpoint_url, "setup_network.yml", NETWORK)
-    aws.set_nat_transition("manual", times=3)
+    # Pending through the converge's describes (its plan, then its reading once it holds the network's claim).
+    aws.set_nat_transition("manual", times=5)
     # The zone's NAT gateway was deleted, and its replacement made while the public subnet had no way out: AWS
     # fails the replacement once it leaves pending, while the role waits for it.
     public = _subnet(ec2, NAME, "public", "us-east-1a")

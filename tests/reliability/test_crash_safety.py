@@ -46,7 +46,14 @@ NETWORK = "crash-safety"
 ZONES = 2
 # The network module's options as the role passes them for these settings (role defaults elsewhere). Audited
 # separately below (errors and warnings), as the role's own audit would be.
-CONVERGE_PARAMS = {"network_name": NETWORK, "az_count": ZONES, "nat_gateways": "per_az", "audit": False}
+# The killed run's claim on the network is taken over once its lease runs out: a short one keeps the rerun quick.
+CONVERGE_PARAMS = {
+    "network_name": NETWORK,
+    "az_count": ZONES,
+    "nat_gateways": "per_az",
+    "audit": False,
+    "claim_lease": 2,
+}
 RUN_TIMEOUT = 300
 # The crashed converge: run_module (tests/support/module_runner.py) in a process of its own, its result on stdout.
 CONVERGE_SCRIPT = (

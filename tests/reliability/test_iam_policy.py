@@ -2,7 +2,7 @@
 
 One recording covers the role's whole life on the emulator: build, repair after faults, retag and open then close
 an inbound rule, turn dual-stack on, switch to a single NAT gateway with IPv6-only task subnets, grow by a zone, go
-back to IPv4, audit the VPC, tear down. Only calls made by
+back to IPv4, audit the VPC, tear down (taking over the network's claim from a run that crashed). Only calls made by
 Ansible modules count (a test's own boto3 client is not the role).
 """
 
@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from support import network_faults
+from support.claims import crashed_claim
 from support.playbook_runner import changed_count, run_playbook
 
 POLICY = Path(__file__).resolve().parents[2] / "docs" / "iam-policy.json"
@@ -55,6 +56,8 @@ def test_policy_allows_exactly_the_actions_the_role_and_check_use(aws):
             )
         )
         changed_count(run(aws, "setup_network.yml", fargate_network_ip_mode="ipv4", **switch))
+        # A crashed run's claim on the network: the teardown reads it, breaks it once its lease is over, takes its own.
+        crashed_claim(ec2, NETWORK)
         check = run_playbook(
             aws.endpoint_url, "check_network.yml", {"fargate_network_name": NETWORK, "check_network_report_path": ""}
         )

@@ -62,9 +62,11 @@ UPSTREAM_TIMEOUT = 60.0
 
 
 def classify(method, path, headers, body):
-    """The request as the emulator's recorder would record it (service, EC2 action, method, url)."""
+    """The request as the emulator's recorder would record it (service, EC2 action, method, url, body)."""
     entry = {"body": body.decode("utf-8", errors="replace"), "url": path}
-    return RecordedCall(service=_service_of(dict(headers)), action=_action_of(entry), method=method, url=path)
+    return RecordedCall(
+        service=_service_of(dict(headers)), action=_action_of(entry), method=method, url=path, body=entry["body"]
+    )
 
 
 def is_ec2_call(call):

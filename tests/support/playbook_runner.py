@@ -18,6 +18,20 @@ def run_playbook(endpoint_url, playbook, extra_vars=None, *, check=False, enviro
     ``environment`` adds variables to the run's environment; a ``None`` value removes one. ``inventory``: an
     inventory file (by default none: the playbooks run against localhost).
     """
+    command, env = playbook_command(
+        endpoint_url, playbook, extra_vars, check=check, environment=environment, inventory=inventory
+    )
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+
+
+def start_playbook(endpoint_url, playbook, extra_vars=None):
+    """``run_playbook`` started in the background: a ``subprocess.Popen`` whose ``communicate()`` gives its output."""
+    command, env = playbook_command(endpoint_url, playbook, extra_vars)
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def playbook_command(endpoint_url, playbook, extra_vars=None, *, check=False, environment=None, inventory=None):
+    """The command line and environment of ``run_playbook``."""
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
@@ -39,7 +53,7 @@ def run_playbook(endpoint_url, playbook, extra_vars=None, *, check=False, enviro
         command += ["--inventory", inventory]
     if check:
         command += ["--check", "--diff"]
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    return command, env
 
 
 def changed_count(run):

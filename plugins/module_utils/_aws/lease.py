@@ -17,8 +17,10 @@ nothing created beforehand.
 
 * Release is DeleteKeyPair **by KeyPairId**: a run whose claim was broken (its lease ran out) and taken by another
   deletes only its own, never the new holder's.
-* A run that crashed leaves its claim behind; once its lease has expired, the next run deletes that claim by its id
-  and takes its own. Two runs breaking one stale claim at once delete the same id; then one of their creates wins.
+* While a run holds the claim, a thread of its own renews the lease (CreateTags on the claim) every third of it, so
+  a run may take as long as it needs. A run that crashed stops renewing; once its lease has expired, the next run
+  deletes that claim by its id and takes its own. Two runs breaking one stale claim at once delete the same id;
+  then one of their creates wins.
 * A run that finds the claim taken waits for it (:meth:`NetworkClaim.take`), reading the holder's tags as it goes:
   the VPC id the holder recorded is where this run must look, even while EC2 does not list that VPC by its tags yet
   (EC2 API reference, "Eventual consistency").
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import typing
 import uuid
@@ -40,9 +43,9 @@ from datetime import UTC, datetime, timedelta
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 
 try:
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 except ImportError:  # AnsibleAWSModule reports the missing dependency itself
-    ClientError = ()
+    BotoCoreError = ClientError = ()
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
@@ -136,8 +139,9 @@ class NetworkClaim:
     """The claim on network ``network`` for one run.
 
     ``client``: an EC2 client whose calls take ``aws_retry`` (not the run's model: a claim is not part of the
-    network). ``lease``: seconds after which another run may break this claim if it is still held: longer than any
-    run. ``holder``: who this run is, as other runs will read it.
+    network); its calls are made from two threads (this run's and the renewal's), as botocore clients allow.
+    ``lease``: seconds after which another run may break this claim if it was not renewed (its run crashed).
+    ``holder``: who this run is, as other runs will read it.
     """
 
     def __init__(
@@ -158,6 +162,8 @@ class NetworkClaim:
         self.key_pair_id: str | None = None  # set while this run holds the claim
         self.previous_vpc_id: str | None = None  # the VPC the last holder seen recorded: where this run must look first
         self.broken: list[str] = []  # ids of expired claims this run deleted
+        self._released = threading.Event()
+        self._renewal: threading.Thread | None = None
 
     # -- taking ----------------------------------------------------------------------------------------------
 
@@ -170,12 +176,12 @@ class NetworkClaim:
         last_seen = None
         while True:
             if self._import(vpc_id):
-                return
+                return self._renew_while_held()
             held = self._held()
             if held is not None and held.holder == self.holder:
                 # Our own import, carried out although its answer was lost and the request sent again.
                 self.key_pair_id = held.key_pair_id
-                return
+                return self._renew_while_held()
             if held is not None:
                 last_seen = held
                 self.previous_vpc_id = held.vpc_id
@@ -256,6 +262,23 @@ class NetworkClaim:
 
     # -- while held ------------------------------------------------------------------------------------------
 
+    def _renew_while_held(self) -> None:
+        self._released.clear()
+        self._renewal = threading.Thread(target=self._renew, name=f"claim {self.name}", daemon=True)
+        self._renewal.start()
+
+    def _renew(self) -> None:
+        """Push the lease's end forward every third of the lease until released. A failed renewal is tried again at
+        the next one: the lease runs out only when every renewal within it failed."""
+        while not self._released.wait(self.lease / 3):
+            expires = _timestamp(self._now() + timedelta(seconds=self.lease))
+            try:
+                self.client.create_tags(
+                    Resources=[self.key_pair_id], Tags=[{"Key": LEASE_EXPIRES_TAG, "Value": expires}], aws_retry=True
+                )
+            except (BotoCoreError, ClientError):
+                continue
+
     def record_vpc(self, vpc_id: str) -> None:
         """Keep ``vpc_id`` on the claim, for the run that takes it next."""
         self.client.create_tags(Resources=[self.key_pair_id], Tags=[{"Key": VPC_TAG, "Value": vpc_id}], aws_retry=True)
@@ -264,6 +287,9 @@ class NetworkClaim:
         """Give the claim back (by its id: a claim that was broken and taken by another run stays theirs)."""
         if self.key_pair_id is None:
             return
+        self._released.set()
+        if self._renewal is not None:
+            self._renewal.join()
         try:
             self.client.delete_key_pair(KeyPairId=self.key_pair_id, aws_retry=True)
         finally:

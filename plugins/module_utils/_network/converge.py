@@ -52,7 +52,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing im
     route_problem,
     route_target,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import check_network_name
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.network_layout import plan_network
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
@@ -137,6 +137,10 @@ def check_options(params):
             )
     if params["wait_timeout"] < 0:
         raise InvalidInput("wait_timeout", "must be 0 or more seconds")
+    if params.get("claim_timeout", 0) < 0:
+        raise InvalidInput("claim_timeout", "must be 0 or more seconds")
+    if params.get("claim_lease", 1) <= 0:
+        raise InvalidInput("claim_lease", "must be more than 0 seconds")
     check_ingress_rules(params["security_group_ingress"], "security_group_ingress")
     if params["audit"]:
         check_report_path(params["report_path"])
@@ -159,8 +163,9 @@ def prime(client, vpc_id):
 class NetworkConverge:
     """One run of the ``network`` module: ``run()`` returns the module's result."""
 
-    def __init__(self, client, params, check_mode, warn):
-        self.client = RunModel(client)
+    def __init__(self, client, params, check_mode, warn, claim=None):
+        self.client = model_of(client)
+        self.claim = claim  # the network's claim (_aws/lease.py) this run holds, or None when it changes nothing
         self.params = params
         self.check_mode = check_mode
         self.warn = warn
@@ -193,7 +198,10 @@ class NetworkConverge:
 
     def run(self):
         check_options(self.params)
-        layout = plan_network(self.client, {**self.params, "private_subnets": self.private and not self.ipv6_only})
+        claimed_vpc_id = self.claim.previous_vpc_id if self.claim else None
+        layout = plan_network(
+            self.client, {**self.params, "private_subnets": self.private and not self.ipv6_only}, claimed_vpc_id
+        )
         vpc_id = layout["vpc_id"]
         described_vpc = None
         if vpc_id:
@@ -212,6 +220,8 @@ class NetworkConverge:
             )
 
         vpc_id, vpc_block = self._vpc(layout, described_vpc)
+        if self.claim and vpc_id and not layout["vpc_id"]:
+            self.claim.record_vpc(vpc_id)  # for the run that takes the claim next, while EC2 does not list it
         subnet_ids = self._subnets(vpc_id, layout, subnets_by_id, vpc_block)
         task_ids = subnet_ids[IPV6_ONLY] if self.ipv6_only else subnet_ids["private"]
         network = {

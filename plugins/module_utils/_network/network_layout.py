@@ -43,10 +43,14 @@ def our_subnets_by_zone(subnets, network_name):
     return by_zone
 
 
-def plan_network(client, params):
-    """The module's result: the VPC, the chosen zones and one planned subnet pair per zone."""
+def plan_network(client, params, claimed_vpc_id=None):
+    """The module's result: the VPC, the chosen zones and one planned subnet pair per zone. ``claimed_vpc_id``: see
+    :func:`vpc.find_network_vpc`."""
     network_name = params["network_name"]
-    vpc = describe_vpc(client, params["vpc_id"]) if params["vpc_id"] else find_network_vpc(client, network_name)
+    if params["vpc_id"]:
+        vpc = describe_vpc(client, params["vpc_id"])
+    else:
+        vpc = find_network_vpc(client, network_name, claimed_vpc_id)
     vpc_cidr = vpc["CidrBlock"] if vpc else params["vpc_cidr"]
     subnets = vpc_subnets(client, vpc["VpcId"]) if vpc else []
     ours = our_subnets_by_zone(subnets, network_name)

@@ -13,7 +13,7 @@ are.
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import ipv6_cidr
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TAG_PREFIX, is_ours, tags_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import check_options, prime
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
@@ -41,8 +41,9 @@ TABLE_TAG = TAG_PREFIX + "table"
 class NetworkTeardown:
     """One ``state=absent`` run: ``run()`` returns the module's result."""
 
-    def __init__(self, client, params, check_mode, warn):
-        self.client = RunModel(client)
+    def __init__(self, client, params, check_mode, warn, claim=None):
+        self.client = model_of(client)
+        self.claim = claim  # the network's claim (_aws/lease.py) this run holds, or None when it changes nothing
         self.params = params
         self.check_mode = check_mode
         self.warn = warn
@@ -101,7 +102,7 @@ class NetworkTeardown:
         if self.params["vpc_id"]:
             vpcs = describe_where(self.client, "describe_vpcs", "Vpcs", "vpc-id", [self.params["vpc_id"]])
             return vpcs[0] if vpcs else None
-        return find_network_vpc(self.client, self.network)
+        return find_network_vpc(self.client, self.network, self.claim.previous_vpc_id if self.claim else None)
 
     def _route_table_names(self, vpc_id):
         tables = describe_where(self.client, "describe_route_tables", "RouteTables", "vpc-id", [vpc_id])

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.read_cache import uncached
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.waiters import poll_until
@@ -21,6 +23,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 impor
     live_ipv6_association,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     identity_filters,
     tag_specifications,
@@ -34,10 +37,23 @@ COMPONENT = "vpc"
 DNS_ATTRIBUTES = {"enableDnsSupport": "EnableDnsSupport", "enableDnsHostnames": "EnableDnsHostnames"}
 
 
-def find_network_vpc(client: Any, network: str) -> dict[str, Any] | None:
-    """The VPC tagged as ``network``'s, or ``None``; with several, the lowest id (stable across runs)."""
+def find_network_vpc(client: Any, network: str, claimed_vpc_id: str | None = None) -> dict[str, Any] | None:
+    """The VPC tagged as ``network``'s, or ``None``; with several, the lowest id (stable across runs).
+
+    ``claimed_vpc_id``: the VPC the network's claim recorded (``_aws/lease.py``), which the run that held the claim
+    before this one may have just created: while EC2 does not list it by its tags yet, it is described by its id,
+    and its NotFound retried as for an id this run created."""
     vpcs = client.describe_vpcs(Filters=identity_filters(network, COMPONENT), aws_retry=True)["Vpcs"]
-    return min(vpcs, key=lambda vpc: vpc["VpcId"]) if vpcs else None
+    if vpcs:
+        return min(vpcs, key=lambda vpc: vpc["VpcId"])
+    if not claimed_vpc_id:
+        return None
+    model_of(client).record_created_id(claimed_vpc_id)
+    try:
+        vpcs = client.describe_vpcs(VpcIds=[claimed_vpc_id], aws_retry=True)["Vpcs"]
+    except is_boto3_error_code("InvalidVpcID.NotFound"):
+        return None  # deleted since it was recorded
+    return vpcs[0] if vpcs else None
 
 
 # A new VPC has DNS support on and DNS hostnames off (Amazon VPC user guide, "DNS attributes for your VPC").

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the cloudreactor.aws collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One run of the ``network`` module: runs that change one network never overlap (docs/reliability.md, section 7).
+
+EC2 deduplicates no CreateVpc, CreateInternetGateway, AllocateAddress, CreateSubnet or CreateSecurityGroup: two runs
+that read the network at once and both find something missing both make it. So a run that changes the network holds
+the network's claim (:class:`lease.NetworkClaim`) while it does, and gives it back at the end, also on failure.
+
+A run pays for the claim only when it changes something. It first plans, as check mode does, from one reading of
+the network; with nothing to change it finishes on that same reading (no claim call, no second describe). With
+something to change, it takes the claim (waiting while another run holds it) and reads the network again: what it
+read before may be what another run was in the middle of changing. Check mode never claims.
+"""
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.lease import NetworkClaim
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NetworkConverge
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.teardown import NetworkTeardown
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # AnsibleAWSModule reports the missing dependency itself
+    BotoCoreError = ClientError = ()
+
+
+def run_network(client, params, check_mode, warn):
+    """The ``network`` module's result for ``params`` (``state`` present: build and repair; absent: remove)."""
+    runner = NetworkConverge if params["state"] == "present" else NetworkTeardown
+    if check_mode:
+        return runner(client, params, True, warn).run()
+    model = RunModel(client)
+    # The plan's warnings are the real run's too: only the run that returns reports them.
+    plan = runner(model, {**params, "audit": False}, True, lambda _message: None).run()
+    if not plan["changed"]:
+        return runner(model, params, False, warn).run()
+
+    claim = NetworkClaim(client, params["network_name"], lease=params["claim_lease"])
+    # The VPC the plan found goes on the claim at once, for a run that waits for it (a teardown's is on its way out).
+    known_vpc_id = plan["network"].get("vpc_id") if params["state"] == "present" else None
+    claim.take(params["claim_timeout"], vpc_id=known_vpc_id)
+    try:
+        return runner(RunModel(client), params, False, warn, claim=claim).run()
+    finally:
+        try:
+            claim.release()
+        except (BotoCoreError, ClientError) as error:
+            warn(
+                f"Could not release network {params['network_name']}'s claim (key pair {claim.name}): {error}. The "
+                f"next run takes it over once its lease ends, or delete it now with: aws ec2 delete-key-pair "
+                f"--key-pair-id {claim.key_pair_id}"
+            )
