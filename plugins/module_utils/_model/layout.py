@@ -17,10 +17,10 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors im
 
 if typing.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
-    from typing import TypeAlias
+    from typing import Any, TypeAlias
 
     # ``{"zone", "public_cidr", "private_cidr"}`` of one zone's subnet pair.
-    SubnetPair: TypeAlias = dict[str, str | None]
+    SubnetPair: TypeAlias = dict[str, Any]
 
 # A /16 VPC gets /20 subnets, public and private interleaved: the CloudReactor setup wizard's layout
 # (public x.y.(32*i).0/20, private x.y.(32*i+16).0/20), so networks built by either tool look alike.

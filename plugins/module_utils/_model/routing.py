@@ -13,6 +13,7 @@ import typing
 
 if typing.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from typing import Any
 
     from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
 
@@ -111,8 +112,8 @@ def nat_problem(nat: Resource | None) -> str | None:
 def route_problem(
     route: Resource | None,
     vpc_id: str | None,
-    igws_by_id: Mapping[str | None, Resource],
-    nats_by_id: Mapping[str | None, Resource],
+    igws_by_id: Mapping[Any, Resource],
+    nats_by_id: Mapping[Any, Resource],
 ) -> str | None:
     """Why a route's traffic goes nowhere, or ``None`` when its target works.
 
@@ -133,7 +134,7 @@ def route_problem(
 
 
 def reaches_internet_gateway(
-    subnet_id: str, vpc_id: str, route_tables: Iterable[Resource], igws_by_id: Mapping[str | None, Resource]
+    subnet_id: str, vpc_id: str, route_tables: Iterable[Resource], igws_by_id: Mapping[Any, Resource]
 ) -> bool:
     """True when ``subnet_id``'s effective table sends 0.0.0.0/0 to an internet gateway attached to its VPC."""
     route = default_route(effective_route_table(subnet_id, vpc_id, route_tables))
@@ -165,7 +166,7 @@ def is_private_nat(nat: Resource | None) -> bool:
 
 
 def nat_placement_problem(
-    nat: Resource | None, route_tables: Iterable[Resource], igws_by_id: Mapping[str | None, Resource]
+    nat: Resource | None, route_tables: Iterable[Resource], igws_by_id: Mapping[Any, Resource]
 ) -> str | None:
     """Why a public, zonal NAT gateway has no way out from the subnet it sits in; ``None`` when its subnet routes
     0.0.0.0/0 to an internet gateway attached to its VPC (and for regional or private NATs, which need no such subnet).

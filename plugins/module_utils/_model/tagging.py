@@ -34,7 +34,7 @@ if typing.TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Filters, Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Filters
     from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
 
 TAG_PREFIX = "cloudreactor:"
@@ -80,13 +80,13 @@ def identity_filters(network: str, component: str | None = None, **qualifiers: s
     return [{"Name": f"tag:{key}", "Values": [value]} for key, value in tags.items()]
 
 
-def tags_of(resource: Resource) -> dict[str, str]:
+def tags_of(resource: Mapping[str, Any]) -> dict[str, str]:
     """A described resource's tags as a dict (EC2 returns a ``Tags`` list of Key/Value pairs)."""
     tags: dict[str, str] = boto3_tag_list_to_ansible_dict(resource.get("Tags") or [])
     return tags
 
 
-def is_ours(resource: Resource, network: str, component: str | None = None) -> bool:
+def is_ours(resource: Mapping[str, Any], network: str, component: str | None = None) -> bool:
     """True when ``resource`` carries the identity tags of ``network`` (and of ``component`` when given)."""
     tags = tags_of(resource)
     if tags.get(NETWORK_TAG) != network:
@@ -154,7 +154,7 @@ def ensure_tags(
     return bool(changes)
 
 
-def has_identity(resource: Resource, network: str, component: str, **qualifiers: str | None) -> bool:
+def has_identity(resource: Mapping[str, Any], network: str, component: str, **qualifiers: str | None) -> bool:
     """True when ``resource`` carries every identity tag of ``identity_tags(network, component, **qualifiers)``."""
     tags = tags_of(resource)
     return all(tags.get(key) == value for key, value in identity_tags(network, component, **qualifiers).items())

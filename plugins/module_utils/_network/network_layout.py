@@ -3,6 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read what a network's layout depends on (zones, the VPC, subnets already there) and plan it with layout.py."""
 
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_vpc, vpc_subnets
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import choose_zones, plan_subnets
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
@@ -13,6 +19,10 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import find_network_vpc
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
+
 PUBLIC_SUBNET = "subnet-public"
 PRIVATE_SUBNET = "subnet-private"
 IPV6_ONLY_SUBNET = "subnet-ipv6-only"
@@ -20,7 +30,7 @@ TIER_OF_COMPONENT = {PUBLIC_SUBNET: "public", PRIVATE_SUBNET: "private", IPV6_ON
 ZONE_TAG = TAG_PREFIX + "az"
 
 
-def usable_zones(client):
+def usable_zones(client: Client) -> list[str]:
     """Names of the region's availability zones that are available and need no opt-in (no Local Zones)."""
     zones = client.describe_availability_zones(
         Filters=[{"Name": "state", "Values": ["available"]}, {"Name": "zone-type", "Values": ["availability-zone"]}],
@@ -29,24 +39,25 @@ def usable_zones(client):
     return [zone["ZoneName"] for zone in zones if zone.get("OptInStatus", "opt-in-not-required") != "not-opted-in"]
 
 
-def our_subnets_by_zone(subnets, network_name):
+def our_subnets_by_zone(subnets: Iterable[Resource], network_name: str) -> dict[str, dict[str, Resource]]:
     """``{zone: {"public": subnet, "private": subnet, "ipv6_only": subnet}}`` for the subnets tagged as this
     network's."""
-    by_zone = {}
+    by_zone: dict[str, dict[str, Resource]] = {}
     for subnet in subnets:
         tags = tags_of(subnet)
         if tags.get(NETWORK_TAG) != network_name:
             continue
-        tier = TIER_OF_COMPONENT.get(tags.get(COMPONENT_TAG))
+        tier = TIER_OF_COMPONENT.get(tags.get(COMPONENT_TAG, ""))
         if tier:
             by_zone.setdefault(subnet["AvailabilityZone"], {})[tier] = subnet
     return by_zone
 
 
-def plan_network(client, params, claimed_vpc_id=None):
+def plan_network(client: Client, params: Mapping[str, Any], claimed_vpc_id: str | None = None) -> dict[str, Any]:
     """The module's result: the VPC, the chosen zones and one planned subnet pair per zone. ``claimed_vpc_id``: see
     :func:`vpc.find_network_vpc`."""
     network_name = params["network_name"]
+    vpc: Resource | None
     if params["vpc_id"]:
         vpc = describe_vpc(client, params["vpc_id"])
     else:

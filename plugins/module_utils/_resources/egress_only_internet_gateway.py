@@ -11,6 +11,7 @@ attachment. EC2 cannot filter these gateways by VPC: the region's are listed, in
 
 from __future__ import annotations
 
+import typing
 import uuid
 from typing import Any
 
@@ -20,17 +21,20 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome im
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import is_ours, tag_specifications
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
 COMPONENT = "egress-only-internet-gateway"
 
 # Shown for a gateway that check mode would create: it has no id yet.
 NEW_GATEWAY = "(new egress-only internet gateway)"
 
 
-def gateway_name(network):
+def gateway_name(network: str) -> str:
     return f"{network}-eigw"
 
 
-def attached_to(gateway, vpc_id):
+def attached_to(gateway: Resource, vpc_id: str) -> bool:
     return any(
         attachment.get("VpcId") == vpc_id and attachment.get("State", "attached") == "attached"
         for attachment in gateway.get("Attachments") or []
@@ -96,7 +100,7 @@ class EgressOnlyInternetGatewayReconciler(Reconciler):
     def absent(self) -> Outcome:
         """Delete the network's gateways in the VPC (its routes to them must be gone first: the caller's order)."""
         ours = self.ours()
-        actions = []
+        actions: list[str] = []
         for gateway in ours:
             gateway_id = gateway["EgressOnlyInternetGatewayId"]
             if not self.check_mode:
@@ -107,7 +111,7 @@ class EgressOnlyInternetGatewayReconciler(Reconciler):
         return self._result(actions, before, {}, None)
 
     @staticmethod
-    def _result(actions, before, after, gateway_id):
+    def _result(actions: list[str], before: dict[str, Any], after: dict[str, Any], gateway_id: str | None) -> Outcome:
         return Outcome(
             changed=bool(actions),
             actions=actions,

@@ -9,6 +9,11 @@ such addresses are ever released. Addresses a user brings are used as given and 
 DescribeAddresses is not paginated: each lookup below is one call.
 """
 
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable
+
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
@@ -20,21 +25,28 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
     tag_specifications,
 )
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
+
 COMPONENT = "elastic-ip"
 RESOURCE_TYPE = "elastic-ip"  # TagSpecifications resource type of AllocateAddress
 SUBNET_TAG = TAG_PREFIX + "subnet"
 
 
-def our_addresses(client, network, subnet_ids=None):
+def our_addresses(client: Client, network: str, subnet_ids: Iterable[str] | None = None) -> list[Resource]:
     """The addresses tagged as NAT addresses of ``network`` (only those of ``subnet_ids`` when given)."""
     # Every address is a VPC address today; saying so lets a converge's read cache answer from its listing of them.
     filters = identity_filters(network, COMPONENT) + [{"Name": "domain", "Values": ["vpc"]}]
     if subnet_ids:
         filters.append({"Name": f"tag:{SUBNET_TAG}", "Values": sorted(set(subnet_ids))})
-    return client.describe_addresses(Filters=filters, aws_retry=True)["Addresses"]
+    addresses: list[Resource] = client.describe_addresses(Filters=filters, aws_retry=True)["Addresses"]
+    return addresses
 
 
-def given_addresses(client, allocation_ids, option="allocation_ids"):
+def given_addresses(
+    client: Client, allocation_ids: Iterable[str] | None, option: str = "allocation_ids"
+) -> dict[str, Resource]:
     """The addresses ``allocation_ids`` by allocation id; unknown ids are reported against ``option``."""
     if not allocation_ids:
         return {}
@@ -49,7 +61,7 @@ def given_addresses(client, allocation_ids, option="allocation_ids"):
     return by_id
 
 
-def association(address):
+def association(address: Resource) -> str | None:
     """What ``address`` is associated with (``"network interface eni-…"``...), or ``None`` when it is free."""
     for key, label in (
         ("NetworkInterfaceId", "network interface"),
@@ -61,7 +73,7 @@ def association(address):
     return None
 
 
-def allocate(client, tags, seen_allocation_ids):
+def allocate(client: Client, tags: dict[str, str], seen_allocation_ids: Iterable[str]) -> Resource:
     """Allocate one VPC address tagged with ``tags`` at creation; returns it (``AllocationId``, ``PublicIp``...).
 
     ``tags`` carry our identity tags, the subnet qualifier included. ``seen_allocation_ids`` are the addresses the
@@ -70,7 +82,7 @@ def allocate(client, tags, seen_allocation_ids):
     """
     seen = set(seen_allocation_ids)
 
-    def allocated():
+    def allocated() -> Resource | None:
         new = [
             address
             for address in our_addresses(client, tags[NETWORK_TAG], [tags[SUBNET_TAG]])
@@ -83,5 +95,5 @@ def allocate(client, tags, seen_allocation_ids):
     )
 
 
-def release(client, allocation_id):
+def release(client: Client, allocation_id: str) -> None:
     client.release_address(AllocationId=allocation_id, aws_retry=True)

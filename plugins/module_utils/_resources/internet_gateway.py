@@ -10,7 +10,8 @@ that created it and then failed to attach it) is attached again rather than dupl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import typing
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -32,17 +33,20 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
 COMPONENT = "internet-gateway"
 
 # Shown in the diff for a gateway that check mode would create: it has no id yet.
 NEW_GATEWAY = "(new internet gateway)"
 
 
-def gateway_name(network):
+def gateway_name(network: str) -> str:
     return f"{network}-igw"
 
 
-def attached_vpcs(igw):
+def attached_vpcs(igw: Resource) -> list[str]:
     """The VPCs ``igw`` is attached to (or attaching to, or detaching from: not yet free)."""
     return [
         attachment["VpcId"]
@@ -51,13 +55,13 @@ def attached_vpcs(igw):
     ]
 
 
-def first_detached(igws):
+def first_detached(igws: Iterable[Resource]) -> Resource | None:
     """The detached gateway with the lowest id among ``igws`` (the same one every run), or ``None``."""
     detached = sorted((igw for igw in igws if not attached_vpcs(igw)), key=lambda igw: igw["InternetGatewayId"])
     return detached[0] if detached else None
 
 
-def _state(igw_id, vpc_id):
+def _state(igw_id: str | None, vpc_id: str | None) -> dict[str, str | None]:
     return {"internet_gateway_id": igw_id, "attached_vpc": vpc_id if igw_id else None}
 
 
@@ -68,7 +72,7 @@ class InternetGatewayReconciler(Reconciler):
     def desired_gateway_tags(self) -> dict[str, str]:
         return self.desired_tags(COMPONENT, gateway_name(self.network))
 
-    def _ours(self):
+    def _ours(self) -> list[Resource]:
         """Every internet gateway tagged as this network's, attached anywhere or nowhere."""
         return internet_gateways(self.client, identity_filters(self.network, COMPONENT))
 
@@ -92,7 +96,7 @@ class InternetGatewayReconciler(Reconciler):
             return self._attach_detached(detached)
         return self._create()
 
-    def _use_attached(self, igw):
+    def _use_attached(self, igw: Resource) -> Outcome:
         igw_id = igw["InternetGatewayId"]
         state = _state(igw_id, self.vpc_id)
         if not is_ours(igw, self.network, COMPONENT):
@@ -101,7 +105,7 @@ class InternetGatewayReconciler(Reconciler):
         tagged = self._ensure_tags(igw)
         return self._result("tagged" if tagged else "none", igw_id, tagged, state, state)
 
-    def _attach_detached(self, igw):
+    def _attach_detached(self, igw: Resource) -> Outcome:
         igw_id = igw["InternetGatewayId"]
         if not self.check_mode:
             self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
@@ -109,11 +113,11 @@ class InternetGatewayReconciler(Reconciler):
         self._ensure_tags(igw)
         return self._result("attached", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
 
-    def _ensure_tags(self, igw):
+    def _ensure_tags(self, igw: Resource) -> bool:
         """Bring the tags of ``igw``, a gateway of ours, to the desired ones; returns ``changed``."""
         return self.ensure_tags(igw["InternetGatewayId"], igw, self.desired_gateway_tags)
 
-    def _create(self):
+    def _create(self) -> Outcome:
         if self.check_mode:
             return self._result("created", None, True, _state(None, None), _state(NEW_GATEWAY, self.vpc_id))
         igw = create_once(
@@ -129,11 +133,11 @@ class InternetGatewayReconciler(Reconciler):
         self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
         return self._result("created", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
 
-    def _record_attached(self, igw, *, created):
+    def _record_attached(self, igw: Resource, *, created: bool) -> None:
         attached = dict(igw, Attachments=[{"State": "available", "VpcId": self.vpc_id}])
         self.client.record("describe_internet_gateways", attached, created=created)
 
-    def _created_gateway(self):
+    def _created_gateway(self) -> Resource | None:
         """The gateway our create call made, should its answer be lost: we create only when no gateway of ours is
         detached, so a detached one carrying our identity tags now is that call's."""
         return first_detached(self._ours())
@@ -172,7 +176,7 @@ class InternetGatewayReconciler(Reconciler):
         outcome.data["deleted_internet_gateway_ids"] = deleted
         return outcome
 
-    def _detach(self, igw_id):
+    def _detach(self, igw_id: str) -> None:
         try:
             self.client.detach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
         except is_boto3_error_code("DependencyViolation") as error:
@@ -185,7 +189,9 @@ class InternetGatewayReconciler(Reconciler):
     # -- result ------------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _result(action, igw_id, changed, before, after):
+    def _result(
+        action: str, igw_id: str | None, changed: bool, before: dict[str, Any], after: dict[str, Any]
+    ) -> Outcome:
         return Outcome(
             changed=changed,
             actions=[f"{action} internet gateway"] if changed else [],

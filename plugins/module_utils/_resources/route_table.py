@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import typing
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
@@ -55,6 +56,9 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
 COMPONENT = "route-table"
 
 # Stands in for ids that check mode cannot know: the table it would create, the associations it would make.
@@ -70,15 +74,15 @@ _UNOWNED_ORIGINS = ("CreateRouteTable", "EnableVgwRoutePropagation")
 _LIVE_ASSOCIATION_STATES = ("associating", "associated")
 
 
-def table_name_tag(network, name):
+def table_name_tag(network: str, name: str) -> str:
     return f"{network}-{name}"
 
 
-def _association_live(association):
+def _association_live(association: Resource) -> bool:
     return (association.get("AssociationState") or {}).get("State", "associated") in _LIVE_ASSOCIATION_STATES
 
 
-def subnet_associations(table):
+def subnet_associations(table: Resource | None) -> dict[str, str]:
     """``{subnet id: association id}`` of the table's explicit subnet associations."""
     return {
         association["SubnetId"]: association.get("RouteTableAssociationId")
@@ -87,7 +91,7 @@ def subnet_associations(table):
     }
 
 
-def route_summary(route):
+def route_summary(route: Resource) -> dict[str, Any]:
     """A route as the module reports it: where it goes, through what, and whether AWS says it works."""
     return {
         "destination": route_destination(route),
@@ -96,7 +100,7 @@ def route_summary(route):
     }
 
 
-def table_summary(table):
+def table_summary(table: Resource | None) -> dict[str, Any]:
     """The part of a table the diff and the result show: id, routes, explicitly associated subnets."""
     if table is None:
         return {"route_table_id": None, "routes": [], "subnet_ids": []}
@@ -107,7 +111,7 @@ def table_summary(table):
     }
 
 
-def _target_args(kind, target_id):
+def _target_args(kind: str, target_id: str) -> dict[str, str]:
     if kind in ("nat_gateway", PLANNED_NAT):
         return {"NatGatewayId": target_id}
     if kind == "egress_only_internet_gateway":
@@ -115,14 +119,14 @@ def _target_args(kind, target_id):
     return {"GatewayId": target_id}
 
 
-def _route_model(kind, target_id):
+def _route_model(kind: str, target_id: str) -> dict[str, str]:
     """The default route as AWS describes it after CreateRoute / ReplaceRoute to a working target."""
     route = {"DestinationCidrBlock": DEFAULT_ROUTE_CIDR, "Origin": "CreateRoute", "State": "active"}
     route.update(_target_args(kind, target_id))
     return route
 
 
-def _vpc_cidrs(vpc):
+def _vpc_cidrs(vpc: Resource) -> list[str]:
     """The VPC's IPv4 CIDRs: each gets a ``local`` route in every table of the VPC."""
     cidrs = [
         association["CidrBlock"]
@@ -132,11 +136,11 @@ def _vpc_cidrs(vpc):
     return cidrs or [vpc["CidrBlock"]]
 
 
-def _local_route(cidr):
+def _local_route(cidr: str) -> dict[str, str]:
     return {"DestinationCidrBlock": cidr, "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"}
 
 
-def _delete_route_args(route):
+def _delete_route_args(route: Resource) -> dict[str, str]:
     if route.get("DestinationCidrBlock"):
         return {"DestinationCidrBlock": route["DestinationCidrBlock"]}
     if route.get("DestinationIpv6CidrBlock"):
@@ -144,7 +148,7 @@ def _delete_route_args(route):
     return {"DestinationPrefixListId": route["DestinationPrefixListId"]}
 
 
-def our_tables(tables, network, name):
+def our_tables(tables: Iterable[Resource], network: str, name: str) -> list[Resource]:
     """The tables among ``tables`` with the identity tags of route table ``name`` of ``network``, lowest id first
     (the one used when several have them)."""
     return sorted(
@@ -153,7 +157,9 @@ def our_tables(tables, network, name):
     )
 
 
-def default_route_problem(route, vpc_id, igws_by_id, nats_by_id):
+def default_route_problem(
+    route: Resource, vpc_id: str, igws_by_id: Mapping[Any, Resource], nats_by_id: Mapping[Any, Resource]
+) -> str | None:
     """Why the default route does not work, naming the underlying cause (a dead NAT, a detached gateway) before
     the ``blackhole`` state that results from it. ``None`` when the route works."""
     underlying = route_problem(dict(route, State="active"), vpc_id, igws_by_id, nats_by_id)
@@ -200,13 +206,14 @@ class RouteTableReconciler(Reconciler):
         self.purge_routes = desired.purge_routes
         self.target = desired.target
         self.ipv6_routes = desired.ipv6_routes
-        self.actions = []
-        self.table = None  # the model: the described table, updated by every step
-        self.table_id = None
+        self.actions: list[str] = []
+        # The model: the described table, updated by every step (present() describes or creates it first).
+        self.table: Resource = {}
+        self.table_id: str | None = None
 
     # -- lookup ------------------------------------------------------------------------------------------------
 
-    def _find_ours(self, tables):
+    def _find_ours(self, tables: Sequence[Resource]) -> Resource | None:
         ours = our_tables(tables, self.network, self.name)
         if len(ours) > 1:
             self.warn(
@@ -216,32 +223,35 @@ class RouteTableReconciler(Reconciler):
             )
         return ours[0] if ours else None
 
-    def _call(self, method, **kwargs):
+    def _call(self, method: str, **kwargs: Any) -> Any:
         return getattr(self.client, method)(aws_retry=True, **kwargs)
 
     # -- validation (reads only) -------------------------------------------------------------------------------
 
-    def _validate_subnets(self):
+    def _validate_subnets(self) -> None:
         for subnet in describe_subnets(self.client, self.subnet_ids):
             if subnet["VpcId"] != self.vpc_id:
                 raise InvalidInput(
                     "subnet_ids", f"subnet {subnet['SubnetId']} is in {subnet['VpcId']}, not in {self.vpc_id}"
                 )
 
-    def _describe_targets(self, current_route):
+    def _describe_targets(self, current_route: Resource | None) -> tuple[dict[str, Resource], dict[str, Resource]]:
         """The requested target and the current default route's target, described in one call per kind."""
-        igw_ids, nat_ids = set(), set()
-        targets = [self.target] if self.target else []
+        igw_ids: set[str] = set()
+        nat_ids: set[str] = set()
+        targets: list[tuple[str, str | None]] = [self.target] if self.target else []
         if current_route is not None:
             targets.append(route_target(current_route))
         for kind, target_id in targets:
+            if target_id is None:
+                continue  # only a route to something else (not described here) has no target id
             if kind == "internet_gateway":
                 igw_ids.add(target_id)
             elif kind == "nat_gateway":
                 nat_ids.add(target_id)
         return internet_gateways_by_id(self.client, igw_ids), nat_gateways_by_id(self.client, nat_ids)
 
-    def _validate_target(self, igws_by_id, nats_by_id):
+    def _validate_target(self, igws_by_id: Mapping[str, Resource], nats_by_id: Mapping[str, Resource]) -> None:
         if self.target is None or self.target[0] == PLANNED_NAT:
             return
         kind, target_id = self.target
@@ -301,7 +311,7 @@ class RouteTableReconciler(Reconciler):
             self.client.record("describe_route_tables", self.table, created=self.client.created(self.table_id))
         return self._result(before)
 
-    def _create(self, tags, vpc):
+    def _create(self, tags: dict[str, str], vpc: Resource) -> None:
         if self.check_mode:
             self.table_id = None
             self.table = {
@@ -330,12 +340,12 @@ class RouteTableReconciler(Reconciler):
             f"created route table {self.table_id or NEW_TABLE} ({table_name_tag(self.network, self.name)})"
         )
 
-    def _created_table(self):
+    def _created_table(self) -> Resource | None:
         """The table our create call made, should its answer be lost: we create only when no table of the VPC has
         this table's identity tags, so one that has them now is that call's."""
         return self._find_ours(vpc_route_tables(self.client, self.vpc_id))
 
-    def _ensure_default_route(self, igws_by_id, nats_by_id):
+    def _ensure_default_route(self, igws_by_id: Mapping[Any, Resource], nats_by_id: Mapping[Any, Resource]) -> None:
         if self.target is None:
             return
         kind, target_id = self.target
@@ -368,15 +378,13 @@ class RouteTableReconciler(Reconciler):
         self.table["Routes"][index] = _route_model(kind, target_id)
         self.actions.append(f"replaced default route {DEFAULT_ROUTE_CIDR}: {current_target} ({reason}) -> {target_id}")
 
-    def _ensure_ipv6_routes(self, nats_by_id):
+    def _ensure_ipv6_routes(self, nats_by_id: Mapping[Any, Resource]) -> None:
         """Each managed IPv6 route to its wanted target (created, or replaced when it goes elsewhere or nowhere), and
         those not wanted deleted. A route whose target is a NAT gateway that is dead counts as going nowhere."""
         if self.ipv6_routes is None:
             return
         for destination in MANAGED_IPV6_ROUTES:
             current = ipv6_route(self.table, destination)
-            if destination in self.ipv6_routes and self.ipv6_routes[destination] is None:
-                continue
             if destination not in self.ipv6_routes:
                 if current is not None:
                     if not self.check_mode:
@@ -384,7 +392,10 @@ class RouteTableReconciler(Reconciler):
                     self.table["Routes"].remove(current)
                     self.actions.append(f"deleted route {destination} -> {route_target(current)[1]}")
                 continue
-            kind, target_id = self.ipv6_routes[destination]
+            wanted_target = self.ipv6_routes[destination]
+            if wanted_target is None:
+                continue  # kept as it is
+            kind, target_id = wanted_target
             wanted = {"DestinationIpv6CidrBlock": destination, "Origin": "CreateRoute", "State": "active"}
             wanted.update(_target_args(kind, target_id))
             if current is None:
@@ -413,7 +424,7 @@ class RouteTableReconciler(Reconciler):
             self.table["Routes"][self.table["Routes"].index(current)] = wanted
             self.actions.append(f"replaced route {destination}: {current_target} ({reason}) -> {target_id}")
 
-    def _purgeable(self, route):
+    def _purgeable(self, route: Resource) -> bool:
         """A route this module may delete with purge_routes: not AWS's own, not an endpoint's prefix list route,
         not the default route it manages."""
         if route.get("Origin") in _UNOWNED_ORIGINS or route.get("GatewayId") == "local":
@@ -422,7 +433,7 @@ class RouteTableReconciler(Reconciler):
             return False
         return not (self.target is not None and route.get("DestinationCidrBlock") == DEFAULT_ROUTE_CIDR)
 
-    def _purge_routes(self):
+    def _purge_routes(self) -> None:
         if not self.purge_routes:
             return
         for route in [route for route in self.table["Routes"] if self._purgeable(route)]:
@@ -432,7 +443,7 @@ class RouteTableReconciler(Reconciler):
             summary = route_summary(route)
             self.actions.append(f"deleted route {summary['destination']} -> {summary['target']}")
 
-    def _warn_broken_routes(self):
+    def _warn_broken_routes(self) -> None:
         """Routes this module keeps but does not manage: say when they go nowhere (the default route is repaired
         when a target is given, so it is reported here only when it is not)."""
         for route in self.table["Routes"]:
@@ -447,13 +458,17 @@ class RouteTableReconciler(Reconciler):
                 hint = "; it is not managed by this module (purge_routes removes it)"
             self.warn(f"Route {summary['destination']} -> {summary['target']} of {self.table_id} is a blackhole{hint}.")
 
-    def _ensure_associations(self, tables):
+    def _ensure_associations(self, tables: Sequence[Resource]) -> None:
         ours = subnet_associations(self.table)
         for subnet_id in self.subnet_ids:
             if subnet_id in ours:
                 continue
             other_table, association = explicit_association(subnet_id, tables)
-            if other_table is not None and other_table["RouteTableId"] != (self.table_id or NEW_TABLE):
+            if (
+                other_table is not None
+                and association is not None
+                and other_table["RouteTableId"] != (self.table_id or NEW_TABLE)
+            ):
                 association_id = None
                 if not self.check_mode:
                     association_id = self._call(
@@ -492,7 +507,7 @@ class RouteTableReconciler(Reconciler):
             self.table["Associations"].remove(association)
             self.actions.append(f"disassociated {subnet_id}")
 
-    def _result(self, before):
+    def _result(self, before: dict[str, Any]) -> Outcome:
         after = table_summary(self.table)
         return Outcome(
             changed=bool(self.actions),
@@ -534,7 +549,7 @@ class RouteTableReconciler(Reconciler):
         self.actions.append(f"deleted route table {table_id}")
         return self._absent_result(before, table_id)
 
-    def _absent_result(self, before, table_id):
+    def _absent_result(self, before: dict[str, Any], table_id: str | None) -> Outcome:
         return Outcome(
             changed=bool(self.actions),
             actions=self.actions,

@@ -23,13 +23,18 @@ create returns the endpoint the first attempt made (EC2 may not list it yet) ins
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import typing
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import is_ours, tag_specifications
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
+
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
 
 COMPONENT = "s3-endpoint"
 RESOURCE_TYPE = "vpc-endpoint"  # TagSpecifications resource type of CreateVpcEndpoint
@@ -45,15 +50,15 @@ NEW_ENDPOINT = "(new S3 gateway endpoint)"
 NEW_TABLE = "(new route table)"
 
 
-def service_name(region):
+def service_name(region: str) -> str:
     return f"com.amazonaws.{region}.s3"
 
 
-def endpoint_name(network):
+def endpoint_name(network: str) -> str:
     return f"{network}-s3"
 
 
-def client_token(network, vpc_id, route_table_ids, replaces):
+def client_token(network: str, vpc_id: str, route_table_ids: Iterable[str], replaces: str | None) -> str:
     """The ClientToken of CreateVpcEndpoint: 64 hex characters, same input, same token.
 
     The tables are part of it because AWS answers a token sent again with other parameters with
@@ -64,18 +69,18 @@ def client_token(network, vpc_id, route_table_ids, replaces):
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def is_live(endpoint):
-    return (endpoint.get("State") or "").lower() not in GONE_STATES
+def is_live(endpoint: Resource) -> bool:
+    return bool((endpoint.get("State") or "").lower() not in GONE_STATES)
 
 
-def is_s3_gateway(endpoint, region):
+def is_s3_gateway(endpoint: Resource, region: str) -> bool:
     # Some emulators leave VpcEndpointType out for gateway endpoints: a gateway endpoint has route tables, no subnets.
     declared = (endpoint.get("VpcEndpointType") or "").lower()
     gateway = declared == "gateway" or (not declared and not endpoint.get("SubnetIds"))
-    return gateway and endpoint.get("ServiceName") == service_name(region)
+    return gateway and bool(endpoint.get("ServiceName") == service_name(region))
 
 
-def _state(endpoint_id, route_table_ids):
+def _state(endpoint_id: str | None, route_table_ids: Iterable[str]) -> dict[str, Any]:
     return {"vpc_endpoint_id": endpoint_id, "route_table_ids": sorted(route_table_ids) if endpoint_id else []}
 
 
@@ -92,7 +97,7 @@ class S3EndpointReconciler(Reconciler):
     def desired_endpoint_tags(self) -> dict[str, str]:
         return self.desired_tags(COMPONENT, endpoint_name(self.network))
 
-    def _endpoints(self):
+    def _endpoints(self) -> tuple[list[Resource], list[Resource]]:
         """``(ours, others)``: the VPC's live S3 gateway endpoints, each list by id."""
         found = describe_where(self.client, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", [self.vpc_id])
         live = sorted(
@@ -127,11 +132,11 @@ class S3EndpointReconciler(Reconciler):
             return self._result([], _state(None, []), _state(None, []), data)
         return self._create(wanted, data)
 
-    def _repair(self, endpoint, wanted, data):
+    def _repair(self, endpoint: Resource, wanted: list[str], data: dict[str, Any]) -> Outcome:
         endpoint_id = endpoint["VpcEndpointId"]
         current = list(endpoint.get("RouteTableIds") or [])
         missing = [table_id for table_id in wanted if table_id not in current]
-        actions = []
+        actions: list[str] = []
         if missing:
             if not self.check_mode:
                 self.client.modify_vpc_endpoint(VpcEndpointId=endpoint_id, AddRouteTableIds=missing, aws_retry=True)
@@ -142,7 +147,7 @@ class S3EndpointReconciler(Reconciler):
         before = _state(endpoint_id, current)
         return self._result(actions, before, _state(endpoint_id, current + missing), data)
 
-    def _create(self, wanted, data):
+    def _create(self, wanted: list[str], data: dict[str, Any]) -> Outcome:
         if self.check_mode:
             after = _state(NEW_ENDPOINT, wanted)
             return self._result([f"created S3 gateway endpoint on {', '.join(wanted)}"], _state(None, []), after, data)
@@ -200,7 +205,7 @@ class S3EndpointReconciler(Reconciler):
     # -- result ------------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _result(actions, before, after, data):
+    def _result(actions: list[str], before: dict[str, Any], after: dict[str, Any], data: dict[str, Any]) -> Outcome:
         endpoint_id = after["vpc_endpoint_id"]
         return Outcome(
             changed=bool(actions),

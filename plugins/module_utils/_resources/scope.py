@@ -19,6 +19,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel, model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
@@ -81,9 +82,15 @@ class Reconciler:
         self.scope = scope
         self.client = scope.client
         self.network = scope.network
-        self.vpc_id = scope.vpc_id
         self.check_mode = scope.check_mode
         self.warn = scope.warn
+
+    @property
+    def vpc_id(self) -> str:
+        """The scope's VPC, which every reconciler but the VPC's works in (the VPC's reads ``scope.vpc_id``)."""
+        if self.scope.vpc_id is None:
+            raise NetworkError(f"{type(self).__name__} works in the network's VPC, and its scope has none yet")
+        return self.scope.vpc_id
 
     def present(self) -> Outcome:
         raise NotImplementedError

@@ -9,6 +9,7 @@ An adopted VPC (one the user names by id) is not ours: it is read, never changed
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
@@ -30,6 +31,9 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
 COMPONENT = "vpc"
 
 # Fargate tasks resolve ECR, CloudWatch Logs and CloudReactor through the VPC's DNS; interface endpoints also
@@ -45,7 +49,8 @@ def find_network_vpc(client: Any, network: str, claimed_vpc_id: str | None = Non
     and its NotFound retried as for an id this run created."""
     vpcs = client.describe_vpcs(Filters=identity_filters(network, COMPONENT), aws_retry=True)["Vpcs"]
     if vpcs:
-        return min(vpcs, key=lambda vpc: vpc["VpcId"])
+        first: dict[str, Any] = min(vpcs, key=lambda vpc: vpc["VpcId"])
+        return first
     if not claimed_vpc_id:
         return None
     model_of(client).record_created_id(claimed_vpc_id)
@@ -84,18 +89,18 @@ class VpcReconciler(Reconciler):
 
     def present(self) -> Outcome:
         """The VPC created or brought up to date; ``data["vpc_id"]`` is ``None`` when check mode would create it."""
-        vpc_id = self.vpc_id
+        vpc_id = self.scope.vpc_id
         if vpc_id is None:
             return self._create()
         vpc = self.client.describe_vpcs(VpcIds=[vpc_id], aws_retry=True)["Vpcs"][0]
-        before = dns_attributes(self.client, vpc_id)
+        before: dict[str, Any] = dns_attributes(self.client, vpc_id)
         turned_on = [attribute for attribute, value in before.items() if not value]
         if not self.check_mode:
             for attribute in turned_on:
                 self._turn_on(vpc_id, attribute)
         tagged = self.ensure_tags(vpc_id, vpc, self.desired_vpc_tags)
         actions = ["updated VPC"] if turned_on or tagged else []
-        after = {attribute: True for attribute in before}
+        after: dict[str, Any] = {attribute: True for attribute in before}
         before["ipv6_cidr"] = after["ipv6_cidr"] = ipv6_cidr(vpc)
         if self.ipv6:
             after["ipv6_cidr"] = self._ensure_ipv6(vpc, actions)
@@ -106,7 +111,7 @@ class VpcReconciler(Reconciler):
             data={"vpc_id": vpc_id, "ipv6_cidr": after["ipv6_cidr"]},
         )
 
-    def _ensure_ipv6(self, vpc, actions):
+    def _ensure_ipv6(self, vpc: Resource, actions: list[str]) -> str | None:
         """The VPC's IPv6 block, associating an Amazon-provided one when it has none; ``None`` in check mode then.
         An association still ``associating`` (AWS picks the block after the call answers) is waited for."""
         states = [
@@ -122,12 +127,12 @@ class VpcReconciler(Reconciler):
             self.client.associate_vpc_cidr_block(VpcId=vpc["VpcId"], AmazonProvidedIpv6CidrBlock=True, aws_retry=True)
         return self._wait_for_ipv6(vpc["VpcId"])
 
-    def _wait_for_ipv6(self, vpc_id):
+    def _wait_for_ipv6(self, vpc_id: str) -> str | None:
         """Wait until the VPC's IPv6 association is ``associated`` (AWS picks the block after the call answers);
         record the VPC with it and return the block."""
         client = uncached(self.client)
 
-        def associated():
+        def associated() -> tuple[bool, Any]:
             vpc = client.describe_vpcs(VpcIds=[vpc_id], aws_retry=True)["Vpcs"][0]
             association = live_ipv6_association(vpc)
             state = ((association or {}).get("Ipv6CidrBlockState") or {}).get("State")
@@ -146,16 +151,18 @@ class VpcReconciler(Reconciler):
         self.client.record("describe_vpcs", vpc, created=self.client.created(vpc_id))
         return ipv6_cidr(vpc)
 
-    def remove_ipv6(self):
+    def remove_ipv6(self) -> Outcome:
         """Disassociate the VPC's IPv6 blocks (its subnets' /64s must be gone: the caller's order)."""
-        vpc = self.client.describe_vpcs(VpcIds=[self.vpc_id], aws_retry=True)["Vpcs"][0] if self.vpc_id else None
+        if self.scope.vpc_id is None:
+            return Outcome(data={"vpc_id": None})
+        vpc = self.client.describe_vpcs(VpcIds=[self.scope.vpc_id], aws_retry=True)["Vpcs"][0]
         associations = [
             association
-            for association in (vpc or {}).get("Ipv6CidrBlockAssociationSet") or []
+            for association in vpc.get("Ipv6CidrBlockAssociationSet") or []
             if (association.get("Ipv6CidrBlockState") or {}).get("State") not in ENDED_ASSOCIATION_STATES
         ]
         if not associations:
-            return Outcome(data={"vpc_id": (vpc or {}).get("VpcId")})
+            return Outcome(data={"vpc_id": vpc["VpcId"]})
         if not self.check_mode:
             for association in associations:
                 self.client.disassociate_vpc_cidr_block(AssociationId=association["AssociationId"], aws_retry=True)
@@ -176,7 +183,7 @@ class VpcReconciler(Reconciler):
         diff = {"before": {}, "after": after}
         if self.check_mode:
             return Outcome(changed=True, actions=["created VPC"], diff=diff, data={"vpc_id": None, "ipv6_cidr": None})
-        ipv6 = {"AmazonProvidedIpv6CidrBlock": True} if self.ipv6 else {}
+        ipv6: dict[str, Any] = {"AmazonProvidedIpv6CidrBlock": True} if self.ipv6 else {}
         vpc = create_once(
             self.client,
             "create_vpc",
@@ -203,7 +210,7 @@ class VpcReconciler(Reconciler):
     def absent(self) -> Outcome:
         """Delete the VPC. Its dependencies must be gone; while AWS releases a deleted NAT gateway's address, the run's
         model retries the delete."""
-        vpc_id = self.vpc_id
+        vpc_id = self.scope.vpc_id
         if vpc_id is None:
             return Outcome(data={"vpc_id": None})
         if not self.check_mode:
