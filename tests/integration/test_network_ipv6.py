@@ -15,9 +15,22 @@ from support.module_runner import run_module
 NETWORK = "six"
 ONE_ZONE = {"az_count": 1, "nat_gateways": "single"}
 # The default network (two zones, a NAT gateway each) built from nothing, and run again with nothing to do: the calls
-# it made before IPv6 existed.
-IPV4_COLD_BUILD_CALLS = 51
+# it made before IPv6 existed (51 and 12), plus, for the build, the network claim's 5 (ImportKeyPair, CreateTags,
+# DeleteKeyPair, and the second reading's DescribeVpcs and DescribeAvailabilityZones; see docs/reliability.md).
+IPV4_COLD_BUILD_CALLS = 51 + 5
 IPV4_NOOP_CALLS = 12
+# No call of these is an IPv4 network's.
+IPV6_OPERATIONS = {
+    "AssociateVpcCidrBlock",
+    "DisassociateVpcCidrBlock",
+    "AssociateSubnetCidrBlock",
+    "DisassociateSubnetCidrBlock",
+    "CreateEgressOnlyInternetGateway",
+    "DeleteEgressOnlyInternetGateway",
+    "DescribeEgressOnlyInternetGateways",
+    "DescribeNetworkInterfaces",
+    "DeleteRoute",
+}
 # A dual-stack network with nothing to do lists its egress-only internet gateways too (EC2 cannot filter them by VPC,
 # so they are not part of the run's first reading of the VPC).
 DUAL_STACK_NOOP_CALLS = IPV4_NOOP_CALLS + 1
@@ -126,7 +139,7 @@ def test_the_ipv4_network_makes_the_calls_it_made_before_ipv6(aws):
     with aws.recording() as noop:
         again = ok(run(aws))
     assert (len(cold.actions), len(noop.actions)) == (IPV4_COLD_BUILD_CALLS, IPV4_NOOP_CALLS), sorted(cold.actions)
-    assert "DescribeEgressOnlyInternetGateways" not in cold.actions + noop.actions
+    assert IPV6_OPERATIONS.isdisjoint(cold.actions + noop.actions)
     assert (again["network"]["ip_mode"], again["network"]["egress_only_internet_gateway_id"]) == ("ipv4", None)
 
 
