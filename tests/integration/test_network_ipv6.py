@@ -9,6 +9,7 @@ import ipaddress
 import re
 
 import pytest
+from support.aws_proxy import AwsProxy
 from support.egress_gap import assert_no_egress_gap, egress_snapshot
 from support.module_runner import run_module
 
@@ -257,3 +258,27 @@ def test_teardown_removes_the_egress_only_gateway_and_the_ipv6_routes(aws, ec2, 
     assert f"deleted egress-only internet gateway {dual_stack['egress_only_internet_gateway_id']}" in removed["changes"]
     assert our_eigws(ec2) == []
     assert ec2.describe_vpcs(Filters=[{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}])["Vpcs"] == []
+
+
+def test_ipv6_only_with_a_regional_nat_gateway_routes_nat64_to_it(aws, ec2):
+    built = ok(run(aws, ip_mode="ipv6_only", az_count=1, nat_gateways="regional"))
+    network = built["network"]
+    assert built["audit"]["summary"]["errors"] == 0, built["audit"]["findings"]
+    table = tables_by_name(ec2, network["vpc_id"])["private-us-east-1a"]
+    assert ipv6_routes(table) == {
+        "::/0": network["egress_only_internet_gateway_id"],
+        "64:ff9b::/96": network["nat_gateway_ids"][0],
+    }
+    assert ec2.describe_nat_gateways(NatGatewayIds=network["nat_gateway_ids"])["NatGateways"][0][
+        "AvailabilityMode"
+    ] == ("regional")
+
+
+def test_a_lost_answer_of_the_egress_only_gateways_create_makes_one_gateway(aws, ec2):
+    with AwsProxy(aws.endpoint_url, lose_answer_of="CreateEgressOnlyInternetGateway") as proxy:
+        built = ok(run(aws, endpoint_url=proxy.endpoint_url, ip_mode="dual_stack", **ONE_ZONE))
+    assert proxy.lost == ["CreateEgressOnlyInternetGateway"]
+    assert proxy.forwarded.count("CreateEgressOnlyInternetGateway") == 1
+    assert [gateway["EgressOnlyInternetGatewayId"] for gateway in our_eigws(ec2)] == [
+        built["network"]["egress_only_internet_gateway_id"]
+    ]
