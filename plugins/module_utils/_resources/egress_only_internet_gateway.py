@@ -50,12 +50,12 @@ class EgressOnlyInternetGatewayReconciler(Reconciler):
 
     def ours(self) -> list[dict[str, Any]]:
         """The network's gateways attached to its VPC, lowest id first (the one used should a race have made two)."""
-        gateways = egress_only_gateways(self.client, [self.vpc_id])
+        gateways = egress_only_gateways(self.client, [self.required_vpc_id])
         return sorted(
             (
                 gateway
                 for gateway in gateways
-                if is_ours(gateway, self.network, COMPONENT) and attached_to(gateway, self.vpc_id)
+                if is_ours(gateway, self.network, COMPONENT) and attached_to(gateway, self.required_vpc_id)
             ),
             key=lambda gateway: gateway["EgressOnlyInternetGatewayId"],
         )
@@ -79,7 +79,7 @@ class EgressOnlyInternetGatewayReconciler(Reconciler):
             "create_egress_only_internet_gateway",
             lambda: next(iter(self.ours()), None),
             result_key="EgressOnlyInternetGateway",
-            VpcId=self.vpc_id,
+            VpcId=self.required_vpc_id,
             TagSpecifications=tag_specifications("egress-only-internet-gateway", self.desired_gateway_tags),
             # AWS answers a resend with the same token with the same gateway, even before it lists it.
             ClientToken=str(uuid.uuid4()),
@@ -87,7 +87,7 @@ class EgressOnlyInternetGatewayReconciler(Reconciler):
         gateway_id = gateway["EgressOnlyInternetGatewayId"]
         self.client.record(
             "describe_egress_only_internet_gateways",
-            dict(gateway, Attachments=[{"State": "attached", "VpcId": self.vpc_id}]),
+            dict(gateway, Attachments=[{"State": "attached", "VpcId": self.required_vpc_id}]),
             created=True,
         )
         return self._result(

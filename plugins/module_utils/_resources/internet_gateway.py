@@ -79,8 +79,10 @@ class InternetGatewayReconciler(Reconciler):
     # -- present -----------------------------------------------------------------------------------------------
 
     def present(self) -> Outcome:
-        describe_vpc(self.client, self.vpc_id)
-        attached = sorted(vpc_internet_gateways(self.client, self.vpc_id), key=lambda igw: igw["InternetGatewayId"])
+        describe_vpc(self.client, self.required_vpc_id)
+        attached = sorted(
+            vpc_internet_gateways(self.client, self.required_vpc_id), key=lambda igw: igw["InternetGatewayId"]
+        )
         if attached:
             return self._use_attached(attached[0])
 
@@ -98,7 +100,7 @@ class InternetGatewayReconciler(Reconciler):
 
     def _use_attached(self, igw: Resource) -> Outcome:
         igw_id = igw["InternetGatewayId"]
-        state = _state(igw_id, self.vpc_id)
+        state = _state(igw_id, self.required_vpc_id)
         if not is_ours(igw, self.network, COMPONENT):
             # Someone else's gateway: the VPC has its way out, and we do not touch what we did not build.
             return self._result("adopted", igw_id, False, state, state)
@@ -108,10 +110,10 @@ class InternetGatewayReconciler(Reconciler):
     def _attach_detached(self, igw: Resource) -> Outcome:
         igw_id = igw["InternetGatewayId"]
         if not self.check_mode:
-            self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
+            self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.required_vpc_id, aws_retry=True)
             self._record_attached(igw, created=False)
         self._ensure_tags(igw)
-        return self._result("attached", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
+        return self._result("attached", igw_id, True, _state(None, None), _state(igw_id, self.required_vpc_id))
 
     def _ensure_tags(self, igw: Resource) -> bool:
         """Bring the tags of ``igw``, a gateway of ours, to the desired ones; returns ``changed``."""
@@ -119,7 +121,7 @@ class InternetGatewayReconciler(Reconciler):
 
     def _create(self) -> Outcome:
         if self.check_mode:
-            return self._result("created", None, True, _state(None, None), _state(NEW_GATEWAY, self.vpc_id))
+            return self._result("created", None, True, _state(None, None), _state(NEW_GATEWAY, self.required_vpc_id))
         igw = create_once(
             self.client,
             "create_internet_gateway",
@@ -130,11 +132,11 @@ class InternetGatewayReconciler(Reconciler):
         igw_id = igw["InternetGatewayId"]
         self._record_attached(igw, created=True)
         # Should this attach fail, the next run finds the tagged, detached gateway and attaches it.
-        self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
-        return self._result("created", igw_id, True, _state(None, None), _state(igw_id, self.vpc_id))
+        self.client.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.required_vpc_id, aws_retry=True)
+        return self._result("created", igw_id, True, _state(None, None), _state(igw_id, self.required_vpc_id))
 
     def _record_attached(self, igw: Resource, *, created: bool) -> None:
-        attached = dict(igw, Attachments=[{"State": "available", "VpcId": self.vpc_id}])
+        attached = dict(igw, Attachments=[{"State": "available", "VpcId": self.required_vpc_id}])
         self.client.record("describe_internet_gateways", attached, created=created)
 
     def _created_gateway(self) -> Resource | None:
@@ -145,10 +147,10 @@ class InternetGatewayReconciler(Reconciler):
     # -- absent ------------------------------------------------------------------------------------------------
 
     def absent(self) -> Outcome:
-        attached = vpc_internet_gateways(self.client, self.vpc_id)
+        attached = vpc_internet_gateways(self.client, self.required_vpc_id)
         ours = self._ours()
         before_id = attached[0]["InternetGatewayId"] if attached else None
-        before = _state(before_id, self.vpc_id)
+        before = _state(before_id, self.required_vpc_id)
 
         foreign = [igw for igw in attached if not is_ours(igw, self.network, COMPONENT)]
         for igw in foreign:
@@ -171,14 +173,14 @@ class InternetGatewayReconciler(Reconciler):
                 self.client.record_deleted("describe_internet_gateways", igw["InternetGatewayId"])
         remaining = foreign[0]["InternetGatewayId"] if foreign else None
         deleted = sorted(igw["InternetGatewayId"] for igw in doomed)
-        outcome = self._result("deleted", remaining, True, before, _state(remaining, self.vpc_id))
+        outcome = self._result("deleted", remaining, True, before, _state(remaining, self.required_vpc_id))
         outcome.actions = [f"deleted internet gateway {igw_id}" for igw_id in deleted]
         outcome.data["deleted_internet_gateway_ids"] = deleted
         return outcome
 
     def _detach(self, igw_id: str) -> None:
         try:
-            self.client.detach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.vpc_id, aws_retry=True)
+            self.client.detach_internet_gateway(InternetGatewayId=igw_id, VpcId=self.required_vpc_id, aws_retry=True)
         except is_boto3_error_code("DependencyViolation") as error:
             raise NetworkError(
                 f"Cannot detach internet gateway {igw_id} from {self.vpc_id}: the VPC still has public addresses "

@@ -230,7 +230,7 @@ class RouteTableReconciler(Reconciler):
 
     def _validate_subnets(self) -> None:
         for subnet in describe_subnets(self.client, self.subnet_ids):
-            if subnet["VpcId"] != self.vpc_id:
+            if subnet["VpcId"] != self.required_vpc_id:
                 raise InvalidInput(
                     "subnet_ids", f"subnet {subnet['SubnetId']} is in {subnet['VpcId']}, not in {self.vpc_id}"
                 )
@@ -259,7 +259,7 @@ class RouteTableReconciler(Reconciler):
             igw = igws_by_id.get(target_id)
             if igw is None:
                 raise InvalidInput("internet_gateway_id", f"internet gateway {target_id} does not exist")
-            if not igw_attached_to(igw, self.vpc_id):
+            if not igw_attached_to(igw, self.required_vpc_id):
                 where = ", ".join(a["VpcId"] for a in igw.get("Attachments") or [] if a.get("VpcId")) or "no VPC"
                 raise InvalidInput(
                     "internet_gateway_id",
@@ -269,7 +269,7 @@ class RouteTableReconciler(Reconciler):
         nat = nats_by_id.get(target_id)
         if nat is None:
             raise InvalidInput("nat_gateway_id", f"NAT gateway {target_id} does not exist")
-        if nat.get("VpcId") != self.vpc_id:
+        if nat.get("VpcId") != self.required_vpc_id:
             raise InvalidInput(
                 "nat_gateway_id", f"NAT gateway {target_id} is in {nat.get('VpcId')}, not in {self.vpc_id}"
             )
@@ -282,9 +282,9 @@ class RouteTableReconciler(Reconciler):
     # -- present -----------------------------------------------------------------------------------------------
 
     def present(self) -> Outcome:
-        vpc = describe_vpc(self.client, self.vpc_id)
+        vpc = describe_vpc(self.client, self.required_vpc_id)
         self._validate_subnets()
-        tables = vpc_route_tables(self.client, self.vpc_id)
+        tables = vpc_route_tables(self.client, self.required_vpc_id)
         found = self._find_ours(tables)
         current_route = default_route(found)
         igws_by_id, nats_by_id = self._describe_targets(current_route)
@@ -316,7 +316,7 @@ class RouteTableReconciler(Reconciler):
             self.table_id = None
             self.table = {
                 "RouteTableId": NEW_TABLE,
-                "VpcId": self.vpc_id,
+                "VpcId": self.required_vpc_id,
                 "Routes": [_local_route(cidr) for cidr in _vpc_cidrs(vpc)],
                 "Associations": [],
             }
@@ -326,7 +326,7 @@ class RouteTableReconciler(Reconciler):
                 "create_route_table",
                 self._created_table,
                 result_key="RouteTable",
-                VpcId=self.vpc_id,
+                VpcId=self.required_vpc_id,
                 TagSpecifications=tag_specifications("route-table", tags),
                 # One token per table this run creates: AWS answers a resend of it with the same table, even while
                 # the table is not yet listed for _created_table to find.
@@ -343,7 +343,7 @@ class RouteTableReconciler(Reconciler):
     def _created_table(self) -> Resource | None:
         """The table our create call made, should its answer be lost: we create only when no table of the VPC has
         this table's identity tags, so one that has them now is that call's."""
-        return self._find_ours(vpc_route_tables(self.client, self.vpc_id))
+        return self._find_ours(vpc_route_tables(self.client, self.required_vpc_id))
 
     def _ensure_default_route(self, igws_by_id: Mapping[Any, Resource], nats_by_id: Mapping[Any, Resource]) -> None:
         if self.target is None:
@@ -363,7 +363,7 @@ class RouteTableReconciler(Reconciler):
             return
 
         current_target = route_target(current)[1]
-        problem = default_route_problem(current, self.vpc_id, igws_by_id, nats_by_id)
+        problem = default_route_problem(current, self.required_vpc_id, igws_by_id, nats_by_id)
         if current_target == target_id and problem is None:
             return
         reason = problem or "not the requested target"
@@ -524,7 +524,7 @@ class RouteTableReconciler(Reconciler):
 
     def absent(self) -> Outcome:
         # A VPC that no longer exists has no tables: nothing to do, not an error (teardown reruns stay green).
-        found = self._find_ours(vpc_route_tables(self.client, self.vpc_id))
+        found = self._find_ours(vpc_route_tables(self.client, self.required_vpc_id))
         before = table_summary(found)
         if found is None:
             return self._absent_result(before, None)

@@ -99,7 +99,7 @@ class S3EndpointReconciler(Reconciler):
 
     def _endpoints(self) -> tuple[list[Resource], list[Resource]]:
         """``(ours, others)``: the VPC's live S3 gateway endpoints, each list by id."""
-        found = describe_where(self.client, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", [self.vpc_id])
+        found = describe_where(self.client, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", [self.required_vpc_id])
         live = sorted(
             (endpoint for endpoint in found if is_live(endpoint) and is_s3_gateway(endpoint, self.region)),
             key=lambda endpoint: endpoint["VpcEndpointId"],
@@ -155,10 +155,10 @@ class S3EndpointReconciler(Reconciler):
         for _attempt in range(MAX_STALE_TOKENS):
             endpoint = self.client.create_vpc_endpoint(
                 VpcEndpointType="Gateway",
-                VpcId=self.vpc_id,
+                VpcId=self.required_vpc_id,
                 ServiceName=service_name(self.region),
                 RouteTableIds=wanted,
-                ClientToken=client_token(self.network, self.vpc_id, wanted, predecessor),
+                ClientToken=client_token(self.network, self.required_vpc_id, wanted, predecessor),
                 TagSpecifications=tag_specifications(RESOURCE_TYPE, self.desired_endpoint_tags),
                 aws_retry=True,
             )["VpcEndpoint"]

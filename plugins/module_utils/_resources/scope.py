@@ -82,15 +82,17 @@ class Reconciler:
         self.scope = scope
         self.client = scope.client
         self.network = scope.network
+        self.vpc_id = scope.vpc_id
         self.check_mode = scope.check_mode
         self.warn = scope.warn
 
     @property
-    def vpc_id(self) -> str:
-        """The scope's VPC, which every reconciler but the VPC's works in (the VPC's reads ``scope.vpc_id``)."""
-        if self.scope.vpc_id is None:
+    def required_vpc_id(self) -> str:
+        """The scope's VPC, for a reconciler that cannot work without one (``vpc_id`` is ``None`` until the network
+        has a VPC, and some ``absent()`` then look in every VPC)."""
+        if self.vpc_id is None:
             raise NetworkError(f"{type(self).__name__} works in the network's VPC, and its scope has none yet")
-        return self.scope.vpc_id
+        return self.vpc_id
 
     def present(self) -> Outcome:
         raise NotImplementedError

@@ -89,7 +89,7 @@ class VpcReconciler(Reconciler):
 
     def present(self) -> Outcome:
         """The VPC created or brought up to date; ``data["vpc_id"]`` is ``None`` when check mode would create it."""
-        vpc_id = self.scope.vpc_id
+        vpc_id = self.vpc_id
         if vpc_id is None:
             return self._create()
         vpc = self.client.describe_vpcs(VpcIds=[vpc_id], aws_retry=True)["Vpcs"][0]
@@ -153,9 +153,9 @@ class VpcReconciler(Reconciler):
 
     def remove_ipv6(self) -> Outcome:
         """Disassociate the VPC's IPv6 blocks (its subnets' /64s must be gone: the caller's order)."""
-        if self.scope.vpc_id is None:
+        if self.vpc_id is None:
             return Outcome(data={"vpc_id": None})
-        vpc = self.client.describe_vpcs(VpcIds=[self.scope.vpc_id], aws_retry=True)["Vpcs"][0]
+        vpc = self.client.describe_vpcs(VpcIds=[self.vpc_id], aws_retry=True)["Vpcs"][0]
         associations = [
             association
             for association in vpc.get("Ipv6CidrBlockAssociationSet") or []
@@ -210,7 +210,7 @@ class VpcReconciler(Reconciler):
     def absent(self) -> Outcome:
         """Delete the VPC. Its dependencies must be gone; while AWS releases a deleted NAT gateway's address, the run's
         model retries the delete."""
-        vpc_id = self.scope.vpc_id
+        vpc_id = self.vpc_id
         if vpc_id is None:
             return Outcome(data={"vpc_id": None})
         if not self.check_mode:
