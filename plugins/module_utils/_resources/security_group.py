@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping, Sequence
+import typing
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
@@ -31,6 +32,16 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
     tags_of,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Reconciler, Scope
+
+if typing.TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
+    # An EC2 IpPermission: ``{"IpProtocol", "FromPort", "ToPort", "IpRanges": [...], ...}``.
+    Permission: TypeAlias = dict[str, Any]
+    # What a single-source permission allows: (protocol, from port, to port, source list key, source).
+    PermissionKey: TypeAlias = tuple[str, Any, Any, str, str]
 
 COMPONENT = "security-group"
 
@@ -100,13 +111,13 @@ class _RuleProblem(Exception):
 # -- rules format -> IpPermissions ------------------------------------------------------------------------------
 
 
-def normalise_protocol(proto):
+def normalise_protocol(proto: object) -> str:
     """``tcp``, ``udp``, ``icmp``, ``icmpv6``, ``-1`` (all) or another protocol number, as EC2 describes it."""
     text = str(proto).strip().lower()
     return PROTOCOL_NAMES.get(text, text)
 
 
-def _protocol(rule):
+def _protocol(rule: Mapping[str, Any]) -> str:
     # amazon.aws's format defaults to TCP.
     proto = rule.get("proto", "tcp")
     if isinstance(proto, bool):
@@ -119,7 +130,7 @@ def _protocol(rule):
     raise _RuleProblem(f"proto {proto!r} is not tcp, udp, icmp, icmpv6, all, -1 or a protocol number (0-255)")
 
 
-def _number(key, value, low, high):
+def _number(key: str, value: object, low: int, high: int) -> int:
     """``value`` (an int, or its text as templating renders it) when it lies in ``low``..``high``."""
     text = str(value).strip()
     if isinstance(value, bool) or not re.fullmatch(r"-?[0-9]+", text) or not low <= int(text) <= high:
@@ -127,7 +138,7 @@ def _number(key, value, low, high):
     return int(text)
 
 
-def _port_range(item):
+def _port_range(item: object) -> tuple[int, int]:
     """An item of ``ports`` (``80``, ``"80"`` or ``"8000-8100"``) as a (from, to) pair."""
     match = None if isinstance(item, bool) else re.fullmatch(r"([0-9]+)(?:-([0-9]+))?", str(item).strip())
     if not match:
@@ -139,7 +150,7 @@ def _port_range(item):
     return from_port, to_port
 
 
-def _port_ranges(rule, protocol):
+def _port_ranges(rule: Mapping[str, Any], protocol: str) -> list[tuple[int, int] | tuple[None, None]]:
     """The (from, to) pairs of ``rule``: port ranges for TCP/UDP, (type, code) for ICMP, ``(None, None)`` else."""
     given = sorted(key for key in ("from_port", "to_port", "ports") if key in rule)
     if protocol in PORT_PROTOCOLS:
@@ -171,7 +182,7 @@ def _port_ranges(rule, protocol):
     return [(None, None)]
 
 
-def _cidr(key, text, version):
+def _cidr(key: str, text: object, version: int) -> str:
     network_class = ipaddress.IPv4Network if version == 4 else ipaddress.IPv6Network
     if not isinstance(text, str) or "/" not in text:
         raise _RuleProblem(f"{key} {text!r} is not a CIDR block (address/prefix length)")
@@ -183,7 +194,7 @@ def _cidr(key, text, version):
     return str(network)
 
 
-def _sources(rule):
+def _sources(rule: Mapping[str, Any]) -> list[tuple[str, dict[str, str]]]:
     """(EC2 list key, item) for every source of ``rule``: each CIDR, IPv6 CIDR and group it names."""
     sources = []
     for key, (list_key, item_key) in SOURCE_KEYS.items():
@@ -203,7 +214,7 @@ def _sources(rule):
     return sources
 
 
-def _check_keys(rule):
+def _check_keys(rule: object) -> None:
     if not isinstance(rule, dict):
         raise _RuleProblem(f"must be a mapping of rule keys, not {type(rule).__name__}")
     for key in sorted(set(rule) - RULE_KEYS):
@@ -214,9 +225,14 @@ def _check_keys(rule):
         raise _RuleProblem(f"rule_desc must be a string, not {type(description).__name__}")
 
 
-def _permission(protocol, ports, source, description):
+def _permission(
+    protocol: str,
+    ports: tuple[int, int] | tuple[None, None],
+    source: tuple[str, dict[str, str]],
+    description: str | None,
+) -> Permission:
     """One EC2 IpPermission with a single source."""
-    permission = {"IpProtocol": protocol}
+    permission: Permission = {"IpProtocol": protocol}
     if ports != (None, None):
         permission["FromPort"], permission["ToPort"] = ports
     list_key, item = source
@@ -224,7 +240,7 @@ def _permission(protocol, ports, source, description):
     return permission
 
 
-def _rule_permissions(rule):
+def _rule_permissions(rule: Any) -> list[Permission]:
     _check_keys(rule)
     # amazon.aws treats a key set to null as absent; templated rules rely on it.
     rule = {key: value for key, value in rule.items() if value is not None}
@@ -234,7 +250,7 @@ def _rule_permissions(rule):
     return [_permission(protocol, ports, source, rule.get("rule_desc")) for ports in port_ranges for source in sources]
 
 
-def check_ingress_rules(rules, option="security_group_ingress"):
+def check_ingress_rules(rules: object, option: str = "security_group_ingress") -> list[Permission]:
     """Validate ``rules`` (amazon.aws.ec2_security_group's ``rules`` format) without any API call.
 
     Returns them as EC2 IpPermissions, one per (port range, source) pair. Raises :class:`InvalidInput` against
@@ -268,7 +284,7 @@ def check_ingress_rules(rules, option="security_group_ingress"):
 # -- comparing permissions ----------------------------------------------------------------------------------------
 
 
-def _canonical_source(list_key, identifier):
+def _canonical_source(list_key: str, identifier: str) -> str:
     if list_key in ("IpRanges", "Ipv6Ranges"):
         try:
             return str(ipaddress.ip_network(identifier, strict=False))
@@ -277,21 +293,23 @@ def _canonical_source(list_key, identifier):
     return identifier
 
 
-def single_source_permissions(permissions):
+def single_source_permissions(permissions: Iterable[Permission] | None) -> Iterator[Permission]:
     """EC2 permissions split into one permission per source, each kept as described (for revoking it)."""
     for permission in permissions or []:
-        base = {key: permission[key] for key in ("IpProtocol", "FromPort", "ToPort") if key in permission}
+        base: dict[str, Any] = {
+            key: permission[key] for key in ("IpProtocol", "FromPort", "ToPort") if key in permission
+        }
         for list_key in PERMISSION_SOURCES:
             for source in permission.get(list_key) or []:
                 yield {**base, list_key: [source]}
 
 
-def _source_of(permission):
+def _source_of(permission: Permission) -> tuple[str, dict[str, Any]]:
     list_key = next(key for key in PERMISSION_SOURCES if permission.get(key))
     return list_key, permission[list_key][0]
 
 
-def permission_key(permission):
+def permission_key(permission: Permission) -> PermissionKey:
     """What a single-source permission allows, whatever its description and however EC2 spells it."""
     protocol = normalise_protocol(permission["IpProtocol"])
     if protocol in PORT_PROTOCOLS + ICMP_PROTOCOLS:
@@ -303,24 +321,24 @@ def permission_key(permission):
     return (protocol, *ports, list_key, _canonical_source(list_key, source[PERMISSION_SOURCES[list_key]]))
 
 
-def description_of(permission):
+def description_of(permission: Permission) -> str | None:
     return _source_of(permission)[1].get("Description") or None
 
 
-def _describe_key(key):
+def _describe_key(key: PermissionKey) -> str:
     protocol, from_port, to_port, _source_kind, identifier = key
     ports = "" if from_port is None else f" {from_port}-{to_port}"
     return f"{protocol}{ports} from {identifier}"
 
 
-def _by_key(permissions):
+def _by_key(permissions: Iterable[Permission]) -> dict[PermissionKey, Permission]:
     return {permission_key(permission): permission for permission in permissions}
 
 
-def rule_summary(permission):
+def rule_summary(permission: Permission) -> dict[str, Any]:
     """A single-source permission in the ``rules`` format, for the diff."""
     protocol, from_port, to_port, list_key, identifier = permission_key(permission)
-    summary = {"proto": protocol}
+    summary: dict[str, Any] = {"proto": protocol}
     if from_port is not None:
         summary.update(from_port=from_port, to_port=to_port)
     summary[SUMMARY_SOURCE_KEYS[list_key]] = identifier
@@ -329,7 +347,7 @@ def rule_summary(permission):
     return summary
 
 
-def _summaries(permissions):
+def _summaries(permissions: Iterable[Permission] | None) -> list[dict[str, Any]]:
     """``permissions`` (as EC2 describes them, or single-source) as ``rules`` items in a stable order."""
     by_key = _by_key(single_source_permissions(permissions))
     return [rule_summary(by_key[key]) for key in sorted(by_key, key=lambda key: tuple(map(str, key)))]
@@ -338,7 +356,7 @@ def _summaries(permissions):
 class RulePlan:
     """The calls that turn one direction's ``current`` permissions into ``desired`` ones."""
 
-    def __init__(self, current, desired):
+    def __init__(self, current: Iterable[Permission] | None, desired: Iterable[Permission]) -> None:
         current_by_key = _by_key(single_source_permissions(current))
         desired_by_key = _by_key(desired)
         self.authorize = [permission for key, permission in desired_by_key.items() if key not in current_by_key]
@@ -350,14 +368,20 @@ class RulePlan:
         ]
 
     @property
-    def changed(self):
+    def changed(self) -> bool:
         return bool(self.authorize or self.revoke or self.redescribe)
 
 
 # -- the group ----------------------------------------------------------------------------------------------------
 
 
-def _state(group_id, name, ingress, egress, tags):
+def _state(
+    group_id: str | None,
+    name: str | None,
+    ingress: Iterable[Permission] | None,
+    egress: Iterable[Permission] | None,
+    tags: Mapping[str, str],
+) -> dict[str, Any]:
     return {
         "group_id": group_id,
         "name": name,
@@ -394,19 +418,19 @@ class SecurityGroupReconciler(Reconciler):
         self.ingress = check_ingress_rules(ingress)
         self.egress = check_ingress_rules([TASK_EGRESS_RULE] + ([TASK_EGRESS_RULE_IPV6] if ipv6_egress else []))
 
-    def tags_for(self, group_name: str) -> dict[str, str]:
+    def tags_for(self, group_name: str | None) -> dict[str, str]:
         return self.desired_tags(COMPONENT, group_name)
 
-    def find_ours(self):
+    def find_ours(self) -> Resource | None:
         """Our group in the VPC, or ``None``. Should several carry our tags (two runs racing to create it), the
         lowest GroupId is ours: a deterministic choice every later run repeats."""
-        filters = vpc_filter(self.vpc_id) + identity_filters(self.network, COMPONENT)
+        filters = vpc_filter(self.required_vpc_id) + identity_filters(self.network, COMPONENT)
         groups = self.client.describe_security_groups(Filters=filters, aws_retry=True)["SecurityGroups"]
         return min(groups, key=lambda group: group["GroupId"]) if groups else None
 
-    def refuse_foreign_namesake(self):
+    def refuse_foreign_namesake(self) -> None:
         """Raise when a group without our tags already holds the name in the VPC (EC2 names are unique per VPC)."""
-        filters = vpc_filter(self.vpc_id) + [{"Name": "group-name", "Values": [self.name]}]
+        filters = vpc_filter(self.required_vpc_id) + [{"Name": "group-name", "Values": [self.name]}]
         groups = self.client.describe_security_groups(Filters=filters, aws_retry=True)["SecurityGroups"]
         if groups:
             group_id = groups[0]["GroupId"]
@@ -421,7 +445,7 @@ class SecurityGroupReconciler(Reconciler):
 
     def absent(self) -> Outcome:
         """Delete every security group of the VPC that carries the network's identity tags."""
-        filters = vpc_filter(self.vpc_id) + identity_filters(self.network)
+        filters = vpc_filter(self.required_vpc_id) + identity_filters(self.network)
         groups = self.client.describe_security_groups(Filters=filters, aws_retry=True)["SecurityGroups"]
         actions = []
         for group in sorted(groups, key=lambda group: group["GroupId"]):
@@ -439,7 +463,7 @@ class SecurityGroupReconciler(Reconciler):
             return self._create()
         return self._converge(group)
 
-    def _create(self):
+    def _create(self) -> Outcome:
         tags = self.tags_for(self.name)
         if self.check_mode:
             after = _state(NEW_GROUP, self.name, self.ingress, self.egress, tags)
@@ -479,7 +503,7 @@ class SecurityGroupReconciler(Reconciler):
         after = _state(group_id, self.name, self.ingress, self.egress, tags)
         return _result(group_id, "created", True, ABSENT, after)
 
-    def _default_egress(self):
+    def _default_egress(self) -> list[Permission]:
         """The egress rules AWS gives a new group (Amazon VPC user guide, "Security group rules": all traffic to
         0.0.0.0/0, and to ::/0 when the VPC has an IPv6 CIDR). Taken as documented, not read back: AWS may not list
         the new group yet."""
@@ -489,7 +513,7 @@ class SecurityGroupReconciler(Reconciler):
             rules.append({"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]})
         return rules
 
-    def _converge(self, group):
+    def _converge(self, group: Resource) -> Outcome:
         group_id = group["GroupId"]
         current_tags = tags_of(group)
         # EC2 cannot rename a group: the Name tag follows the name it has, not one given after it was created.
@@ -511,7 +535,7 @@ class SecurityGroupReconciler(Reconciler):
         after = _state(group_id, group["GroupName"], self.ingress, self.egress, tags)
         return _result(group_id, "updated" if changed else "none", changed, before, after)
 
-    def _apply_rules(self, group):
+    def _apply_rules(self, group: Resource) -> bool:
         """Make both directions of ``group`` exactly the desired rules; returns whether anything differed."""
         changed = False
         for direction, current, desired in (
@@ -524,7 +548,7 @@ class SecurityGroupReconciler(Reconciler):
                 self._apply_plan(group["GroupId"], direction, plan)
         return changed
 
-    def _apply_plan(self, group_id, direction, plan):
+    def _apply_plan(self, group_id: str, direction: str, plan: RulePlan) -> None:
         # Authorize before revoking: traffic a replaced rule allowed stays allowed while the new one arrives.
         for operation, permissions in (
             (f"authorize_security_group_{direction}", plan.authorize),
@@ -536,7 +560,7 @@ class SecurityGroupReconciler(Reconciler):
             getattr(self.client, operation)(GroupId=group_id, IpPermissions=permissions, aws_retry=True)
 
 
-def _result(group_id, action, changed, before, after):
+def _result(group_id: str | None, action: str, changed: bool, before: dict[str, Any], after: dict[str, Any]) -> Outcome:
     """``data``: ``group_id`` (``None`` when check mode would create it), ``action`` (``created``, ``updated`` or
     ``none``) and the group's ``name`` (EC2 cannot rename: an existing group keeps its own)."""
     return Outcome(

@@ -13,7 +13,8 @@ never after) have DNS64 on. A subnet of a tier the network no longer uses is del
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import typing
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
@@ -32,14 +33,20 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
+
 TIERS = {"public": "subnet-public", "private": "subnet-private", IPV6_ONLY: "subnet-ipv6-only"}  # -> component
 
 
-def subnet_name(network, tier, zone):
+def subnet_name(network: str, tier: str, zone: str) -> str:
     return f"{network}-{tier}-{zone}"
 
 
-def check_cidrs_kept(plan, subnets_by_id, option_prefix=""):
+def check_cidrs_kept(
+    plan: Iterable[Mapping[str, Any]], subnets_by_id: Mapping[Any, Resource], option_prefix: str = ""
+) -> None:
     """Refuse a plan that asks an existing subnet of ours for another CIDR: AWS cannot change a subnet's CIDR, and
     a second subnet would be created beside it. Costs no API call (``subnets_by_id`` is already described)."""
     for pair in plan:
@@ -67,8 +74,8 @@ class SubnetsReconciler(Reconciler):
         self,
         scope: Scope,
         plan: Sequence[Mapping[str, Any]] = (),
-        existing: Mapping[str, Any] | None = None,
-        ipv6_cidrs: Mapping[tuple, str] | None = None,
+        existing: Mapping[Any, Resource] | None = None,
+        ipv6_cidrs: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         super().__init__(scope)
         self.plan = plan
@@ -82,7 +89,7 @@ class SubnetsReconciler(Reconciler):
         """Ensure every subnet of the plan. ``data``: ``{"public": [ids], "private": [ids], "ipv6_only": [ids]}`` in
         plan order (``None`` for a subnet that check mode would create); ``actions`` such as ``"created public
         us-east-1a subnet"``."""
-        ids = {tier: [] for tier in TIERS}
+        ids: dict[str, list[str | None]] = {tier: [] for tier in TIERS}
         actions = []
         before, after = {}, {}
         created = []
@@ -115,7 +122,7 @@ class SubnetsReconciler(Reconciler):
                     )
         return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": after}, data=ids)
 
-    def _settings(self, tier, zone):
+    def _settings(self, tier: str, zone: str) -> dict[str, Any]:
         """The subnet of ``tier`` in ``zone`` as the plan wants it (the diff's ``after``)."""
         ipv6 = self.ipv6_cidrs is not None
         attributes = _attributes(tier, ipv6)
@@ -126,7 +133,7 @@ class SubnetsReconciler(Reconciler):
             "enable_dns64": attributes["EnableDns64"],
         }
 
-    def retire(self, subnets, busy):
+    def retire(self, subnets: Iterable[Mapping[str, Any]], busy: Sequence[str]) -> Outcome:
         """Delete the ``subnets`` (as described) of a tier the network no longer uses, each once it is free; keep
         those in ``busy`` (:func:`subnets_in_use`) and say so. ``data["kept"]``: the ids kept."""
         ids = sorted(subnet["SubnetId"] for subnet in subnets)
@@ -148,7 +155,7 @@ class SubnetsReconciler(Reconciler):
             changed=bool(actions), actions=actions, diff={"before": before, "after": after}, data={"kept": busy}
         )
 
-    def remove_ipv6(self, subnets):
+    def remove_ipv6(self, subnets: Iterable[Mapping[str, Any]]) -> Outcome:
         """Take the /64 away from each of ``subnets`` (as described) that has one, and stop assigning IPv6 addresses."""
         actions = []
         for subnet in sorted(subnets, key=lambda subnet: subnet["SubnetId"]):
@@ -185,11 +192,11 @@ class SubnetsReconciler(Reconciler):
         }
         return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": {}})
 
-    def _create(self, tier, zone, cidr, ipv6_block):
+    def _create(self, tier: str, zone: str, cidr: str | None, ipv6_block: str | None) -> str | None:
         if self.check_mode:
             return None
         tags = self._tags(tier, zone)
-        addresses = {"CidrBlock": cidr} if cidr else {"Ipv6Native": True}
+        addresses: dict[str, Any] = {"CidrBlock": cidr} if cidr else {"Ipv6Native": True}
         if ipv6_block:
             addresses["Ipv6CidrBlock"] = ipv6_block
         subnet = create_once(
@@ -206,15 +213,16 @@ class SubnetsReconciler(Reconciler):
         # Recorded with the attributes present() gives it once every subnet is created.
         attributes = _attributes(tier, self.ipv6_cidrs is not None)
         self.client.record("describe_subnets", dict(subnet, **attributes), created=True)
-        return subnet["SubnetId"]
+        subnet_id: str = subnet["SubnetId"]
+        return subnet_id
 
-    def _find(self, tier, zone):
+    def _find(self, tier: str, zone: str) -> Resource | None:
         """The subnet of ours for ``tier`` in ``zone``, or ``None``: what a create whose answer was lost made."""
         filters = identity_filters(self.network, TIERS[tier], az=zone) + [{"Name": "vpc-id", "Values": [self.vpc_id]}]
         found = self.client.describe_subnets(Filters=filters, aws_retry=True)["Subnets"]
         return min(found, key=lambda subnet: subnet["SubnetId"]) if found else None
 
-    def _update(self, tier, zone, subnet, wanted):
+    def _update(self, tier: str, zone: str, subnet: Resource, wanted: Mapping[str, Any]) -> bool:
         """Put back the tier's settings (public IP, the /64, IPv6 addresses, DNS64) and the tags; returns
         ``changed``."""
         changed = False
@@ -242,7 +250,7 @@ class SubnetsReconciler(Reconciler):
         return changed or tagged
 
 
-def subnets_in_use(client, subnet_ids):
+def subnets_in_use(client: Client, subnet_ids: Iterable[str]) -> list[str]:
     """The ids among ``subnet_ids`` that have network interfaces (a running task has one): sorted; no call for none."""
     if not subnet_ids:
         return []
@@ -252,12 +260,12 @@ def subnets_in_use(client, subnet_ids):
     return sorted({interface["SubnetId"] for interface in interfaces})
 
 
-def wait_for_ipv6_released(client, vpc_id, timeout):
+def wait_for_ipv6_released(client: Client, vpc_id: str, timeout: float) -> None:
     """Wait until no subnet of ``vpc_id`` holds a /64 any more, disassociating ones included: AWS refuses to
     disassociate the VPC's block until then."""
     polled = uncached(client)
 
-    def released():
+    def released() -> tuple[bool, str]:
         subnets = polled.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}], aws_retry=True)["Subnets"]
         holding = [
             subnet["SubnetId"]
@@ -270,7 +278,7 @@ def wait_for_ipv6_released(client, vpc_id, timeout):
     poll_until(released, timeout, f"the subnets of {vpc_id} to release their IPv6 CIDRs")
 
 
-def _attributes(tier, ipv6):
+def _attributes(tier: str, ipv6: bool) -> dict[str, bool]:
     """The subnet attributes (as ModifySubnetAttribute names them) a subnet of ``tier`` has; ``ipv6``: the network
     is dual-stack or IPv6-only."""
     return {
@@ -280,7 +288,7 @@ def _attributes(tier, ipv6):
     }
 
 
-def _settings(subnet):
+def _settings(subnet: Resource) -> dict[str, Any]:
     return {
         "map_public_ip_on_launch": bool(subnet.get("MapPublicIpOnLaunch")),
         "ipv6_cidr": ipv6_cidr(subnet),
@@ -293,8 +301,8 @@ def reconcile(
     scope: Scope,
     state: str,
     plan: Sequence[Mapping[str, Any]] = (),
-    existing: Mapping[str, Any] | None = None,
-    ipv6_cidrs: Mapping[tuple, str] | None = None,
+    existing: Mapping[Any, Resource] | None = None,
+    ipv6_cidrs: Mapping[tuple[str, str], str] | None = None,
 ) -> Outcome:
     """The subnets of ``plan`` (``existing``: those it names, as described; ``ipv6_cidrs``: their /64s in a network
     with IPv6) ``present``, or the network's ``absent``."""
