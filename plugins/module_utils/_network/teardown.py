@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Remove a Fargate network (the ``network`` module with ``state=absent``): only what carries its identity tags.
 
-The order is the reverse of the build: security groups, the S3 gateway endpoint, route tables (their IPv6 routes
+Every VPC tagged as the network's goes, duplicates left by runs that raced included (``duplicates.py``). The order
+is the reverse of the build: security groups, the S3 gateway endpoint, route tables (their IPv6 routes
 with them), the egress-only internet gateway, NAT gateways (waited
 for, then their Elastic IPs released, except addresses the user gave; a regional NAT gateway's addresses are AWS's
 in automatic mode and the user's in manual mode, so none is released), the internet gateway, subnets, and the VPC
@@ -11,11 +12,12 @@ when this network created it. An adopted VPC and everything in it that is not ta
 are.
 """
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where, vpc_subnets
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import ipv6_cidr
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TAG_PREFIX, is_ours, tags_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import check_options, prime
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.duplicates import network_vpcs
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
     egress_only_internet_gateway,
     internet_gateway,
@@ -52,9 +54,24 @@ class NetworkTeardown:
 
     def run(self):
         check_options(self.params)
-        network_vpc = self._vpc()
-        if network_vpc is None:
+        vpcs = self._vpcs()
+        if not vpcs:
             return {"changed": False, "changes": [], "network": {"name": self.network, "vpc_id": None}}
+        # Duplicates (earlier runs that raced) go first, each entirely; the network's own VPC last.
+        for duplicate in vpcs[1:]:
+            self.remove(duplicate, duplicate=True)
+        self.remove(vpcs[0])
+        return {
+            "changed": bool(self.changes),
+            "changes": self.changes,
+            "network": {"name": self.network, "vpc_id": vpcs[0]["VpcId"]},
+        }
+
+    def remove(self, network_vpc, duplicate=False):
+        """Remove what is the network's in ``network_vpc``, and the VPC itself when it is the network's own.
+        ``duplicate``: another VPC of the network's (duplicates.py): only its NAT gateways and addresses go, and each
+        change line names it."""
+        before = len(self.changes)
         vpc_id = network_vpc["VpcId"]
         prime(self.client, vpc_id)
         scope = Scope(
@@ -68,16 +85,12 @@ class NetworkTeardown:
         if ipv6_cidr(network_vpc):
             # Only a VPC with an IPv6 block can have the network's egress-only gateway: an IPv4 network pays no call.
             self._take(egress_only_internet_gateway.reconcile(scope, ABSENT))
-        self._take(
-            NatGatewayManager(
-                self.client,
-                network=self.network,
-                allocation_ids=self.params["nat_allocation_ids"],
-                wait_timeout=self.params["wait_timeout"],
-                check_mode=self.check_mode,
-                warn=self.warn,
-            ).absent()
-        )
+        if not duplicate:
+            self._take(self._nat_gateways(()))  # the network's own VPC: every NAT gateway of the network, wherever
+        else:
+            subnet_ids = [subnet["SubnetId"] for subnet in vpc_subnets(self.client, vpc_id)]
+            if subnet_ids:
+                self._take(self._nat_gateways(subnet_ids))  # only the duplicate's
         self._take(
             RegionalNatGatewayManager(
                 self.client,
@@ -92,17 +105,29 @@ class NetworkTeardown:
         self._take(subnets.reconcile(scope, ABSENT))
         if not self.params["vpc_id"] and is_ours(network_vpc, self.network, VPC):
             self._take(vpc.reconcile(scope, ABSENT))
-        return {
-            "changed": bool(self.changes),
-            "changes": self.changes,
-            "network": {"name": self.network, "vpc_id": vpc_id},
-        }
+        if duplicate:
+            self.changes[before:] = [f"duplicate VPC {vpc_id}: {change}" for change in self.changes[before:]]
 
-    def _vpc(self):
+    def _nat_gateways(self, subnet_ids):
+        return NatGatewayManager(
+            self.client,
+            network=self.network,
+            subnet_ids=subnet_ids,
+            allocation_ids=self.params["nat_allocation_ids"],
+            wait_timeout=self.params["wait_timeout"],
+            check_mode=self.check_mode,
+            warn=self.warn,
+        ).absent()
+
+    def _vpcs(self):
+        """The VPCs to empty: the adopted one; or every VPC tagged as the network's, its own (lowest id) first."""
         if self.params["vpc_id"]:
-            vpcs = describe_where(self.client, "describe_vpcs", "Vpcs", "vpc-id", [self.params["vpc_id"]])
-            return vpcs[0] if vpcs else None
-        return find_network_vpc(self.client, self.network, self.claim.previous_vpc_id if self.claim else None)
+            return describe_where(self.client, "describe_vpcs", "Vpcs", "vpc-id", [self.params["vpc_id"]])
+        found = network_vpcs(self.client, self.network)
+        if found:
+            return found
+        claimed = find_network_vpc(self.client, self.network, self.claim.previous_vpc_id if self.claim else None)
+        return [claimed] if claimed else []
 
     def _route_table_names(self, vpc_id):
         tables = describe_where(self.client, "describe_route_tables", "RouteTables", "vpc-id", [vpc_id])
