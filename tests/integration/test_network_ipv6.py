@@ -218,7 +218,11 @@ def test_ipv6_only_builds_new_task_subnets_and_removes_the_private_ones_once_fre
     with aws.recording() as check:
         planned = ok(run(aws, check_mode=True, ip_mode="ipv6_only", **ONE_ZONE))
     assert check.mutations == []
-    assert "created ipv6-only us-east-1a subnet" in planned["changes"]
+    assert planned["changes"][0] == "created ipv6-only us-east-1a subnet"
+    assert planned["changes"][-2:] == [
+        "then route ::/0 to the egress-only internet gateway, and NAT64's 64:ff9b::/96 to the NAT gateways",
+        f"then keep subnet {private_id}: no longer used, but it still has network interfaces",
+    ]
     before = egress_snapshot(ec2, NETWORK)
     with aws.recording() as rec:
         moved = ok(run(aws, ip_mode="ipv6_only", **ONE_ZONE))

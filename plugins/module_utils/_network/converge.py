@@ -246,7 +246,15 @@ class NetworkConverge:
             # Check mode on a network that lacks its VPC or subnets: what follows needs their ids.
             self.changes.append("then build the internet gateway, NAT gateways, route tables and security group")
             if self.ipv6:
-                self.changes.append("then build the egress-only internet gateway and the IPv6 routes")
+                nat64 = ", and NAT64's 64:ff9b::/96 to the NAT gateways" if self.nat64 else ""
+                self.changes.append(f"then route ::/0 to the egress-only internet gateway{nat64}")
+            # The subnets this mode no longer uses: what the run after the build does with each.
+            self.changes.extend(
+                f"then keep subnet {subnet['SubnetId']}: no longer used, but it still has network interfaces"
+                if subnet["SubnetId"] in in_use
+                else f"then delete subnet {subnet['SubnetId']} (no longer used, and free)"
+                for subnet in retiring
+            )
             return self._result(network, None)
 
         network["internet_gateway_id"], igw_action = self._internet_gateway(vpc_id)
