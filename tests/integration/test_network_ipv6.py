@@ -264,18 +264,30 @@ def test_teardown_removes_the_egress_only_gateway_and_the_ipv6_routes(aws, ec2, 
     assert ec2.describe_vpcs(Filters=[{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}])["Vpcs"] == []
 
 
-def test_ipv6_only_with_a_regional_nat_gateway_routes_nat64_to_it(aws, ec2):
-    built = ok(run(aws, ip_mode="ipv6_only", az_count=1, nat_gateways="regional"))
+@pytest.mark.parametrize("nat_gateways", ["single", "regional"])
+def test_ipv6_only_from_scratch_audits_clean_and_a_rerun_changes_nothing(aws, ec2, nat_gateways):
+    params = {"ip_mode": "ipv6_only", "az_count": 1, "nat_gateways": nat_gateways}
+    built = ok(run(aws, **params))
     network = built["network"]
     assert built["audit"]["summary"]["errors"] == 0, built["audit"]["findings"]
-    table = tables_by_name(ec2, network["vpc_id"])["private-us-east-1a"]
-    assert ipv6_routes(table) == {
+    assert network["private_subnet_ids"] == [] and network["task_subnet_ids"] == network["ipv6_only_subnet_ids"]
+    (task_subnet,) = ec2.describe_subnets(SubnetIds=network["task_subnet_ids"])["Subnets"]
+    assert (task_subnet["Ipv6Native"], task_subnet["EnableDns64"], task_subnet["AssignIpv6AddressOnCreation"]) == (
+        True,
+        True,
+        True,
+    )
+    tables = tables_by_name(ec2, network["vpc_id"])
+    assert ipv6_routes(tables["public"]) == {"::/0": network["internet_gateway_id"]}
+    assert ipv6_routes(tables["private-us-east-1a"]) == {
         "::/0": network["egress_only_internet_gateway_id"],
         "64:ff9b::/96": network["nat_gateway_ids"][0],
     }
-    assert ec2.describe_nat_gateways(NatGatewayIds=network["nat_gateway_ids"])["NatGateways"][0][
-        "AvailabilityMode"
-    ] == ("regional")
+    (nat,) = ec2.describe_nat_gateways(NatGatewayIds=network["nat_gateway_ids"])["NatGateways"]
+    assert nat.get("AvailabilityMode", "zonal") == ("regional" if nat_gateways == "regional" else "zonal")
+    with aws.recording() as rec:
+        again = ok(run(aws, **params))
+    assert (again["changes"], rec.mutations) == ([], [])
 
 
 def test_a_lost_answer_of_the_egress_only_gateways_create_makes_one_gateway(aws, ec2):
