@@ -298,3 +298,11 @@ def test_a_lost_answer_of_the_egress_only_gateways_create_makes_one_gateway(aws,
     assert [gateway["EgressOnlyInternetGatewayId"] for gateway in our_eigws(ec2)] == [
         built["network"]["egress_only_internet_gateway_id"]
     ]
+
+
+def test_teardown_of_an_ipv6_only_network_leaves_nothing(aws, ec2):
+    ok(run(aws, ip_mode="ipv6_only", audit=False, **ONE_ZONE))
+    ok(run(aws, state="absent"))
+    assert our_eigws(ec2) == []
+    assert ec2.describe_subnets(Filters=[{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}])["Subnets"] == []
+    assert ec2.describe_vpcs(Filters=[{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}])["Vpcs"] == []
