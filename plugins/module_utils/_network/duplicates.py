@@ -10,19 +10,29 @@ what carries the network's identity tags. When more than one is in use, nothing 
 each VPC and what holds it.
 """
 
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import identity_filters, is_ours
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import COMPONENT as VPC
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
 
-def network_vpcs(client, network):
+
+def network_vpcs(client: Client, network: str) -> list[Resource]:
     """Every VPC tagged as ``network``'s, lowest id first (the same call as ``vpc.find_network_vpc``'s)."""
     vpcs = client.describe_vpcs(Filters=identity_filters(network, VPC), aws_retry=True)["Vpcs"]
-    return sorted(vpcs, key=lambda vpc: vpc["VpcId"])
+    ordered: list[Resource] = sorted(vpcs, key=lambda vpc: vpc["VpcId"])
+    return ordered
 
 
-def holders(client, network, vpc_ids):
+def holders(client: Client, network: str, vpc_ids: Sequence[str]) -> dict[str, list[str]]:
     """``{vpc id: [what holds it]}``: the network interfaces in each VPC other than the network's NAT gateways'."""
     nats = describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", vpc_ids, filter_key="Filter")
     nat_interfaces = {
@@ -34,7 +44,7 @@ def holders(client, network, vpc_ids):
     interfaces = client.describe_network_interfaces(
         Filters=[{"Name": "vpc-id", "Values": list(vpc_ids)}], aws_retry=True
     )["NetworkInterfaces"]
-    held = {vpc_id: [] for vpc_id in vpc_ids}
+    held: dict[str, list[str]] = {vpc_id: [] for vpc_id in vpc_ids}
     for interface in interfaces:
         if interface["NetworkInterfaceId"] in nat_interfaces:
             continue
@@ -44,7 +54,7 @@ def holders(client, network, vpc_ids):
     return held
 
 
-def choose_vpc(client, network, vpcs):
+def choose_vpc(client: Client, network: str, vpcs: Sequence[Resource]) -> tuple[Resource, list[Resource]]:
     """The VPC the network keeps among its duplicate ``vpcs``, and the others (to remove). Raises when more than one
     is in use."""
     held = holders(client, network, [vpc["VpcId"] for vpc in vpcs])
