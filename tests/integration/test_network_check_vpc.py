@@ -1,6 +1,7 @@
 """network_check, VPC-wide and address conditions: DNS attributes, one VPC, more than one AZ, free IPs, leaked
 Elastic IPs."""
 
+from support.module_runner import run_module
 from support.network_check_helpers import (
     NETWORK,
     assert_only,
@@ -143,3 +144,19 @@ def test_all_subnets_of_the_vpc_are_audited_in_zone_and_cidr_order(aws, ec2):
     order = [subnet["subnet_id"] for subnet in result["subnets"]]
     a, b = net.zones
     assert order == [net.public[a], net.private[a], net.public[b], net.private[b]]
+
+
+def test_a_network_found_by_name_with_a_duplicate_vpc(aws, ec2):
+    """Runs that raced before the network's claim existed left a second VPC tagged as the network's."""
+    built = run_module("network", {**aws.module_params(), "network_name": NETWORK, "az_count": 2})
+    assert not built.get("failed"), built.get("msg")
+    tags = [{"Key": "cloudreactor:network", "Value": NETWORK}, {"Key": "cloudreactor:component", "Value": "vpc"}]
+    duplicate = ec2.create_vpc(CidrBlock="10.1.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])
+    vpc_ids = sorted([built["network"]["vpc_id"], duplicate["Vpc"]["VpcId"]])
+
+    result = run_check(aws, network_name=NETWORK)
+
+    assert_only(result, "NETWORK_DUPLICATE_VPCS")
+    (finding,) = findings_of(result, "NETWORK_DUPLICATE_VPCS")
+    assert (finding["severity"], finding["resource_id"]) == ("error", vpc_ids[0])
+    assert vpc_ids[1] in finding["message"] and "setup_network" in finding["remediation"]

@@ -54,6 +54,13 @@ _TABLE = (
         "Create an internet gateway, attach it to the VPC, and route the public subnets' 0.0.0.0/0 to it.",
     ),
     Code(
+        "NETWORK_DUPLICATE_VPCS",
+        ERROR,
+        "More than one VPC carries the network's identity tags (runs that raced before the network's claim existed): "
+        "the extra one's NAT gateways and public addresses bill, and deploys may publish either network.",
+        "Run setup_network for the network: it keeps the VPC tasks use (or the lowest id) and removes the others.",
+    ),
+    Code(
         "MIXED_VPCS",
         ERROR,
         "The task's subnets and security groups do not all belong to one VPC: ECS refuses to start the task.",

@@ -59,6 +59,7 @@ class Options:
         single_nat_intended: bool = False,
         min_free_ips: int = 16,
         network_name: str | None = None,
+        network_vpc_ids: Iterable[str] = (),
     ) -> None:
         self.mode = mode
         self.assign_public_ip = bool(assign_public_ip)
@@ -68,6 +69,9 @@ class Options:
         self.single_nat_intended = single_nat_intended
         self.min_free_ips = min_free_ips
         self.network_name = network_name
+        # When the network was found by its name (vpc mode): its VPCs, the audited one (the lowest id) first; more than
+        # one are duplicates.
+        self.network_vpc_ids = list(network_vpc_ids)
 
     @property
     def task_mode(self) -> bool:

@@ -20,7 +20,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings i
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, Options
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot import (
-    network_vpc_id,
+    network_vpc_ids,
     read_snapshot,
     read_task_subnets,
     read_vpcs,
@@ -52,8 +52,10 @@ def collect(client: Client, params: Mapping[str, Any]) -> AuditContext:
     """Read the network and build the :class:`AuditContext` for ``params`` (the module's options). With neither
     ``vpc_id`` nor ``subnet_ids``, the VPC this collection built for ``network_name``."""
     vpc_id: str | None = params.get("vpc_id")
+    network_vpcs: list[str] = []
     if not vpc_id and not params.get("subnet_ids"):
-        vpc_id = network_vpc_id(client, params["network_name"])
+        network_vpcs = network_vpc_ids(client, params["network_name"])
+        vpc_id = network_vpcs[0]
     options = Options(
         mode="vpc" if vpc_id else "task",
         assign_public_ip=params.get("assign_public_ip"),
@@ -63,6 +65,7 @@ def collect(client: Client, params: Mapping[str, Any]) -> AuditContext:
         single_nat_intended=params.get("single_nat_intended", False),
         min_free_ips=params.get("min_free_ips", 16),
         network_name=params.get("network_name"),
+        network_vpc_ids=network_vpcs,
     )
     if vpc_id is None:  # options.task_mode
         subnet_ids = list(dict.fromkeys(params["subnet_ids"]))

@@ -106,8 +106,9 @@ def read_vpcs(client: Client, vpc_ids: Sequence[str], option: str) -> list[Resou
     return vpcs
 
 
-def network_vpc_id(client: Client, network_name: str) -> str:
-    """The VPC this collection built for ``network_name``, found by its identity tags (one call)."""
+def network_vpc_ids(client: Client, network_name: str) -> list[str]:
+    """The VPCs this collection built for ``network_name``, found by their identity tags (one call), lowest id first:
+    the network's own, then duplicates that runs racing before the network's claim existed left."""
     vpcs = client.describe_vpcs(Filters=identity_filters(network_name, "vpc"), aws_retry=True)["Vpcs"]
     if not vpcs:
         raise InvalidInput(
@@ -115,7 +116,7 @@ def network_vpc_id(client: Client, network_name: str) -> str:
             f"no VPC in this region carries the identity tags of network {network_name!r}; give vpc_id or subnet_ids "
             "to audit a network this collection did not build",
         )
-    return str(vpcs[0]["VpcId"])
+    return sorted(str(vpc["VpcId"]) for vpc in vpcs)
 
 
 def read_task_subnets(client: Client, subnet_ids: Sequence[str]) -> list[Resource]:

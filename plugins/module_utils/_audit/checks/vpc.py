@@ -94,4 +94,18 @@ def check_zones(ctx: AuditContext, findings: Findings) -> None:
         )
 
 
-CHECKS = (check_dns, check_internet_gateway, check_one_vpc, check_zones)
+def check_duplicate_vpcs(ctx: AuditContext, findings: Findings) -> None:
+    if len(ctx.options.network_vpc_ids) < 2:
+        return
+    vpc_id, *duplicates = ctx.options.network_vpc_ids
+    findings.add(
+        "NETWORK_DUPLICATE_VPCS",
+        vpc_id,
+        f"Network {ctx.options.network_name} has {len(duplicates) + 1} VPCs tagged as its own: {vpc_id} (audited) "
+        f"and {', '.join(duplicates)}. Their NAT gateways and public addresses bill, and deploys may publish either.",
+        f"Run setup_network for network {ctx.options.network_name}: it keeps the VPC tasks use (or the lowest id, "
+        "here the one audited) and removes the others, saying what it removed.",
+    )
+
+
+CHECKS = (check_duplicate_vpcs, check_dns, check_internet_gateway, check_one_vpc, check_zones)
