@@ -39,7 +39,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries impo
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from typing import Any, TypeAlias
+    from typing import Any, TypeAlias, TypeVar
 
     from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
     from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import Client
@@ -47,6 +47,7 @@ if typing.TYPE_CHECKING:
 
     # Looks for the resource a create call made, by the identity tags the call gave it.
     FindCreated: TypeAlias = Callable[[], Resource | None]
+    Found = TypeVar("Found")
 
 # Answers by which AWS (or a load balancer in front of it: botocore names a bare 503 page's error "503") says it
 # did not handle the call.
@@ -134,7 +135,7 @@ def _existing(client: Client, find_created: FindCreated, taken: Exception) -> Re
     return found
 
 
-def look_for(client: Client, find_created: FindCreated) -> Resource | None:
+def look_for(client: Client, find_created: Callable[[], Found | None]) -> Found | None:
     """``find_created()``'s first answer that is not ``None``, asked after pauses growing like the propagation
     retries' (a quarter of a second first) until :data:`LOOK_TIMEOUT` has passed; then ``None``. Each look asks AWS:
     a client that remembers what it read (the run's model) forgets it first."""

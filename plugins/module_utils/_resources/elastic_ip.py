@@ -12,7 +12,8 @@ DescribeAddresses is not paginated: each lookup below is one call.
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
@@ -61,7 +62,7 @@ def given_addresses(
     return by_id
 
 
-def association(address: Resource) -> str | None:
+def association(address: Mapping[str, Any]) -> str | None:
     """What ``address`` is associated with (``"network interface eni-…"``...), or ``None`` when it is free."""
     for key, label in (
         ("NetworkInterfaceId", "network interface"),
