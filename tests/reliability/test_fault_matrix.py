@@ -186,9 +186,6 @@ class Ipv6Network(Network):
 
     PARAMS = {"ip_mode": "ipv6_only", "availability_zones": [ZONE], "nat_gateways": "single"}
 
-    def setup(self):
-        return self.converge()
-
     def build(self):
         assert self.converge()["changed"]
         assert self.audit() == set()
@@ -198,9 +195,6 @@ class Ipv6Network(Network):
         result = run_module("network", {**self.emulator.module_params(), "network_name": NETWORK, **self.PARAMS})
         assert not result.get("failed"), result.get("msg")
         return result
-
-    def repair(self):
-        return len(self.converge()["changes"])
 
     def break_it(self, fault):
         network_faults.IPV6_FAULTS[fault](self.ec2, NETWORK, ZONE)
@@ -224,7 +218,7 @@ class Ipv6Network(Network):
 def built_ipv6_network(request):
     emulator = Emulator.start(nat_transition="immediate", propagation_delay=request.param)
     try:
-        built = Ipv6Network(emulator, repair_with_role=False)
+        built = Ipv6Network(emulator)
         built.build()
         yield built
     finally:
