@@ -306,3 +306,15 @@ def test_teardown_of_an_ipv6_only_network_leaves_nothing(aws, ec2):
     assert our_eigws(ec2) == []
     assert ec2.describe_subnets(Filters=[{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}])["Subnets"] == []
     assert ec2.describe_vpcs(Filters=[{"Name": "tag:cloudreactor:network", "Values": [NETWORK]}])["Vpcs"] == []
+
+
+def test_back_to_ipv4_without_nat_gateways_also_clears_the_private_tables_kept_for_a_switch_back(aws, ec2):
+    ok(run(aws, ip_mode="dual_stack", **ONE_ZONE))
+    public_only = ok(run(aws, ip_mode="dual_stack", az_count=1, nat_gateways="none"))["network"]
+    assert ipv6_routes(tables_by_name(ec2, public_only["vpc_id"])["private-us-east-1a"]) != {}
+    back = ok(run(aws, az_count=1, nat_gateways="none"))
+    assert (
+        "route table private-us-east-1a: deleted route ::/0 -> " + public_only["egress_only_internet_gateway_id"]
+        in back["changes"]
+    )
+    assert_no_ipv6(ec2, back["network"])

@@ -308,6 +308,17 @@ class NetworkConverge:
             )
         return retiring, in_use
 
+    def _strip_ipv6_from_kept_private_tables(self, vpc_id, layout):
+        """With no NAT gateways the private tables stay, untouched, for a switch back; going back to IPv4 their IPv6
+        routes go too, before the egress-only gateway they point at (never a table that is not there)."""
+        tables = vpc_route_tables(self.client, vpc_id)
+        for pair in layout["subnets"]:
+            name = f"private-{pair['zone']}"
+            if our_tables(tables, self.network, name):
+                outcome = route_table.reconcile(self.scope.in_vpc(vpc_id), RouteTable(name, ipv6_routes={}), PRESENT)
+                outcome.actions = [f"route table {name}: {action}" for action in outcome.actions]
+                self._take(f"route_table_{name}", outcome)
+
     def _private_ipv6_routes(self, nat):
         """A private table's ``ipv6_routes``: ``::/0`` to the egress-only gateway, and with NAT64 ``64:ff9b::/96`` to
         ``nat`` (as the NAT gateway reconcilers report it; ``None``: the route stays on the NAT gateway it uses, which
@@ -436,6 +447,8 @@ class NetworkConverge:
         nat_ids = []
         in_use = []  # NAT gateways that private routes keep until their new one is available
         nats = None
+        if mode == "none" and self.removing_ipv6:
+            self._strip_ipv6_from_kept_private_tables(vpc_id, layout)
         if mode == "regional":
             nats = self._regional_nat_gateway(vpc_id, layout["availability_zones"])
         elif nat_subnet_ids:
