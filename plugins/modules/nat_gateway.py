@@ -334,6 +334,7 @@ failure_code:
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors import reported_errors
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, exit_with, network_module
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import nat_gateway, regional_nat_gateway
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import module_scope
 
 
 def main():
@@ -353,9 +354,10 @@ def main():
     module = network_module(argument_spec)
     with reported_errors(module):
         regional = module.params["availability_mode"] == "regional"
-        run = regional_nat_gateway.run if regional else nat_gateway.run
-        result = run(ec2_client(module), module)
-        exit_with(module, result)
+        resource = regional_nat_gateway if regional else nat_gateway
+        desired = resource.desired(module.params)
+        outcome = resource.reconcile(module_scope(module, ec2_client(module)), desired, module.params["state"])
+        exit_with(module, outcome.result())
 
 
 if __name__ == "__main__":

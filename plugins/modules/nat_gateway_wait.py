@@ -103,7 +103,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.errors impor
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.module import ec2_client, network_module
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway_wait import wait_available
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_lifecycle import wait_a_round
 
 ARGUMENT_SPEC = dict(
     nat_gateway_ids=dict(type="list", elements="str", required=True),
@@ -120,7 +120,7 @@ def main():
             raise InvalidInput("nat_gateway_ids", "give at least one NAT gateway id")
         if module.params["timeout"] < 0:
             raise InvalidInput("timeout", "must be 0 or more seconds")
-        available, states = wait_available(ec2_client(module), nat_gateway_ids, module.params["timeout"])
+        available, states = wait_a_round(ec2_client(module), nat_gateway_ids, module.params["timeout"])
     module.exit_json(changed=False, available=available, nat_gateways=states)
 
 

@@ -26,6 +26,11 @@ each step created or changed as that step's own calls answered it: no step asks 
 (EC2 may not list it yet), and calls naming it retry while it propagates.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.run import audit, check_report_path
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import (
     describe_where,
@@ -46,6 +51,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 impor
     plan_ipv6,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import check_static
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing import (
     default_route,
     is_regional_nat,
@@ -58,16 +64,21 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._network.network_
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
     egress_only_internet_gateway,
     internet_gateway,
+    nat_gateway,
+    regional_nat_gateway,
     route_table,
     s3_endpoint,
     security_group,
     subnets,
     vpc,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGatewayManager
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway_wait import pending_nat_gateways
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGateways
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_lifecycle import (
+    NatDesired,
+    pending_nat_gateways,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.regional_nat_gateway import (
-    RegionalNatGatewayManager,
+    RegionalNatGateway,
     zone_addresses,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import (
@@ -160,10 +171,13 @@ def prime(client, vpc_id):
     client.describe_addresses(Filters=[{"Name": "domain", "Values": ["vpc"]}], aws_retry=True)
 
 
-class NetworkConverge:
-    """One run of the ``network`` module: ``run()`` returns the module's result."""
+class NetworkRun:
+    """One run of the ``network`` module, building (:class:`NetworkConverge`) or removing (``teardown.py``) the
+    network: ``run()`` returns the module's result."""
 
-    def __init__(self, client, params, check_mode, warn, claim=None):
+    def __init__(
+        self, client: Any, params: Mapping[str, Any], check_mode: bool, warn: Callable[[str], None], claim: Any = None
+    ) -> None:
         self.client = model_of(client)
         self.claim = claim  # the network's claim (_aws/lease.py) this run holds, or None when it changes nothing
         self.params = params
@@ -179,8 +193,16 @@ class NetworkConverge:
             purge_tags=params["purge_tags"],
             check_mode=check_mode,
         )
-        self.user_tags = params["tags"]
-        self.purge_tags = params["purge_tags"]
+        self.changes = []  # what this run changed (or would change), in order, e.g. "created VPC"
+
+
+class NetworkConverge(NetworkRun):
+    """Build and repair the network, then audit it."""
+
+    def __init__(
+        self, client: Any, params: Mapping[str, Any], check_mode: bool, warn: Callable[[str], None], claim: Any = None
+    ) -> None:
+        super().__init__(client, params, check_mode, warn, claim)
         self.private = params["nat_gateways"] != "none"
         self.ip_mode = params["ip_mode"]
         self.ipv6_only = self.ip_mode == IPV6_ONLY
@@ -189,8 +211,7 @@ class NetworkConverge:
         self.egress_only_gateway_id = None
         self.removing_ipv6 = False  # ip_mode ipv4 on a network that still has IPv6: removed in this run
         self.security_group_name = params["security_group_name"] or f"{self.network}-tasks"
-        self.changes = []  # what this run changed (or would change), in order, e.g. "created VPC"
-        self.nat_gateways = None  # the manager of the NAT gateways the private routes use
+        self.nat_wait = None  # the wait for the NAT gateways the private routes use, while one is pending
         self.route_table_ids = []  # the network's route tables, as this run built them (None: check mode's new ones)
         self.pending_nat_gateways = []  # left pending (wait_for_nat_gateways false): the caller waits, then audits
         self.pending_routes = []  # private routes kept on their old NAT gateway until a pending one is available
@@ -281,9 +302,9 @@ class NetworkConverge:
         network["retained_subnet_ids"] = self._take("retired_subnets", retired)["kept"]
         if self.removing_ipv6:
             self._remove_ipv6(vpc_id, subnets_by_id)
-        if self.nat_gateways and self.params["wait_for_nat_gateways"] and not self.check_mode:
+        if self.params["wait_for_nat_gateways"] and not self.check_mode:
             # Last: the private routes and the security group were built while the NAT gateways came up.
-            self.nat_gateways.wait_for_pending()
+            self._wait_for_nat_gateways()
         audits = self.params["audit"] and not (self.check_mode and self.changes) and not self.pending_nat_gateways
         audit_run = self._audit(network) if audits else None
         return self._result(network, audit_run)
@@ -452,7 +473,7 @@ class NetworkConverge:
         if mode == "regional":
             nats = self._regional_nat_gateway(vpc_id, layout["availability_zones"])
         elif nat_subnet_ids:
-            nats = self._nat_gateways("nat_gateways", nat_subnet_ids, self.params["nat_allocation_ids"])
+            nats = self._nat_gateways(vpc_id, "nat_gateways", nat_subnet_ids, self.params["nat_allocation_ids"])
         if nats:
             nat_ids = [nat["nat_gateway_id"] for nat in nats["nat_gateways"]]
             if not self.params["wait_for_nat_gateways"]:
@@ -471,7 +492,7 @@ class NetworkConverge:
         kept = set(nat_subnet_ids) | {nat.get("SubnetId") for nat in in_use}
         unused = [subnet_id for subnet_id in public_ids if subnet_id not in kept]
         if unused:
-            self._nat_gateways("unused_nat_gateways", unused, [])
+            self._nat_gateways(vpc_id, "unused_nat_gateways", unused, [])
         if mode != "regional" and not any(is_regional_nat(nat) for nat in in_use):
             self._regional_nat_gateway(vpc_id, None)
         return nat_ids
@@ -504,7 +525,7 @@ class NetworkConverge:
         if self.check_mode:
             self.changes.extend(f"wait for {nat_label(nat)} to become available" for nat in new_nats.values())
         else:
-            self.nat_gateways.wait_for_pending()
+            self._wait_for_nat_gateways()
             self.changes.extend(f"waited for {nat_label(nat)} to become available" for nat in new_nats.values())
         for route in waiting:
             self._private_route_table(vpc_id, *route)
@@ -534,58 +555,54 @@ class NetworkConverge:
                 vpc_id, name, [subnet_id], planned_nat_gateway=f"({nat_label(nat)})", ipv6_routes=ipv6_routes
             )
 
-    def _regional_nat_gateway(self, vpc_id, zones):
+    def _regional_nat_gateway(self, vpc_id: str, zones: Sequence[str] | None) -> dict[str, Any]:
         """``present`` in the network's ``zones`` (the user's addresses split over them, or automatic mode); with
         ``zones`` ``None``, the regional NAT gateway of ours no route uses any more ``absent``."""
-        manager = RegionalNatGatewayManager(
-            self.client,
-            network=self.network,
-            vpc_id=vpc_id,
-            zones=zones or [],
-            allocation_ids=self.params["nat_allocation_ids"] if zones is not None else [],
-            wait=zones is None,  # as for zonal NAT gateways (see _nat_gateways)
-            wait_timeout=self.params["wait_timeout"],
-            user_tags=self.user_tags,
-            purge_tags=self.purge_tags,
-            check_mode=self.check_mode,
-            warn=self.warn,
-        )
+        # As for zonal NAT gateways (see _nat_gateways), a new one is waited for later and a removed one at once.
         if zones is None:
-            return self._take("unused_regional_nat_gateway", manager.absent())
-        self.nat_gateways = manager
-        try:
-            return self._take("regional_nat_gateway", manager.present())
-        except InvalidInput as error:
-            if error.option != "allocation_ids":
-                raise
-            raise InvalidInput("nat_allocation_ids", error.reason) from error
+            desired = RegionalNatGateway(wait=True, wait_timeout=self.params["wait_timeout"])
+            outcome = regional_nat_gateway.reconcile(self.scope.in_vpc(vpc_id), desired, ABSENT)
+            return self._take("unused_regional_nat_gateway", outcome)
+        desired = RegionalNatGateway(
+            zones=zones,
+            allocation_ids=self.params["nat_allocation_ids"],
+            wait=False,
+            wait_timeout=self.params["wait_timeout"],
+        )
+        return self._nat_present("regional_nat_gateway", regional_nat_gateway.reconcile, vpc_id, desired)
 
-    def _nat_gateways(self, key, subnet_ids, allocation_ids):
+    def _nat_gateways(
+        self, vpc_id: str, key: str, subnet_ids: Sequence[str], allocation_ids: Sequence[str]
+    ) -> dict[str, Any]:
         """``present`` in ``subnet_ids`` when the user's ``allocation_ids`` (or none) are given for them; the
         unused ones (``key`` ``unused_nat_gateways``) ``absent``."""
-        manager = NatGatewayManager(
-            self.client,
-            network=self.network,
-            subnet_ids=subnet_ids,
-            allocation_ids=allocation_ids,
-            # New NAT gateways are waited for only once the rest of the network is built (see run()); removed ones
-            # at once, so that their addresses can be released.
-            wait=key == "unused_nat_gateways",
-            wait_timeout=self.params["wait_timeout"],
-            user_tags=self.user_tags,
-            purge_tags=self.purge_tags,
-            check_mode=self.check_mode,
-            warn=self.warn,
+        # New NAT gateways are waited for only once the rest of the network is built (see run()); removed ones at
+        # once, so that their addresses can be released.
+        unused = key == "unused_nat_gateways"
+        desired = NatGateways(
+            subnet_ids=subnet_ids, allocation_ids=allocation_ids, wait=unused, wait_timeout=self.params["wait_timeout"]
         )
-        if key == "unused_nat_gateways":
-            return self._take(key, manager.absent())
-        self.nat_gateways = manager
+        if unused:
+            return self._take(key, nat_gateway.reconcile(self.scope.in_vpc(vpc_id), desired, ABSENT))
+        return self._nat_present(key, nat_gateway.reconcile, vpc_id, desired)
+
+    def _nat_present(
+        self, key: str, reconcile: Callable[..., Outcome], vpc_id: str, desired: NatDesired
+    ) -> dict[str, Any]:
         try:
-            return self._take(key, manager.present())
+            outcome = reconcile(self.scope.in_vpc(vpc_id), desired, PRESENT)
         except InvalidInput as error:
             if error.option != "allocation_ids":
                 raise
             raise InvalidInput("nat_allocation_ids", error.reason) from error
+        self.nat_wait = outcome.pending
+        return self._take(key, outcome)
+
+    def _wait_for_nat_gateways(self) -> None:
+        """Wait for the NAT gateways the private routes use, if one is still pending (once: then they are not)."""
+        if self.nat_wait:
+            self.nat_wait()
+            self.nat_wait = None
 
     def _route_table(
         self,
@@ -610,13 +627,13 @@ class NetworkConverge:
         outcome.actions = [f"route table {name}: {action}" for action in outcome.actions]
         self.route_table_ids.append(self._take(f"route_table_{name}", outcome)["route_table_id"])
 
-    def _s3_endpoint(self, vpc_id):
+    def _s3_endpoint(self, vpc_id: str) -> str | None:
         """After the route tables: the S3 gateway endpoint goes on each of them (or, turned off, ours goes)."""
         state = PRESENT if self.params["s3_gateway_endpoint"] else ABSENT
         outcome = s3_endpoint.reconcile(self.scope.in_vpc(vpc_id), state, self.route_table_ids)
         return self._take("s3_gateway_endpoint", outcome)["vpc_endpoint_id"]
 
-    def _security_group(self, vpc_id):
+    def _security_group(self, vpc_id: str) -> str | None:
         outcome = security_group.reconcile(
             self.scope.in_vpc(vpc_id),
             PRESENT,

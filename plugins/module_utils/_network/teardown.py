@@ -14,43 +14,33 @@ are.
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where, vpc_subnets
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import ipv6_cidr
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TAG_PREFIX, is_ours, tags_of
-from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import check_options, prime
+from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NetworkRun, check_options, prime
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.duplicates import network_vpcs
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
     egress_only_internet_gateway,
     internet_gateway,
+    nat_gateway,
+    regional_nat_gateway,
     route_table,
     s3_endpoint,
     security_group,
     subnets,
     vpc,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGatewayManager
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.regional_nat_gateway import (
-    RegionalNatGatewayManager,
-)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGateways
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.regional_nat_gateway import RegionalNatGateway
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import COMPONENT as ROUTE_TABLE
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTable
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import ABSENT, Scope
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import ABSENT
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import COMPONENT as VPC
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import find_network_vpc
 
 TABLE_TAG = TAG_PREFIX + "table"
 
 
-class NetworkTeardown:
-    """One ``state=absent`` run: ``run()`` returns the module's result."""
-
-    def __init__(self, client, params, check_mode, warn, claim=None):
-        self.client = model_of(client)
-        self.claim = claim  # the network's claim (_aws/lease.py) this run holds, or None when it changes nothing
-        self.params = params
-        self.check_mode = check_mode
-        self.warn = warn
-        self.network = params["network_name"]
-        self.changes = []
+class NetworkTeardown(NetworkRun):
+    """One ``state=absent`` run."""
 
     def run(self):
         check_options(self.params)
@@ -74,9 +64,7 @@ class NetworkTeardown:
         before = len(self.changes)
         vpc_id = network_vpc["VpcId"]
         prime(self.client, vpc_id)
-        scope = Scope(
-            client=self.client, network=self.network, warn=self.warn, vpc_id=vpc_id, check_mode=self.check_mode
-        )
+        scope = self.scope.in_vpc(vpc_id)
         self._take(security_group.reconcile(scope, ABSENT))
         self._take(s3_endpoint.reconcile(scope, ABSENT))
         for name in self._route_table_names(vpc_id):
@@ -91,16 +79,8 @@ class NetworkTeardown:
             subnet_ids = [subnet["SubnetId"] for subnet in vpc_subnets(self.client, vpc_id)]
             if subnet_ids:
                 self._take(self._nat_gateways(subnet_ids))  # only the duplicate's
-        self._take(
-            RegionalNatGatewayManager(
-                self.client,
-                network=self.network,
-                vpc_id=vpc_id,
-                wait_timeout=self.params["wait_timeout"],
-                check_mode=self.check_mode,
-                warn=self.warn,
-            ).absent()
-        )
+        regional = RegionalNatGateway(wait_timeout=self.params["wait_timeout"])
+        self._take(regional_nat_gateway.reconcile(scope, regional, ABSENT))
         self._take(internet_gateway.reconcile(scope, ABSENT))
         self._take(subnets.reconcile(scope, ABSENT))
         if not self.params["vpc_id"] and is_ours(network_vpc, self.network, VPC):
@@ -109,15 +89,13 @@ class NetworkTeardown:
             self.changes[before:] = [f"duplicate VPC {vpc_id}: {change}" for change in self.changes[before:]]
 
     def _nat_gateways(self, subnet_ids):
-        return NatGatewayManager(
-            self.client,
-            network=self.network,
+        nats = NatGateways(
             subnet_ids=subnet_ids,
             allocation_ids=self.params["nat_allocation_ids"],
             wait_timeout=self.params["wait_timeout"],
-            check_mode=self.check_mode,
-            warn=self.warn,
-        ).absent()
+        )
+        # A zonal NAT gateway is found by its identity tags (and subnets), in whatever VPC.
+        return nat_gateway.reconcile(self.scope, nats, ABSENT)
 
     def _vpcs(self):
         """The VPCs to empty: the adopted one; or every VPC tagged as the network's, its own (lowest id) first."""

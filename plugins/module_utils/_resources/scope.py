@@ -16,7 +16,7 @@ desired state, and has ``present()`` and ``absent()``. A resource that must stil
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
@@ -102,6 +102,16 @@ class Reconciler:
 
     def run(self, state: str) -> Outcome:
         return self.present() if state == PRESENT else self.absent()
+
+    def delete_each(self, ids: Iterable[str], delete: Callable[[str], Any], describe_operation: str) -> list[str]:
+        """Delete each of ``ids`` in id order with ``delete(id)`` (in check mode, none) and tell the run's model;
+        returns the ids, sorted."""
+        ids = sorted(ids)
+        if not self.check_mode:
+            for item_id in ids:
+                delete(item_id)
+                self.client.record_deleted(describe_operation, item_id)
+        return ids
 
     def desired_tags(self, component: str, name: str | None, **qualifiers: str) -> dict[str, str]:
         """The user's tags, a ``Name`` and the identity tags of ``component`` (see :func:`tagging.desired_tags`)."""

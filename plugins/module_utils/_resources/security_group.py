@@ -447,12 +447,12 @@ class SecurityGroupReconciler(Reconciler):
         """Delete every security group of the VPC that carries the network's identity tags."""
         filters = vpc_filter(self.required_vpc_id) + identity_filters(self.network)
         groups = self.client.describe_security_groups(Filters=filters, aws_retry=True)["SecurityGroups"]
-        actions = []
-        for group in sorted(groups, key=lambda group: group["GroupId"]):
-            if not self.check_mode:
-                self.client.delete_security_group(GroupId=group["GroupId"], aws_retry=True)
-                self.client.record_deleted("describe_security_groups", group["GroupId"])
-            actions.append(f"deleted security group {group['GroupId']}")
+        deleted = self.delete_each(
+            (group["GroupId"] for group in groups),
+            lambda group_id: self.client.delete_security_group(GroupId=group_id, aws_retry=True),
+            "describe_security_groups",
+        )
+        actions = [f"deleted security group {group_id}" for group_id in deleted]
         before = {group["GroupId"]: group["GroupName"] for group in groups}
         return Outcome(changed=bool(actions), actions=actions, diff={"before": before, "after": {}})
 

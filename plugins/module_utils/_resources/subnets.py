@@ -181,12 +181,12 @@ class SubnetsReconciler(Reconciler):
         subnets = self.client.describe_subnets(
             Filters=[{"Name": "vpc-id", "Values": [self.vpc_id]}] + identity_filters(self.network), aws_retry=True
         )["Subnets"]
-        actions = []
-        for subnet in sorted(subnets, key=lambda subnet: subnet["SubnetId"]):
-            if not self.check_mode:
-                self.client.delete_subnet(SubnetId=subnet["SubnetId"], aws_retry=True)
-                self.client.record_deleted("describe_subnets", subnet["SubnetId"])
-            actions.append(f"deleted subnet {subnet['SubnetId']}")
+        deleted = self.delete_each(
+            (subnet["SubnetId"] for subnet in subnets),
+            lambda subnet_id: self.client.delete_subnet(SubnetId=subnet_id, aws_retry=True),
+            "describe_subnets",
+        )
+        actions = [f"deleted subnet {subnet_id}" for subnet_id in deleted]
         before = {
             subnet["SubnetId"]: {"cidr": subnet.get("CidrBlock"), "ipv6_cidr": ipv6_cidr(subnet)} for subnet in subnets
         }
