@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from support.aws_proxy import AwsProxy
 from support.module_runner import run_module
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import identity_tags
@@ -405,14 +406,24 @@ def test_waits_for_all_new_nats_together(aws, ec2):
     assert rec.count("DescribeNatGateways") == 4
 
 
-def test_new_nat_failing_while_waiting_fails_fast_with_its_failure_code(aws, ec2, monkeypatch):
+def test_new_nat_failing_while_waiting_fails_fast_with_its_failure_code(aws, ec2):
     aws.set_nat_transition("manual", times=2)
     net = build_network(ec2, public=0)
-    subnet, _rtb = add_private_subnet(ec2, net)
-    # As if the IGW route went away between the check and CreateNatGateway: skip the check, AWS fails the NAT.
-    monkeypatch.setattr(nat_utils, "not_public_reason", lambda *_args: None)
-    with aws.recording() as rec:
-        result = nat(aws, [subnet], wait_timeout=300)
+    subnet, rtb = add_private_subnet(ec2, net)
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0", GatewayId=net.igw)
+    route_removed = []
+
+    def lose_the_route(call, status):
+        # The subnet's route to the internet gateway goes away once the module has checked it and allocated its
+        # address, before CreateNatGateway: AWS fails the NAT gateway (Gateway.NotAttached).
+        if call.action == "AllocateAddress" and not route_removed:
+            ec2.delete_route(RouteTableId=rtb, DestinationCidrBlock="0.0.0.0/0")
+            route_removed.append(call.action)
+
+    with AwsProxy(aws.endpoint_url, on_answer=lose_the_route) as proxy, aws.recording() as rec:
+        result = nat(aws, [subnet], wait_timeout=300, endpoint_url=proxy.endpoint_url)
+
+    assert route_removed, "the route went away before CreateNatGateway"
 
     assert result["failed"] is True
     assert "Gateway.NotAttached" in result["msg"]

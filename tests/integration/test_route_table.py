@@ -4,9 +4,8 @@ routes it does not own kept, every input checked before the first change."""
 from types import SimpleNamespace
 
 import pytest
+from support.aws_proxy import AwsProxy
 from support.module_runner import run_module
-
-import ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table as route_table_utils
 
 NETWORK = "tasks-test"
 DEFAULT = "0.0.0.0/0"
@@ -222,7 +221,7 @@ def test_route_to_failed_nat_repaired(aws, ec2, net):
     assert (route["NatGatewayId"], route["State"]) == (good, "active")
 
 
-def test_route_to_deleted_nat_repaired_even_when_reported_active(aws, ec2, net, monkeypatch):
+def test_route_to_deleted_nat_repaired_even_when_reported_active(aws, ec2, net):
     dead = settled_nat(ec2, net.public, "available")
     table_id = private_table_to(aws, net, dead)["route_table_id"]
     ec2.delete_nat_gateway(NatGatewayId=dead)
@@ -230,21 +229,18 @@ def test_route_to_deleted_nat_repaired_even_when_reported_active(aws, ec2, net, 
     replacement = settled_nat(ec2, net.public, "available")
 
     # AWS can report a route to a NAT gateway deleted minutes ago as still active; the emulator reports blackhole.
-    # Show the module what AWS would, so only the NAT gateway's own state can reveal the problem.
-    describe_tables = route_table_utils.vpc_route_tables
+    # Through the proxy the module sees what AWS would, so only the NAT gateway's own state can reveal the problem.
+    blackholes = []
 
-    def tables_reported_active(client, vpc_id):
-        tables = describe_tables(client, vpc_id)
-        for rtb in tables:
-            for route in rtb["Routes"]:
-                route["State"] = "active"
-        return tables
+    def reported_active(body):
+        blackholes.append(body.count(b"<state>blackhole</state>"))
+        return body.replace(b"<state>blackhole</state>", b"<state>active</state>")
 
-    monkeypatch.setattr(route_table_utils, "vpc_route_tables", tables_reported_active)
+    proxy = AwsProxy(aws.endpoint_url, edit_answers={"DescribeRouteTables": reported_active})
+    with proxy, aws.recording() as rec:
+        result = private_table_to(aws, net, replacement, endpoint_url=proxy.endpoint_url)
 
-    with aws.recording() as rec:
-        result = private_table_to(aws, net, replacement)
-
+    assert sum(blackholes) >= 1, "the module never saw the route AWS would still report active"
     assert rec.mutations == ["ReplaceRoute"]
     assert rec.count("DeleteRoute") == 0
     assert rec.count("CreateRoute") == 0
