@@ -16,6 +16,11 @@ A network that already has more than one VPC (runs that raced before there was a
 before the converge (duplicates.py).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.lease import NetworkClaim
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NetworkConverge, check_options
@@ -28,7 +33,9 @@ except ImportError:  # AnsibleAWSModule reports the missing dependency itself
     BotoCoreError = ClientError = ()
 
 
-def run_network(client, params, check_mode, warn):
+def run_network(
+    client: Any, params: Mapping[str, Any], check_mode: bool, warn: Callable[[str], None]
+) -> dict[str, Any]:
     """The ``network`` module's result for ``params`` (``state`` present: build and repair; absent: remove)."""
     check_options(params)  # before the first call, whatever follows
     present = params["state"] == "present"
@@ -65,7 +72,9 @@ def run_network(client, params, check_mode, warn):
             )
 
 
-def remove_duplicates(model, params, warn, claim):
+def remove_duplicates(
+    model: RunModel, params: Mapping[str, Any], warn: Callable[[str], None], claim: NetworkClaim
+) -> list[str]:
     """Remove the network's duplicate VPCs (duplicates.py) that nothing uses, with what is the network's in them;
     returns the change lines. Fails, changing nothing, when more than one is in use."""
     vpcs = network_vpcs(model, params["network_name"])
@@ -78,7 +87,7 @@ def remove_duplicates(model, params, warn, claim):
     return teardown.changes
 
 
-def with_duplicates_removed(result, removed):
+def with_duplicates_removed(result: dict[str, Any], removed: list[str]) -> dict[str, Any]:
     """``result`` with the change lines of the duplicates removed (or to remove) before its own."""
     if removed:
         result["changes"][:0] = removed

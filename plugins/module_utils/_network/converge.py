@@ -28,6 +28,7 @@ each step created or changed as that step's own calls answered it: no step asks 
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -97,10 +98,18 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.subnet
     wait_for_ipv6_released,
 )
 
+if typing.TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+
+    # ``(table name, private subnet id, NAT gateway as the NAT reconcilers' present() reports it)``.
+    PrivateRoute: TypeAlias = tuple[str, str, dict[str, Any]]
+
 NAT_MODES = ("per_az", "single", "regional", "none")
 
 
-def nat_label(nat):
+def nat_label(nat: Mapping[str, Any]) -> str:
     """A NAT gateway as the NAT gateway reconcilers' ``present()`` report it, named in a change line."""
     if nat.get("availability_mode") == "regional":
         return f"regional NAT gateway {nat['nat_gateway_id']}" if nat["nat_gateway_id"] else "new regional NAT gateway"
@@ -109,7 +118,9 @@ def nat_label(nat):
     return f"new NAT gateway in {nat['availability_zone']}"
 
 
-def carries_traffic(route, vpc_id, igws_by_id, nats_by_id):
+def carries_traffic(
+    route: Resource | None, vpc_id: str, igws_by_id: Mapping[Any, Resource], nats_by_id: Mapping[Any, Resource]
+) -> bool:
     """True when a private table's default route works now: to a NAT gateway that is available (a pending one does
     not carry traffic yet), or to another target that works (a transit gateway, an instance...)."""
     if route is None or route_problem(route, vpc_id, igws_by_id, nats_by_id):
@@ -118,7 +129,7 @@ def carries_traffic(route, vpc_id, igws_by_id, nats_by_id):
     return kind != "nat_gateway" or nats_by_id[target].get("State") == "available"
 
 
-def check_options(params):
+def check_options(params: Mapping[str, Any]) -> None:
     """Every check that needs no AWS call, before the first one. Messages name the option (with its prefix)."""
     check_network_name(params["network_name"], "network_name")
     check_ip_mode(params["ip_mode"], params["nat_gateways"], params["option_prefix"])
@@ -157,7 +168,7 @@ def check_options(params):
         check_report_path(params["report_path"])
 
 
-def prime(client, vpc_id):
+def prime(client: Any, vpc_id: str) -> None:
     """Read, in one call each, everything of ``vpc_id`` the reconcilers look up: later reads come from the cache."""
     describe_where(client, "describe_vpcs", "Vpcs", "vpc-id", [vpc_id])
     for operation, result_key, name in (
@@ -193,7 +204,7 @@ class NetworkRun:
             purge_tags=params["purge_tags"],
             check_mode=check_mode,
         )
-        self.changes = []  # what this run changed (or would change), in order, e.g. "created VPC"
+        self.changes: list[str] = []  # what this run changed (or would change), in order, e.g. "created VPC"
 
 
 class NetworkConverge(NetworkRun):
@@ -208,16 +219,24 @@ class NetworkConverge(NetworkRun):
         self.ipv6_only = self.ip_mode == IPV6_ONLY
         self.ipv6 = has_ipv6(self.ip_mode)  # IPv6 built (or kept: see _retiring) in this run
         self.nat64 = self.ipv6_only  # the private tables route 64:ff9b::/96 to their NAT gateway
-        self.egress_only_gateway_id = None
+        self.egress_only_gateway_id = ""  # set by _egress_only_gateway(), before any table routes to it
         self.removing_ipv6 = False  # ip_mode ipv4 on a network that still has IPv6: removed in this run
         self.security_group_name = params["security_group_name"] or f"{self.network}-tasks"
-        self.nat_wait = None  # the wait for the NAT gateways the private routes use, while one is pending
-        self.route_table_ids = []  # the network's route tables, as this run built them (None: check mode's new ones)
-        self.pending_nat_gateways = []  # left pending (wait_for_nat_gateways false): the caller waits, then audits
-        self.pending_routes = []  # private routes kept on their old NAT gateway until a pending one is available
-        self.diff = {"before": {}, "after": {}}
+        self.nat_wait: Callable[[], None] | None = (
+            None  # the wait for the NAT gateways the private routes use, while one is pending
+        )
+        self.route_table_ids: list[
+            str | None
+        ] = []  # the network's route tables, as this run built them (None: check mode's new ones)
+        self.pending_nat_gateways: list[
+            dict[str, Any]
+        ] = []  # left pending (wait_for_nat_gateways false): the caller waits, then audits
+        self.pending_routes: list[
+            dict[str, Any]
+        ] = []  # private routes kept on their old NAT gateway until a pending one is available
+        self.diff: dict[str, dict[str, Any]] = {"before": {}, "after": {}}
 
-    def run(self):
+    def run(self) -> dict[str, Any]:
         check_options(self.params)
         claimed_vpc_id = self.claim.previous_vpc_id if self.claim else None
         layout = plan_network(
@@ -309,27 +328,7 @@ class NetworkConverge(NetworkRun):
         audit_run = self._audit(network) if audits else None
         return self._result(network, audit_run)
 
-    def _retiring(self, layout, subnets_by_id):
-        """The subnets of ours of a tier this mode does not use (the private ones for IPv6-only tasks, the IPv6-only
-        ones otherwise), and those of them that still have network interfaces (tasks). While an IPv6-only subnet
-        has tasks, the network keeps its IPv6 path, whatever ``ip_mode`` says."""
-        tier = "private" if self.ipv6_only else IPV6_ONLY
-        retiring = [
-            subnets_by_id[pair[f"{tier}_subnet_id"]]
-            for pair in layout["subnets"]
-            if pair.get(f"{tier}_subnet_id") in subnets_by_id
-        ]
-        in_use = subnets_in_use(self.client, [subnet["SubnetId"] for subnet in retiring])
-        if tier == IPV6_ONLY and in_use:
-            self.ipv6 = self.nat64 = True
-            self.warn(
-                f"IPv6-only subnets {', '.join(in_use)} of network {self.network} still have network interfaces "
-                f"(tasks): they and the network's IPv6 path stay until they are free; move the tasks to the "
-                f"task_subnet_ids and run again."
-            )
-        return retiring, in_use
-
-    def _strip_ipv6_from_kept_private_tables(self, vpc_id, layout):
+    def _strip_ipv6_from_kept_private_tables(self, vpc_id: str, layout: Mapping[str, Any]) -> None:
         """With no NAT gateways the private tables stay, untouched, for a switch back; going back to IPv4 their IPv6
         routes go too, before the egress-only gateway they point at (never a table that is not there)."""
         tables = vpc_route_tables(self.client, vpc_id)
@@ -340,23 +339,7 @@ class NetworkConverge(NetworkRun):
                 outcome.actions = [f"route table {name}: {action}" for action in outcome.actions]
                 self._take(f"route_table_{name}", outcome)
 
-    def _private_ipv6_routes(self, nat):
-        """A private table's ``ipv6_routes``: ``::/0`` to the egress-only gateway, and with NAT64 ``64:ff9b::/96`` to
-        ``nat`` (as the NAT gateway reconcilers report it; ``None``: the route stays on the NAT gateway it uses, which
-        the table's default route keeps too until its new one is available)."""
-        if not self.ipv6:
-            return {} if self.removing_ipv6 else None
-        routes = {IPV6_DEFAULT_ROUTE: ("egress_only_internet_gateway", self.egress_only_gateway_id)}
-        if self.nat64:
-            if nat is None:
-                routes[NAT64_PREFIX] = None
-            elif nat["nat_gateway_id"]:
-                routes[NAT64_PREFIX] = ("nat_gateway", nat["nat_gateway_id"])
-            else:
-                routes[NAT64_PREFIX] = (PLANNED_NAT, f"({nat_label(nat)})")
-        return routes
-
-    def _remove_ipv6(self, vpc_id, subnets_by_id):
+    def _remove_ipv6(self, vpc_id: str, subnets_by_id: Mapping[str, Resource]) -> None:
         """Back to IPv4: the routes and the security group rule went in their steps; now the egress-only gateway,
         the subnets' /64s, and last the VPC's block (AWS refuses it while a subnet holds a /64 of it)."""
         scope = self.scope.in_vpc(vpc_id)
@@ -373,7 +356,9 @@ class NetworkConverge(NetworkRun):
 
     # -- steps -------------------------------------------------------------------------------------------------
 
-    def _retiring(self, layout, subnets_by_id):
+    def _retiring(
+        self, layout: Mapping[str, Any], subnets_by_id: Mapping[str, Resource]
+    ) -> tuple[list[Resource], list[str]]:
         """The subnets of ours of a tier this mode does not use (the private ones for IPv6-only tasks, the IPv6-only
         ones otherwise), and those of them that still have network interfaces (tasks). While an IPv6-only subnet
         has tasks, the network keeps its IPv6 path, whatever ``ip_mode`` says."""
@@ -393,13 +378,15 @@ class NetworkConverge(NetworkRun):
             )
         return retiring, in_use
 
-    def _private_ipv6_routes(self, nat):
+    def _private_ipv6_routes(self, nat: Mapping[str, Any] | None) -> dict[str, tuple[str, str] | None] | None:
         """A private table's ``ipv6_routes``: ``::/0`` to the egress-only gateway, and with NAT64 ``64:ff9b::/96`` to
         ``nat`` (as the NAT gateway reconcilers report it; ``None``: the route stays on the NAT gateway it uses, which
         the table's default route keeps too until its new one is available)."""
         if not self.ipv6:
             return {} if self.removing_ipv6 else None
-        routes = {IPV6_DEFAULT_ROUTE: ("egress_only_internet_gateway", self.egress_only_gateway_id)}
+        routes: dict[str, tuple[str, str] | None] = {
+            IPV6_DEFAULT_ROUTE: ("egress_only_internet_gateway", self.egress_only_gateway_id)
+        }
         if self.nat64:
             if nat is None:
                 routes[NAT64_PREFIX] = None
@@ -409,7 +396,7 @@ class NetworkConverge(NetworkRun):
                 routes[NAT64_PREFIX] = (PLANNED_NAT, f"({nat_label(nat)})")
         return routes
 
-    def _our_subnets(self, layout):
+    def _our_subnets(self, layout: Mapping[str, Any]) -> dict[str, Resource]:
         tiers = ("public", "private", IPV6_ONLY)
         ids = {pair.get(f"{tier}_subnet_id") for pair in layout["subnets"] for tier in tiers} - {None}
         if not ids:
@@ -417,7 +404,7 @@ class NetworkConverge(NetworkRun):
         subnets = describe_where(self.client, "describe_subnets", "Subnets", "subnet-id", ids)
         return {subnet["SubnetId"]: subnet for subnet in subnets}
 
-    def _vpc(self, layout, described_vpc):
+    def _vpc(self, layout: Mapping[str, Any], described_vpc: Resource | None) -> tuple[str | None, str | None]:
         """``(vpc id, its IPv6 block)``; both ``None`` when check mode would create the VPC."""
         if self.params["vpc_id"]:
             return layout["vpc_id"], ipv6_cidr(described_vpc)  # adopted: read, never changed
@@ -431,13 +418,17 @@ class NetworkConverge(NetworkRun):
         data = self._take("vpc", outcome)
         return data["vpc_id"], data["ipv6_cidr"]
 
-    def _subnets(self, vpc_id, layout, subnets_by_id, vpc_block):
+    def _subnets(
+        self, vpc_id: str, layout: Mapping[str, Any], subnets_by_id: Mapping[str, Resource], vpc_block: str | None
+    ) -> dict[str, Any]:
         ipv6_cidrs = self._plan_ipv6(vpc_id, layout, subnets_by_id, vpc_block) if self.ipv6 else None
         plan = [dict(pair, ipv6_only=self.ipv6_only) for pair in layout["subnets"]]
         outcome = subnets.reconcile(self.scope.in_vpc(vpc_id), PRESENT, plan, subnets_by_id, ipv6_cidrs)
         return self._take("subnets", outcome)
 
-    def _plan_ipv6(self, vpc_id, layout, subnets_by_id, vpc_block):
+    def _plan_ipv6(
+        self, vpc_id: str, layout: Mapping[str, Any], subnets_by_id: Mapping[str, Resource], vpc_block: str | None
+    ) -> dict[tuple[str, str], str]:
         """ipv6.py's plan: a /64 for each subnet the mode wants, the ones they have kept."""
         wanted, existing = [], {}
         for pair in layout["subnets"]:
@@ -450,18 +441,20 @@ class NetworkConverge(NetworkRun):
         taken = [ipv6_cidr(subnet) for subnet in (vpc_subnets(self.client, vpc_id) if vpc_id else [])]
         return plan_ipv6(vpc_block, wanted, existing, [cidr for cidr in taken if cidr])
 
-    def _internet_gateway(self, vpc_id):
+    def _internet_gateway(self, vpc_id: str) -> tuple[str | None, str]:
         igw = self._take("internet_gateway", internet_gateway.reconcile(self.scope.in_vpc(vpc_id), PRESENT))
         return igw["internet_gateway_id"], igw["action"]
 
-    def _egress_only_gateway(self, vpc_id):
+    def _egress_only_gateway(self, vpc_id: str) -> str | None:
         outcome = egress_only_internet_gateway.reconcile(self.scope.in_vpc(vpc_id), PRESENT)
         self.egress_only_gateway_id = self._take("egress_only_internet_gateway", outcome)[
             "egress_only_internet_gateway_id"
         ]
         return self.egress_only_gateway_id
 
-    def _private_side(self, vpc_id, layout, subnet_ids, task_ids):
+    def _private_side(
+        self, vpc_id: str, layout: Mapping[str, Any], subnet_ids: Mapping[str, list[Any]], task_ids: Sequence[str]
+    ) -> list[str | None]:
         public_ids = subnet_ids["public"]
         mode = self.params["nat_gateways"]
         nat_subnet_ids = public_ids if mode == "per_az" else public_ids[:1] if mode == "single" else []
@@ -497,7 +490,7 @@ class NetworkConverge(NetworkRun):
             self._regional_nat_gateway(vpc_id, None)
         return nat_ids
 
-    def _move_private_routes(self, vpc_id, routes):
+    def _move_private_routes(self, vpc_id: str, routes: Sequence[PrivateRoute]) -> list[Resource]:
         """Point each private route table at its NAT gateway (``routes``: ``(table name, private subnet id, NAT
         gateway as present() reports it)``) and never leave a table without egress on the way.
 
@@ -521,7 +514,9 @@ class NetworkConverge(NetworkRun):
                 self.pending_routes.append(
                     {"route_table": name, "current_target": egress[name], "next_nat_gateway_id": nat["nat_gateway_id"]}
                 )
-            return list(nat_gateways_by_id(self.client, {egress[name] for name, _subnet_id, _nat in waiting}).values())
+            # A route to a target without an id (a carrier or local gateway) has no NAT gateway to describe.
+            used = {target for name, _subnet_id, _nat in waiting if (target := egress[name])}
+            return list(nat_gateways_by_id(self.client, used).values())
         if self.check_mode:
             self.changes.extend(f"wait for {nat_label(nat)} to become available" for nat in new_nats.values())
         else:
@@ -531,22 +526,24 @@ class NetworkConverge(NetworkRun):
             self._private_route_table(vpc_id, *route)
         return []
 
-    def _working_private_routes(self, vpc_id, names):
+    def _working_private_routes(self, vpc_id: str, names: Sequence[str]) -> dict[str, str | None]:
         """``{table name: target}`` of the tables among ``names`` whose default route carries traffic now."""
         tables = vpc_route_tables(self.client, vpc_id)
         routes = {name: default_route(next(iter(our_tables(tables, self.network, name)), None)) for name in names}
         targets = [route_target(route) for route in routes.values() if route]
-        nats_by_id = nat_gateways_by_id(self.client, {target for kind, target in targets if kind == "nat_gateway"})
+        nats_by_id = nat_gateways_by_id(
+            self.client, {target for kind, target in targets if kind == "nat_gateway" and target}
+        )
         igws_by_id = internet_gateways_by_id(
-            self.client, {target for kind, target in targets if kind == "internet_gateway"}
+            self.client, {target for kind, target in targets if kind == "internet_gateway" and target}
         )
         return {
             name: route_target(route)[1]
             for name, route in routes.items()
-            if carries_traffic(route, vpc_id, igws_by_id, nats_by_id)
+            if route is not None and carries_traffic(route, vpc_id, igws_by_id, nats_by_id)
         }
 
-    def _private_route_table(self, vpc_id, name, subnet_id, nat):
+    def _private_route_table(self, vpc_id: str, name: str, subnet_id: str, nat: Mapping[str, Any]) -> None:
         ipv6_routes = self._private_ipv6_routes(nat)
         if nat["nat_gateway_id"]:
             self._route_table(vpc_id, name, [subnet_id], nat_gateway_id=nat["nat_gateway_id"], ipv6_routes=ipv6_routes)
@@ -606,15 +603,15 @@ class NetworkConverge(NetworkRun):
 
     def _route_table(
         self,
-        vpc_id,
-        name,
-        subnet_ids,
+        vpc_id: str,
+        name: str,
+        subnet_ids: Sequence[str],
         *,
-        internet_gateway_id=None,
-        nat_gateway_id=None,
-        planned_nat_gateway=None,
-        ipv6_routes=None,
-    ):
+        internet_gateway_id: str | None = None,
+        nat_gateway_id: str | None = None,
+        planned_nat_gateway: str | None = None,
+        ipv6_routes: Mapping[str, tuple[str, str] | None] | None = None,
+    ) -> None:
         table = RouteTable(
             name=name,
             subnet_ids=subnet_ids,
@@ -631,7 +628,8 @@ class NetworkConverge(NetworkRun):
         """After the route tables: the S3 gateway endpoint goes on each of them (or, turned off, ours goes)."""
         state = PRESENT if self.params["s3_gateway_endpoint"] else ABSENT
         outcome = s3_endpoint.reconcile(self.scope.in_vpc(vpc_id), state, self.route_table_ids)
-        return self._take("s3_gateway_endpoint", outcome)["vpc_endpoint_id"]
+        endpoint_id: str | None = self._take("s3_gateway_endpoint", outcome)["vpc_endpoint_id"]
+        return endpoint_id
 
     def _security_group(self, vpc_id: str) -> str | None:
         outcome = security_group.reconcile(
@@ -648,9 +646,10 @@ class NetworkConverge(NetworkRun):
                 f"Security group {group['group_id']} of network {self.network} keeps its name {group['name']!r}: EC2 "
                 f"cannot rename a group, so security_group_name {self.security_group_name!r} applies only to a new one."
             )
-        return group["group_id"]
+        group_id: str | None = group["group_id"]
+        return group_id
 
-    def _audit(self, network):
+    def _audit(self, network: Mapping[str, Any]) -> dict[str, Any]:
         params = {
             "subnet_ids": network["task_subnet_ids"],
             "security_group_ids": [network["security_group_id"]],
@@ -665,14 +664,14 @@ class NetworkConverge(NetworkRun):
 
     # -- result ------------------------------------------------------------------------------------------------
 
-    def _take(self, key, outcome):
+    def _take(self, key: str, outcome: Outcome) -> dict[str, Any]:
         """Add a step's outcome to the run's changes and diff (under ``key``); returns its data."""
         self.changes.extend(outcome.actions)
         self.diff["before"][key] = outcome.diff["before"]
         self.diff["after"][key] = outcome.diff["after"]
         return outcome.data
 
-    def _result(self, network, audit_run):
+    def _result(self, network: dict[str, Any], audit_run: Mapping[str, Any] | None) -> dict[str, Any]:
         network["findings"] = audit_run["result"]["findings"] if audit_run else []
         result = {
             "changed": bool(self.changes),

@@ -12,6 +12,12 @@ when this network created it. An adopted VPC and everything in it that is not ta
 are.
 """
 
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+from typing import Any
+
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where, vpc_subnets
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import ipv6_cidr
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TAG_PREFIX, is_ours, tags_of
@@ -36,13 +42,17 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import COMPONENT as VPC
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import find_network_vpc
 
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
+
 TABLE_TAG = TAG_PREFIX + "table"
 
 
 class NetworkTeardown(NetworkRun):
     """One ``state=absent`` run."""
 
-    def run(self):
+    def run(self) -> dict[str, Any]:
         check_options(self.params)
         vpcs = self._vpcs()
         if not vpcs:
@@ -57,7 +67,7 @@ class NetworkTeardown(NetworkRun):
             "network": {"name": self.network, "vpc_id": vpcs[0]["VpcId"]},
         }
 
-    def remove(self, network_vpc, duplicate=False):
+    def remove(self, network_vpc: Resource, duplicate: bool = False) -> None:
         """Remove what is the network's in ``network_vpc``, and the VPC itself when it is the network's own.
         ``duplicate``: another VPC of the network's (duplicates.py): only its NAT gateways and addresses go, and each
         change line names it."""
@@ -88,7 +98,7 @@ class NetworkTeardown(NetworkRun):
         if duplicate:
             self.changes[before:] = [f"duplicate VPC {vpc_id}: {change}" for change in self.changes[before:]]
 
-    def _nat_gateways(self, subnet_ids):
+    def _nat_gateways(self, subnet_ids: Sequence[str]) -> Outcome:
         nats = NatGateways(
             subnet_ids=subnet_ids,
             allocation_ids=self.params["nat_allocation_ids"],
@@ -97,7 +107,7 @@ class NetworkTeardown(NetworkRun):
         # A zonal NAT gateway is found by its identity tags (and subnets), in whatever VPC.
         return nat_gateway.reconcile(self.scope, nats, ABSENT)
 
-    def _vpcs(self):
+    def _vpcs(self) -> list[Resource]:
         """The VPCs to empty: the adopted one; or every VPC tagged as the network's, its own (lowest id) first."""
         if self.params["vpc_id"]:
             return describe_where(self.client, "describe_vpcs", "Vpcs", "vpc-id", [self.params["vpc_id"]])
@@ -107,10 +117,10 @@ class NetworkTeardown(NetworkRun):
         claimed = find_network_vpc(self.client, self.network, self.claim.previous_vpc_id if self.claim else None)
         return [claimed] if claimed else []
 
-    def _route_table_names(self, vpc_id):
+    def _route_table_names(self, vpc_id: str) -> list[str]:
         tables = describe_where(self.client, "describe_route_tables", "RouteTables", "vpc-id", [vpc_id])
         names = {tags_of(table).get(TABLE_TAG) for table in tables if is_ours(table, self.network, ROUTE_TABLE)}
-        return sorted(names - {None})
+        return sorted(name for name in names if name is not None)
 
-    def _take(self, outcome):
+    def _take(self, outcome: Outcome) -> None:
         self.changes.extend(outcome.actions)

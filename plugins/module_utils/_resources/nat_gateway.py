@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -45,6 +46,9 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_li
     Succession,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Reconciler, Scope
+
+if typing.TYPE_CHECKING:
+    from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TagChanges
 
 # -- pure helpers ------------------------------------------------------------------------------------------------
 
@@ -150,17 +154,18 @@ def _refuse_duplicates(option: str, values: Sequence[str], why: str) -> None:
 
 def single_vpc(subnets: Sequence[Mapping[str, Any]]) -> str:
     """The one VPC of ``subnets``; subnets in several VPCs cannot form one network."""
-    vpcs = {}
+    vpcs: dict[str, list[str]] = {}
     for subnet in subnets:
         vpcs.setdefault(subnet["VpcId"], []).append(subnet["SubnetId"])
     if len(vpcs) > 1:
         listing = "; ".join(f"{vpc_id}: {', '.join(ids)}" for vpc_id, ids in sorted(vpcs.items()))
         raise InvalidInput("subnet_ids", f"the subnets are in {len(vpcs)} VPCs ({listing}); give subnets of one VPC")
-    return subnets[0]["VpcId"]
+    vpc_id: str = subnets[0]["VpcId"]
+    return vpc_id
 
 
 def not_public_reason(
-    subnet_id: str, vpc_id: str, route_tables: Sequence[Mapping[str, Any]], igws_by_id: Mapping[str, Any]
+    subnet_id: str, vpc_id: str, route_tables: Sequence[Nat], igws_by_id: Mapping[str, Any]
 ) -> str | None:
     """Why ``subnet_id`` cannot hold a public NAT gateway (``None`` when its default route reaches an attached IGW)."""
     if routing.reaches_internet_gateway(subnet_id, vpc_id, route_tables, igws_by_id):
@@ -195,15 +200,16 @@ class SubnetPlan:
         self.subnet_id = subnet["SubnetId"]
         self.az = subnet["AvailabilityZone"]
         self.action = "none"
-        self.nat = None  # the NAT gateway kept (described) or created
-        self.before = None  # the NAT gateway this subnet had, for the diff
-        self.succession = None  # what a NAT gateway created here follows (its failed predecessors are replaced)
-        self.allocation_id = None
-        self.public_ip = None
-        self.allocation_source = None  # given | reused | allocated | existing
-        self.nat_tags = None  # TagChanges of our kept NAT gateway
-        self.eip = None  # the described address: given, reused, or ours on the kept NAT gateway
-        self.eip_tags = None  # TagChanges of our address
+        self.nat: Nat | None = None  # the NAT gateway kept (described) or created
+        self.before: Nat | None = None  # the NAT gateway this subnet had, for the diff
+        # What a NAT gateway created here follows (its failed predecessors are replaced); none until it is planned.
+        self.succession = Succession(failed=[], predecessor="", dead_ids=set())
+        self.allocation_id: str | None = None
+        self.public_ip: str | None = None
+        self.allocation_source: str | None = None  # given | reused | allocated | existing
+        self.nat_tags: TagChanges | None = None  # of our kept NAT gateway
+        self.eip: Mapping[str, Any] | None = None  # the described address: given, reused, or ours on the kept NAT
+        self.eip_tags: TagChanges | None = None  # of our address
 
     @property
     def creates(self) -> bool:
@@ -217,7 +223,7 @@ class SubnetPlan:
     def result(self, check_mode: bool) -> dict[str, Any]:
         after = self.after(check_mode) or {}
         address = primary_address(self.nat)
-        replaced = (self.succession and self.succession.replaced) or {}
+        replaced = self.succession.replaced or {}
         return {
             "subnet_id": self.subnet_id,
             "availability_zone": self.az,
@@ -284,14 +290,14 @@ class NatGatewaysReconciler(Reconciler):
                 self._plan(
                     subnet,
                     in_subnet,
-                    given.get(given_by_subnet.get(subnet["SubnetId"])),
+                    given.get(given_by_subnet.get(subnet["SubnetId"], "")),
                     reuse_pool.get(subnet["SubnetId"], []),
                     eips_by_allocation,
                 )
             )
         creating = [plan for plan in plans if plan.creates]
         for plan in creating:
-            if plan.allocation_source == "given":
+            if plan.allocation_source == "given" and plan.eip is not None:
                 nat_lifecycle.refuse_busy_address(plan.eip, f" (for subnet {plan.subnet_id})")
         if creating:
             self._refuse_non_public(vpc_id, creating)
@@ -369,7 +375,7 @@ class NatGatewaysReconciler(Reconciler):
         self, our_eips: Sequence[Mapping[str, Any]], given_ids: set[str]
     ) -> dict[str, list[Mapping[str, Any]]]:
         """Our unassociated addresses per subnet tag (oldest id first), minus any the user gave for a subnet."""
-        pool = {}
+        pool: dict[str, list[Mapping[str, Any]]] = {}
         for eip in sorted(our_eips, key=lambda address: address["AllocationId"]):
             if eip["AllocationId"] in given_ids or elastic_ip.association(eip):
                 continue
@@ -384,13 +390,14 @@ class NatGatewaysReconciler(Reconciler):
         in_subnet: Sequence[Nat],
         given_eip: Mapping[str, Any] | None,
         free_eips: Sequence[Mapping[str, Any]],
-        eips_by_allocation: Mapping[str, Any],
+        eips_by_allocation: Mapping[str | None, Mapping[str, Any]],
     ) -> SubnetPlan:
         plan = SubnetPlan(subnet)
         several = f"subnet {plan.subnet_id} has several NAT gateways"
-        plan.nat = plan.before = nat_lifecycle.choose_usable(in_subnet, self.is_ours, self.warn, several)
-        if plan.nat:
-            self._keep(plan, given_eip, eips_by_allocation)
+        usable = nat_lifecycle.choose_usable(in_subnet, self.is_ours, self.warn, several)
+        plan.nat = plan.before = usable
+        if usable:
+            self._keep(plan, usable, given_eip, eips_by_allocation)
             return plan
 
         plan.succession = Succession.of(in_subnet, self.is_ours)
@@ -402,6 +409,7 @@ class NatGatewaysReconciler(Reconciler):
         elif free_eips:
             plan.allocation_source = "reused"
             plan.eip = free_eips[0]
+            plan.eip_tags = self.tag_changes(free_eips[0], eip_tags(self.network, self.scope.tags, subnet))
             if len(free_eips) > 1:
                 spare = ", ".join(eip["AllocationId"] for eip in free_eips[1:])
                 self.warn(f"unused Elastic IPs of this network for subnet {plan.subnet_id}: {spare}")
@@ -410,15 +418,16 @@ class NatGatewaysReconciler(Reconciler):
         if plan.eip:
             plan.allocation_id = plan.eip["AllocationId"]
             plan.public_ip = plan.eip.get("PublicIp")
-        if plan.allocation_source == "reused":
-            plan.eip_tags = self.tag_changes(plan.eip, eip_tags(self.network, self.scope.tags, subnet))
         return plan
 
     def _keep(
-        self, plan: SubnetPlan, given_eip: Mapping[str, Any] | None, eips_by_allocation: Mapping[str, Any]
+        self,
+        plan: SubnetPlan,
+        nat: Nat,
+        given_eip: Mapping[str, Any] | None,
+        eips_by_allocation: Mapping[str | None, Mapping[str, Any]],
     ) -> None:
-        """Use the subnet's NAT gateway; bring our own one's tags (and its address's) up to date."""
-        nat = plan.nat
+        """Use ``nat``, the subnet's NAT gateway; bring our own one's tags (and its address's) up to date."""
         address = primary_address(nat)
         plan.allocation_id = address.get("AllocationId")
         plan.public_ip = address.get("PublicIp")
@@ -474,9 +483,9 @@ class NatGatewaysReconciler(Reconciler):
         for plan in creating:
             plan.nat = self._create(plan)
         for plan in creating + updating:
-            if plan.nat_tags:
+            if plan.nat_tags and plan.nat is not None:
                 apply_tag_changes(self.client, plan.nat["NatGatewayId"], plan.nat_tags)
-            if plan.eip_tags:
+            if plan.eip_tags and plan.eip is not None:
                 apply_tag_changes(self.client, plan.eip["AllocationId"], plan.eip_tags)
 
     def _create(self, plan: SubnetPlan) -> Nat:
@@ -497,7 +506,11 @@ class NatGatewaysReconciler(Reconciler):
         """Wait until the NAT gateways of ``plans`` are available; stop at the first that fails."""
         changed = any(plan.creates for plan in plans)
         nats = nat_lifecycle.wait_recorded(
-            self.client, [plan.nat for plan in plans], self.desired.wait_timeout, self.what, changed
+            self.client,
+            [plan.nat for plan in plans if plan.nat is not None],
+            self.desired.wait_timeout,
+            self.what,
+            changed,
         )
         for plan, nat in zip(plans, nats, strict=True):
             plan.nat = nat
@@ -510,7 +523,7 @@ class NatGatewaysReconciler(Reconciler):
             filters.append({"Name": "subnet-id", "Values": self.subnet_ids})
         # Our regional NAT gateway (same component, no subnet) is regional_nat_gateway.py's.
         listed = [nat for nat in describe.nat_gateways_where(self.client, filters) if not routing.is_regional_nat(nat)]
-        order = {subnet_id: index for index, subnet_id in enumerate(self.subnet_ids)}
+        order: dict[str | None, int] = {subnet_id: index for index, subnet_id in enumerate(self.subnet_ids)}
         listed.sort(key=nat_lifecycle.age_key, reverse=True)
         listed.sort(key=lambda nat: order.get(nat.get("SubnetId"), len(order)) if order else nat.get("SubnetId") or "")
         eips = elastic_ip.our_addresses(self.client, self.network, self.subnet_ids)
@@ -525,7 +538,7 @@ class NatGatewaysReconciler(Reconciler):
                 continue
             releasable.append(eip)
 
-        before = {}
+        before: dict[str | None, Any] = {}
         for nat in listed:  # newest first per subnet in the diff: what the subnet is served by
             if nat.get("State") != "deleted":
                 before.setdefault(nat.get("SubnetId"), _summary(nat))

@@ -164,7 +164,9 @@ def create(client: Any, succession: Succession, token: Callable[[str], str], whe
     when that keeps happening."""
     predecessor = succession.predecessor
     for _attempt in range(MAX_STALE_TOKENS):
-        nat = client.create_nat_gateway(ClientToken=token(predecessor), aws_retry=True, **create_args)["NatGateway"]
+        nat: Nat = client.create_nat_gateway(ClientToken=token(predecessor), aws_retry=True, **create_args)[
+            "NatGateway"
+        ]
         if nat["NatGatewayId"] not in succession.dead_ids and nat.get("State") not in ("deleting", "deleted"):
             client.record("describe_nat_gateways", nat, created=True)
             return nat
@@ -211,7 +213,7 @@ def wait_available(
     :func:`refuse_dead`): waiting longer cannot help. ``what`` names them in a timeout's message."""
     client = uncached(client)
 
-    def check():
+    def check() -> tuple[bool, str]:
         seen.update(describe.nat_gateways_by_id(client, nat_ids))
         for nat in seen.values():
             refuse_dead(nat, changed)
@@ -227,7 +229,7 @@ def wait_available(
 def wait_recorded(client: Any, nats: Sequence[Nat], timeout: float, what: str, changed: bool) -> list[Nat]:
     """Wait until ``nats`` (of this run's model) are available; returns them as AWS then describes them, as the run's
     model now knows them too."""
-    seen = {}
+    seen: dict[str, Nat] = {}
     wait_available(client, [nat["NatGatewayId"] for nat in nats], timeout, what, seen=seen, changed=changed)
     for nat in seen.values():
         client.record("describe_nat_gateways", nat)
@@ -239,7 +241,7 @@ def wait_a_round(client: Any, nat_ids: Sequence[str], timeout: float) -> tuple[b
     ``(all_available, states)``; ``states`` lists each NAT gateway's ``nat_gateway_id``, ``subnet_id`` and ``state``
     as the last round saw them (``None`` while EC2 does not list a new one yet). Reaching the timeout is no failure:
     the caller reports the states and decides whether to wait again."""
-    seen = {}
+    seen: dict[str, Nat] = {}
     try:
         wait_available(client, nat_ids, timeout, "NAT gateways", seen=seen, changed=False)
         all_available = True
@@ -291,14 +293,14 @@ def delete(client: Any, nat_id: str) -> None:
     client.releasing(f"NAT gateway {nat_id}")
 
 
-def wait_deleted(client: Any, nats: Sequence[Nat], timeout: float, what: str) -> dict[str, str]:
+def wait_deleted(client: Any, nats: Sequence[Nat], timeout: float, what: str) -> dict[str, str | None]:
     """Poll all of ``nats`` with one describe per round until each is ``deleted`` (or no longer listed); returns the
     states last seen, by id. ``what`` names them in a timeout's message."""
     ids = [nat["NatGatewayId"] for nat in nats]
-    states = {}
+    states: dict[str, str | None] = {}
     client = uncached(client)
 
-    def check():
+    def check() -> tuple[bool, str]:
         found = describe.nat_gateways_by_id(client, ids)
         states.clear()
         states.update({nat_id: found[nat_id].get("State") for nat_id in ids if nat_id in found})

@@ -204,8 +204,10 @@ class RegionalNatGatewayReconciler(Reconciler):
 
     def present(self) -> Outcome:
         addresses = zone_addresses(self.desired.zones, self.allocation_ids)
-        describe.describe_vpc(self.client, self.vpc_id)
-        nats = [nat for nat in describe.vpc_nat_gateways(self.client, self.vpc_id) if routing.is_regional_nat(nat)]
+        describe.describe_vpc(self.client, self.required_vpc_id)
+        nats = [
+            nat for nat in describe.vpc_nat_gateways(self.client, self.required_vpc_id) if routing.is_regional_nat(nat)
+        ]
         given = elastic_ip.given_addresses(self.client, self.allocation_ids)
         kept = nat_lifecycle.choose_usable(
             nats, self.is_ours, self.warn, f"VPC {self.vpc_id} has several regional NAT gateways"
@@ -237,7 +239,7 @@ class RegionalNatGatewayReconciler(Reconciler):
             nat = nat_lifecycle.create(
                 self.client,
                 succession,
-                lambda predecessor: client_token(self.network, self.vpc_id, addresses, predecessor),
+                lambda predecessor: client_token(self.network, self.required_vpc_id, addresses, predecessor),
                 f"(regional) in {self.vpc_id}",
                 AvailabilityMode=REGIONAL,
                 VpcId=self.vpc_id,
@@ -329,7 +331,7 @@ class RegionalNatGatewayReconciler(Reconciler):
     def _refuse_without_internet_gateway(self) -> None:
         """AWS fails a regional NAT gateway in a VPC without an attached internet gateway (Gateway.NotAttached):
         refuse it up front."""
-        igws = describe.vpc_internet_gateways(self.client, self.vpc_id)
+        igws = describe.vpc_internet_gateways(self.client, self.required_vpc_id)
         if not any(routing.igw_attached_to(igw, self.vpc_id) for igw in igws):
             raise InvalidInput(
                 "vpc_id",
