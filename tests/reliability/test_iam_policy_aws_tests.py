@@ -1,6 +1,7 @@
-"""docs/iam-policy-aws-tests.json, attached beside docs/iam-policy.json (the collection's own actions, which
-test_iam_policy.py proves exact), allows exactly what the real-AWS tests (molecule/aws_lifecycle) call besides: the
-test harness's actions (break a route, the VPC that is not ours, the sweep, the cost), none missing, none spare."""
+"""docs/iam-policy.json (the collection's own actions, which test_iam_policy.py proves exact) is all the real-AWS
+tests (molecule/aws_lifecycle) need: the test harness's own actions (break a route, the VPC that is not ours, the
+sweep, the cost) are among the collection's (the sweep's DescribeKeyPairs is the network claim's), so
+docs/testing-on-aws.md asks for no second policy. A harness call the collection does not make fails here."""
 
 import json
 from pathlib import Path
@@ -19,7 +20,7 @@ def statement_actions(path):
     return {sid: set(statement["Action"]) for sid, statement in statements.items()}
 
 
-def test_policy_allows_exactly_what_the_aws_tests_call(aws, ec2):
+def test_the_collections_policy_allows_everything_the_aws_tests_call(aws, ec2):
     collection = set().union(*statement_actions(DOCS / "iam-policy.json").values())
     built = run_module(
         "network",
@@ -34,8 +35,4 @@ def test_policy_allows_exactly_what_the_aws_tests_call(aws, ec2):
         aws_run.leftovers(ec2, NETWORK)
     # Tags given at creation (TagSpecifications) need ec2:CreateTags as well.
     harness = {f"ec2:{action}" for action in rec.actions} | {"ec2:CreateTags"}
-
-    tests_only = set().union(*statement_actions(DOCS / "iam-policy-aws-tests.json").values())
-    assert sorted(tests_only - harness) == [], "allowed but never used"
-    assert sorted(harness - collection - tests_only) == [], "used but not allowed"
-    assert sorted(tests_only & collection) == [], "already in docs/iam-policy.json"
+    assert sorted(harness - collection) == [], "called by the harness but not in docs/iam-policy.json"
