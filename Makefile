@@ -29,9 +29,10 @@ demo: $(STAMP)
 	$(BIN)/python -m demo
 
 # pytest also runs every Molecule scenario (tests/integration/test_molecule_scenarios.py), beside the other tests;
-# sanity runs beside pytest too (each target's output is printed when it ends).
-test: lint
-	$(MAKE) --jobs=2 --output-sync=target sanity pytest
+# lint and sanity run beside pytest too, so no CPU idles while one of them runs alone (each target's output is
+# printed when it ends; any failure fails `make test`).
+test: $(STAMP)
+	$(MAKE) --jobs=3 --output-sync=target lint sanity pytest
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -67,10 +67,21 @@ def host_results(output):
     return results
 
 
+# The two runs' results, kept for the worker's later tests: xdist tears a module fixture down between two tests of
+# its group when the worker runs out of queued tests, and the fixture would run both playbooks again.
+BAD_VARIABLE_RUNS = {}
+
+
 @pytest.fixture(scope="module")
 def bad_variable_runs(emulator, tmp_path_factory):
     """Case index -> (that host's failed results, the EC2 calls of its run): one run for the cases that need no AWS
     call, one for those that need a read."""
+    if not BAD_VARIABLE_RUNS:
+        BAD_VARIABLE_RUNS.update(run_bad_variables(emulator, tmp_path_factory))
+    return BAD_VARIABLE_RUNS
+
+
+def run_bad_variables(emulator, tmp_path_factory):
     directory = tmp_path_factory.mktemp("role_input")
     playbook = directory / "role_on_every_host.yml"
     playbook.write_text(yaml.safe_dump(ROLE_ON_EVERY_HOST))
