@@ -28,8 +28,6 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from contextlib import suppress
-from pathlib import Path
 
 import boto3
 import pytest
@@ -39,6 +37,7 @@ from support.aws_proxy import AwsProxy
 from support.module_runner import run_module
 from support.network_shape import network_shape, one_network_counts, region_counts, wait_until_propagated
 from support.playbook_runner import REPO
+from support.process_tree import kill_tree
 
 from aws_emulator import ACCESS_KEY, REGION, SECRET_KEY
 
@@ -113,46 +112,13 @@ def converge(aws, endpoint_url=None):
     return result
 
 
-def _descendants(pid):
-    children = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def kill_run(pid):
-    """SIGKILL the run and every process under it: each process group found under it, not just its own (a process
-    that called setsid(), as Ansible's workers do, has a group of its own)."""
-    groups = []
-    for process in [pid, *_descendants(pid)]:
-        with suppress(ProcessLookupError):
-            group = os.getpgid(process)
-            if group not in groups:
-                groups.append(group)
-    for group in groups:
-        with suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGKILL)
-
-
 def crash_converge(aws, crash_at):
     """Converge, in a process of its own, through a proxy that kills it right after AWS carried out its
     ``crash_at``-th mutating call."""
     process = None
 
     def crash():
-        kill_run(process.pid)
+        kill_tree(process.pid)
 
     with AwsProxy(aws.endpoint_url, crash_after=crash_at, on_crash=crash) as proxy:
         params = {**aws.module_params(), "endpoint_url": proxy.endpoint_url, **CONVERGE_PARAMS}
@@ -169,7 +135,7 @@ def crash_converge(aws, crash_at):
         try:
             output, _ = process.communicate(timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
-            kill_run(process.pid)
+            kill_tree(process.pid)
             output, _ = process.communicate()
             pytest.fail(f"the converge to crash did not end within {RUN_TIMEOUT}s:\n{output[-3000:]}")
     return proxy, process.returncode, output
