@@ -307,13 +307,13 @@ class NetworkConverge(NetworkRun):
         if self.ipv6:
             network["egress_only_internet_gateway_id"] = self._egress_only_gateway(vpc_id)
         public_ipv6_routes = {IPV6_DEFAULT_ROUTE: ("internet_gateway", network["internet_gateway_id"])}
-        self._route_table(
-            vpc_id,
+        public = RouteTable(
             "public",
             subnet_ids["public"],
             internet_gateway_id=network["internet_gateway_id"],
             ipv6_routes=public_ipv6_routes if self.ipv6 else ({} if self.removing_ipv6 else None),
         )
+        self._route_table(vpc_id, public)
         network["nat_gateway_ids"] = self._private_side(vpc_id, layout, subnet_ids, task_ids)
         network["s3_gateway_endpoint_id"] = self._s3_endpoint(vpc_id)
         network["security_group_id"] = self._security_group(vpc_id)
@@ -510,7 +510,7 @@ class NetworkConverge(NetworkRun):
         if not self.check_mode and not self.params["wait_for_nat_gateways"]:
             for name, subnet_id, nat in waiting:
                 # Its subnet and tags; its default route (and NAT64 route) stays.
-                self._route_table(vpc_id, name, [subnet_id], ipv6_routes=self._private_ipv6_routes(None))
+                self._route_table(vpc_id, RouteTable(name, [subnet_id], ipv6_routes=self._private_ipv6_routes(None)))
                 self.pending_routes.append(
                     {"route_table": name, "current_target": egress[name], "next_nat_gateway_id": nat["nat_gateway_id"]}
                 )
@@ -546,11 +546,10 @@ class NetworkConverge(NetworkRun):
     def _private_route_table(self, vpc_id: str, name: str, subnet_id: str, nat: Mapping[str, Any]) -> None:
         ipv6_routes = self._private_ipv6_routes(nat)
         if nat["nat_gateway_id"]:
-            self._route_table(vpc_id, name, [subnet_id], nat_gateway_id=nat["nat_gateway_id"], ipv6_routes=ipv6_routes)
+            table = RouteTable(name, [subnet_id], nat_gateway_id=nat["nat_gateway_id"], ipv6_routes=ipv6_routes)
         else:  # check mode, and the NAT gateway would be created
-            self._route_table(
-                vpc_id, name, [subnet_id], planned_nat_gateway=f"({nat_label(nat)})", ipv6_routes=ipv6_routes
-            )
+            table = RouteTable(name, [subnet_id], planned_nat_gateway=f"({nat_label(nat)})", ipv6_routes=ipv6_routes)
+        self._route_table(vpc_id, table)
 
     def _regional_nat_gateway(self, vpc_id: str, zones: Sequence[str] | None) -> dict[str, Any]:
         """``present`` in the network's ``zones`` (the user's addresses split over them, or automatic mode); with
@@ -601,28 +600,10 @@ class NetworkConverge(NetworkRun):
             self.nat_wait()
             self.nat_wait = None
 
-    def _route_table(
-        self,
-        vpc_id: str,
-        name: str,
-        subnet_ids: Sequence[str],
-        *,
-        internet_gateway_id: str | None = None,
-        nat_gateway_id: str | None = None,
-        planned_nat_gateway: str | None = None,
-        ipv6_routes: Mapping[str, tuple[str, str] | None] | None = None,
-    ) -> None:
-        table = RouteTable(
-            name=name,
-            subnet_ids=subnet_ids,
-            internet_gateway_id=internet_gateway_id,
-            nat_gateway_id=nat_gateway_id,
-            planned_nat_gateway=planned_nat_gateway,
-            ipv6_routes=ipv6_routes,
-        )
+    def _route_table(self, vpc_id: str, table: RouteTable) -> None:
         outcome = route_table.reconcile(self.scope.in_vpc(vpc_id), table, PRESENT)
-        outcome.actions = [f"route table {name}: {action}" for action in outcome.actions]
-        self.route_table_ids.append(self._take(f"route_table_{name}", outcome)["route_table_id"])
+        outcome.actions = [f"route table {table.name}: {action}" for action in outcome.actions]
+        self.route_table_ids.append(self._take(f"route_table_{table.name}", outcome)["route_table_id"])
 
     def _s3_endpoint(self, vpc_id: str) -> str | None:
         """After the route tables: the S3 gateway endpoint goes on each of them (or, turned off, ours goes)."""

@@ -10,7 +10,7 @@ addresses), its addresses, its tags and how it is reported. A place is a subnet 
 regional one.
 
 Waiting is done in rounds of one describe for every gateway, so waiting for three costs what waiting for one does;
-the ``nat_gateway_wait`` module waits with the same :func:`wait_available`, a few seconds at a time, so that a play can
+the ``nat_gateway_wait`` module polls the same :func:`availability_check`, a few seconds at a time, so that a play can
 print progress between rounds (on AWS a new NAT gateway is ``pending`` for minutes).
 """
 
@@ -205,12 +205,12 @@ def refuse_dead(nat: Nat, changed: bool) -> None:
         )
 
 
-def wait_available(
-    client: Any, nat_ids: Sequence[str], timeout: float, what: str, *, seen: MutableMapping[str, Nat], changed: bool
-) -> None:
-    """Poll ``nat_ids`` with one describe per round until every one is available; ``seen`` holds each as the last
-    round saw it, also when :class:`WaitTimeout` is raised. The first that fails raises at once (see
-    :func:`refuse_dead`): waiting longer cannot help. ``what`` names them in a timeout's message."""
+def availability_check(
+    client: Any, nat_ids: Sequence[str], seen: MutableMapping[str, Nat], changed: bool
+) -> Callable[[], tuple[bool, str]]:
+    """The check to :func:`poll_until` ``nat_ids`` are available, with one describe per round; ``seen`` holds each as
+    the last round saw it, also when the poll times out. The first that fails raises at once (see :func:`refuse_dead`):
+    waiting longer cannot help."""
     client = uncached(client)
 
     def check() -> tuple[bool, str]:
@@ -223,27 +223,29 @@ def wait_available(
         ]
         return not not_ready, ", ".join(not_ready)
 
-    poll_until(check, timeout, f"{what} to become available")
+    return check
 
 
 def wait_recorded(client: Any, nats: Sequence[Nat], timeout: float, what: str, changed: bool) -> list[Nat]:
     """Wait until ``nats`` (of this run's model) are available; returns them as AWS then describes them, as the run's
-    model now knows them too."""
+    model now knows them too. ``what`` names them in a timeout's message."""
     seen: dict[str, Nat] = {}
-    wait_available(client, [nat["NatGatewayId"] for nat in nats], timeout, what, seen=seen, changed=changed)
+    check = availability_check(client, [nat["NatGatewayId"] for nat in nats], seen, changed)
+    poll_until(check, timeout, f"{what} to become available")
     for nat in seen.values():
         client.record("describe_nat_gateways", nat)
     return [seen[nat["NatGatewayId"]] for nat in nats]
 
 
 def wait_a_round(client: Any, nat_ids: Sequence[str], timeout: float) -> tuple[bool, list[dict[str, Any]]]:
-    """The ``nat_gateway_wait`` module's work: :func:`wait_available` for at most ``timeout`` seconds. Returns
-    ``(all_available, states)``; ``states`` lists each NAT gateway's ``nat_gateway_id``, ``subnet_id`` and ``state``
-    as the last round saw them (``None`` while EC2 does not list a new one yet). Reaching the timeout is no failure:
-    the caller reports the states and decides whether to wait again."""
+    """The ``nat_gateway_wait`` module's work: poll :func:`availability_check` for at most ``timeout`` seconds.
+    Returns ``(all_available, states)``; ``states`` lists each NAT gateway's ``nat_gateway_id``, ``subnet_id`` and
+    ``state`` as the last round saw them (``None`` while EC2 does not list a new one yet). Reaching the timeout is no
+    failure: the caller reports the states and decides whether to wait again."""
     seen: dict[str, Nat] = {}
+    check = availability_check(client, nat_ids, seen, changed=False)
     try:
-        wait_available(client, nat_ids, timeout, "NAT gateways", seen=seen, changed=False)
+        poll_until(check, timeout, "NAT gateways to become available")
         all_available = True
     except WaitTimeout:
         all_available = False
