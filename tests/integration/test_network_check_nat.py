@@ -20,7 +20,7 @@ from support.network_check_helpers import (
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import run as audit_run
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.paths import AuditContext, Options
-from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot import Snapshot
+from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot import Described, Snapshot
 
 
 def test_pending_nat_is_a_warning(aws, ec2):
@@ -133,11 +133,11 @@ def test_active_route_to_a_deleted_nat_is_still_a_dead_nat():
     }
     igw = {"InternetGatewayId": "igw-1", "Attachments": [{"VpcId": "vpc-1", "State": "available"}]}
     nat = {"NatGatewayId": "nat-1", "VpcId": "vpc-1", "SubnetId": "subnet-2", "State": "deleted"}
-    snapshot = Snapshot(
-        region="us-east-1", vpcs=[vpc], dns_attributes={"vpc-1": {"support": True, "hostnames": True}},
+    snapshot = Snapshot("us-east-1", Described(
+        vpcs=[vpc], dns_attributes={"vpc-1": {"support": True, "hostnames": True}},
         subnets=[subnet], route_tables=[table], internet_gateways=[igw], nat_gateways=[nat], addresses=[],
         network_acls=[], endpoints=[], security_groups=[], dhcp_options=[],
-    )  # fmt: skip
+    ))  # fmt: skip
     ctx = AuditContext(snapshot, Options(mode="vpc"), ["subnet-1"])
 
     found = audit_run.analyse(ctx)

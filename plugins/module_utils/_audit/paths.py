@@ -15,6 +15,7 @@ internet gateway). An IPv6-only subnet has no IPv4 path at all: its main path is
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints import (
@@ -25,7 +26,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.endpoints 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import ipv6_routing, routing
 
 if typing.TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from typing import Any, TypeAlias
 
     from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.snapshot import Snapshot
@@ -45,33 +46,21 @@ IPV6_ONLY = "ipv6_only"
 KINDS = (PUBLIC, PRIVATE_NAT, PRIVATE_ENDPOINTS, PRIVATE_OTHER, ISOLATED, IPV6_ONLY)
 
 
+@dataclasses.dataclass(frozen=True)
 class Options:
-    """The audit's settings. ``mode`` is ``vpc`` (every subnet of a VPC) or ``task`` (a task's exact settings)."""
+    """The audit's settings. ``mode`` is ``vpc`` (every subnet of a VPC) or ``task`` (a task's exact settings).
+    ``network_vpc_ids``: when the network was found by its name (vpc mode), its VPCs, the audited one (the lowest id)
+    first; more than one are duplicates."""
 
-    def __init__(
-        self,
-        *,
-        mode: str,
-        assign_public_ip: bool | None = False,
-        security_group_ids: Iterable[str] | None = (),
-        services: Iterable[str] | None = (),
-        uses_awslogs: bool = True,
-        single_nat_intended: bool = False,
-        min_free_ips: int = 16,
-        network_name: str | None = None,
-        network_vpc_ids: Iterable[str] = (),
-    ) -> None:
-        self.mode = mode
-        self.assign_public_ip = bool(assign_public_ip)
-        self.security_group_ids = list(security_group_ids or [])
-        self.services = list(services or [])
-        self.uses_awslogs = uses_awslogs
-        self.single_nat_intended = single_nat_intended
-        self.min_free_ips = min_free_ips
-        self.network_name = network_name
-        # When the network was found by its name (vpc mode): its VPCs, the audited one (the lowest id) first; more than
-        # one are duplicates.
-        self.network_vpc_ids = list(network_vpc_ids)
+    mode: str
+    assign_public_ip: bool = False
+    security_group_ids: Sequence[str] = ()
+    services: Sequence[str] = ()
+    uses_awslogs: bool = True
+    single_nat_intended: bool = False
+    min_free_ips: int = 16
+    network_name: str | None = None
+    network_vpc_ids: Sequence[str] = ()
 
     @property
     def task_mode(self) -> bool:

@@ -58,9 +58,9 @@ def collect(client: Client, params: Mapping[str, Any]) -> AuditContext:
         vpc_id = network_vpcs[0]
     options = Options(
         mode="vpc" if vpc_id else "task",
-        assign_public_ip=params.get("assign_public_ip"),
+        assign_public_ip=bool(params.get("assign_public_ip")),
         security_group_ids=list(dict.fromkeys(params.get("security_group_ids") or [])),
-        services=params.get("services"),
+        services=params.get("services") or (),
         uses_awslogs=params.get("uses_awslogs", True),
         single_nat_intended=params.get("single_nat_intended", False),
         min_free_ips=params.get("min_free_ips", 16),

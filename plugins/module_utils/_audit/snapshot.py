@@ -9,6 +9,7 @@ NAT gateways: each describe filters by ``vpc-id`` with all VPC ids at once, and 
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
@@ -26,57 +27,62 @@ if typing.TYPE_CHECKING:
 AMAZON_DNS = "AmazonProvidedDNS"
 
 
+@dataclasses.dataclass(frozen=True)
+class Described:
+    """The network as the audit's describe calls answer it (see :func:`read_snapshot`), for :class:`Snapshot` to
+    index. ``dns_attributes``: ``{vpc_id: {"support": bool, "hostnames": bool}}``."""
+
+    vpcs: Iterable[Resource]
+    dns_attributes: dict[str | None, dict[str, bool]]
+    subnets: Iterable[Resource]
+    route_tables: list[Resource]
+    internet_gateways: Iterable[Resource]
+    nat_gateways: Iterable[Resource]
+    addresses: list[Resource]
+    network_acls: Iterable[Resource]
+    endpoints: list[Resource]
+    security_groups: Iterable[Resource]
+    dhcp_options: Iterable[Resource]
+    egress_only_gateways: Iterable[Resource] = ()
+
+
 class Snapshot:
     """Everything the checks look at, indexed. Holds raw EC2 describe results (dicts)."""
 
-    def __init__(
-        self,
-        *,
-        region: str,
-        vpcs: Iterable[Resource],
-        dns_attributes: dict[str | None, dict[str, bool]],
-        subnets: Iterable[Resource],
-        route_tables: list[Resource],
-        internet_gateways: Iterable[Resource],
-        nat_gateways: Iterable[Resource],
-        addresses: list[Resource],
-        network_acls: Iterable[Resource],
-        endpoints: list[Resource],
-        security_groups: Iterable[Resource],
-        dhcp_options: Iterable[Resource],
-        egress_only_gateways: Iterable[Resource] = (),
-    ) -> None:
+    def __init__(self, region: str, described: Described) -> None:
         self.region = region
-        self.vpcs: dict[str, Resource] = {vpc["VpcId"]: vpc for vpc in vpcs}
-        self.dns = dns_attributes  # {vpc_id: {"support": bool, "hostnames": bool}}
-        self.subnets: dict[str | None, Resource] = {subnet["SubnetId"]: subnet for subnet in subnets}
-        self.route_tables = route_tables
+        self.vpcs: dict[str, Resource] = {vpc["VpcId"]: vpc for vpc in described.vpcs}
+        self.dns = described.dns_attributes
+        self.subnets: dict[str | None, Resource] = {subnet["SubnetId"]: subnet for subnet in described.subnets}
+        self.route_tables = described.route_tables
         self.route_tables_by_vpc: dict[str | None, list[Resource]] = {}
-        for table in route_tables:
+        for table in described.route_tables:
             self.route_tables_by_vpc.setdefault(table.get("VpcId"), []).append(table)
         self.internet_gateways: dict[str | None, Resource] = {
-            igw["InternetGatewayId"]: igw for igw in internet_gateways
+            igw["InternetGatewayId"]: igw for igw in described.internet_gateways
         }
-        self.nat_gateways: dict[str | None, Resource] = {nat["NatGatewayId"]: nat for nat in nat_gateways}
+        self.nat_gateways: dict[str | None, Resource] = {nat["NatGatewayId"]: nat for nat in described.nat_gateways}
         # Read only for VPCs with an IPv6 block: an IPv4 network's audit makes no call for them.
         self.egress_only_gateways: dict[str | None, Resource] = {
-            item["EgressOnlyInternetGatewayId"]: item for item in egress_only_gateways
+            item["EgressOnlyInternetGatewayId"]: item for item in described.egress_only_gateways
         }
-        self.addresses = addresses
+        self.addresses = described.addresses
         self.addresses_by_allocation: dict[str | None, Resource] = {
-            address.get("AllocationId"): address for address in addresses
+            address.get("AllocationId"): address for address in described.addresses
         }
-        self.network_acls: dict[str, Resource] = {acl["NetworkAclId"]: acl for acl in network_acls}
+        self.network_acls: dict[str, Resource] = {acl["NetworkAclId"]: acl for acl in described.network_acls}
         self.acl_by_subnet: dict[str | None, Resource] = {}
-        for acl in network_acls:
+        for acl in described.network_acls:
             for association in acl.get("Associations", []):
                 self.acl_by_subnet[association.get("SubnetId")] = acl
-        self.endpoints = endpoints
-        self.security_groups: dict[str | None, Resource] = {group["GroupId"]: group for group in security_groups}
+        self.endpoints = described.endpoints
+        self.security_groups: dict[str | None, Resource] = {
+            group["GroupId"]: group for group in described.security_groups
+        }
         self.dns_servers: dict[
             str | None, list[str]
         ] = {}  # {vpc_id: [custom DNS server IPs]}; empty when the VPC uses the Amazon DNS server
-        options_by_id = {options["DhcpOptionsId"]: options for options in dhcp_options}
+        options_by_id = {options["DhcpOptionsId"]: options for options in described.dhcp_options}
         for vpc_id, vpc in self.vpcs.items():
             self.dns_servers[vpc_id] = _custom_dns_servers(options_by_id.get(vpc.get("DhcpOptionsId")))
 
@@ -155,17 +161,19 @@ def read_snapshot(client: Client, vpcs: list[Resource], security_group_ids: Iter
     dhcp = describe_where(client, "describe_dhcp_options", "DhcpOptions", "dhcp-options-id", dhcp_ids)
     ipv6_vpc_ids = [vpc["VpcId"] for vpc in vpcs if ipv6_routing.associated_block(vpc)]
     return Snapshot(
-        region=client.meta.region_name,
-        vpcs=vpcs,
-        dns_attributes=dns,
-        subnets=subnets,
-        route_tables=route_tables,
-        internet_gateways=igws,
-        nat_gateways=nats,
-        addresses=addresses.get("Addresses", []),
-        network_acls=acls,
-        endpoints=endpoints,
-        security_groups=groups,
-        dhcp_options=dhcp,
-        egress_only_gateways=describe.egress_only_gateways(client, ipv6_vpc_ids),
+        client.meta.region_name,
+        Described(
+            vpcs=vpcs,
+            dns_attributes=dns,
+            subnets=subnets,
+            route_tables=route_tables,
+            internet_gateways=igws,
+            nat_gateways=nats,
+            addresses=addresses.get("Addresses", []),
+            network_acls=acls,
+            endpoints=endpoints,
+            security_groups=groups,
+            dhcp_options=dhcp,
+            egress_only_gateways=describe.egress_only_gateways(client, ipv6_vpc_ids),
+        ),
     )
