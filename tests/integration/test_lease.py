@@ -4,6 +4,7 @@ once its lease has run out (also when its holder was a real process killed while
 import multiprocessing
 import os
 import signal
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
@@ -73,15 +74,34 @@ def test_a_release_after_the_claim_was_broken_keeps_the_new_holders(aws, ec2):
 def test_the_holder_renews_its_lease_while_it_runs(aws, ec2):
     holder = NetworkClaim(client(aws), NETWORK, lease=3, holder="run a")
     holder.take(timeout=0)
-    ((_pair_id, tags),) = claims(ec2)
-    first_expiry = tags[LEASE_EXPIRES_TAG]
-    renewed = poll_until(
-        lambda: (claims(ec2)[0][1][LEASE_EXPIRES_TAG] > first_expiry, "not renewed yet"), timeout=10, what="renewal"
-    )
-    assert renewed
+
+    def renewed_after(earlier):
+        expiry = claims(ec2)[0][1].get(LEASE_EXPIRES_TAG, "")
+        return expiry > earlier, expiry
+
+    first_expiry = poll_until(lambda: renewed_after(""), timeout=10, what="first renewal")
+    poll_until(lambda: renewed_after(first_expiry), timeout=10, what="second renewal")
     waiter = NetworkClaim(client(aws), NETWORK, lease=3, holder="run b")
     with pytest.raises(ClaimHeld):
         waiter.take(timeout=4)  # longer than the lease: renewed, it is never broken
+    holder.release()
+
+
+def _clock_off_by(minutes):
+    return lambda: datetime.now(UTC) + timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize(("holder_clock", "waiter_clock"), [(-10, 0), (0, 10)], ids=["holder-behind", "waiter-ahead"])
+def test_a_live_claim_is_not_broken_whatever_the_machines_clocks_say(aws, ec2, holder_clock, waiter_clock):
+    """Runs on two machines whose clocks disagree by 10 minutes: the claim's times are AWS's, so the waiter neither
+    breaks the live claim before its first renewal nor after it."""
+    holder = NetworkClaim(client(aws), NETWORK, lease=3, holder="run a", local_clock=_clock_off_by(holder_clock))
+    holder.take(timeout=0)
+    waiter = NetworkClaim(client(aws), NETWORK, lease=3, holder="run b", local_clock=_clock_off_by(waiter_clock))
+    with pytest.raises(ClaimHeld):
+        waiter.take(timeout=4)  # longer than the lease: the holder renews it in AWS's time
+    assert waiter.broken == []
+    assert [pair_id for pair_id, _tags in claims(ec2)] == [holder.key_pair_id]
     holder.release()
 
 

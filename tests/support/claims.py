@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.lease import (
     CLAIM_PUBLIC_KEY,
-    CLAIMED_AT_TAG,
     COMPONENT,
     COMPONENT_TAG,
     HOLDER_TAG,
@@ -22,7 +21,6 @@ def crashed_claim(ec2, network, holder="run crashed on ci-runner pid 1"):
         NETWORK_TAG: network,
         COMPONENT_TAG: COMPONENT,
         HOLDER_TAG: holder,
-        CLAIMED_AT_TAG: claimed.strftime(TIME_FORMAT),
         LEASE_EXPIRES_TAG: (claimed + timedelta(minutes=2)).strftime(TIME_FORMAT),
     }
     return ec2.import_key_pair(

@@ -11,9 +11,9 @@ The claim is an EC2 key pair named ``cloudreactor-aws-claim-<network>``. EC2 kee
 of an account (ImportKeyPair of a taken name answers ``InvalidKeyPair.Duplicate``): the create is the arbitration,
 and the name carries the network, the region and the account. It is imported (ImportKeyPair) from
 :data:`CLAIM_PUBLIC_KEY`, whose private half nobody holds: CreateKeyPair would hand this run a private key that it
-would have to keep or destroy. Its tags say who holds it and until when (:data:`HOLDER_TAG`, :data:`CLAIMED_AT_TAG`,
-:data:`LEASE_EXPIRES_TAG`) and, once known, the network's VPC (:data:`VPC_TAG`). A key pair costs nothing and needs
-nothing created beforehand.
+would have to keep or destroy. Its tags say who holds it and for how long (:data:`HOLDER_TAG`,
+:data:`LEASE_SECONDS_TAG`, :data:`LEASE_EXPIRES_TAG`) and, once known, the network's VPC (:data:`VPC_TAG`). A key
+pair costs nothing and needs nothing created beforehand.
 
 * Release is DeleteKeyPair **by KeyPairId**: a run whose claim was broken (its lease ran out) and taken by another
   deletes only its own, never the new holder's.
@@ -26,6 +26,10 @@ nothing created beforehand.
   (EC2 API reference, "Eventual consistency").
 * A deleted claim may still be listed, and its name still refused, for a moment (eventual consistency again): the
   waiter simply tries again.
+* Runs on different machines do not share a clock, so every time on the claim is AWS's: a claim's lease first runs
+  from its ``CreateTime``, which AWS sets (the holder tags the lease's length, :data:`LEASE_SECONDS_TAG`); each
+  renewal then writes the lease's end (:data:`LEASE_EXPIRES_TAG`) by the clock of AWS's last answer
+  (:class:`AwsClock`), and a waiter compares it with the clock of the answer that listed the claim.
 
 docs/reliability.md ("Concurrent runs") weighs this against SSM Parameter Store's ``PutParameter Overwrite=false``.
 """
@@ -39,6 +43,7 @@ import time
 import typing
 import uuid
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 
@@ -48,7 +53,7 @@ except ImportError:  # AnsibleAWSModule reports the missing dependency itself
     BotoCoreError = ClientError = ()
 
 if typing.TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
@@ -64,7 +69,7 @@ NETWORK_TAG = "cloudreactor:network"
 COMPONENT_TAG = "cloudreactor:component"
 COMPONENT = "claim"
 HOLDER_TAG = "cloudreactor:claim-holder"
-CLAIMED_AT_TAG = "cloudreactor:claimed-at"
+LEASE_SECONDS_TAG = "cloudreactor:lease-seconds"
 LEASE_EXPIRES_TAG = "cloudreactor:lease-expires"
 VPC_TAG = "cloudreactor:vpc-id"
 
@@ -97,6 +102,13 @@ def _parse_time(text: str | None) -> datetime | None:
         return None
 
 
+def _parse_seconds(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
 def error_code(error: BaseException) -> str | None:
     code: str | None = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
     return code
@@ -110,16 +122,18 @@ class Holder:
         self.key_pair_id: str = key_pair["KeyPairId"]
         self.holder = tags.get(HOLDER_TAG)
         created = key_pair.get("CreateTime")
-        self.since = _parse_time(tags.get(CLAIMED_AT_TAG)) or (created if isinstance(created, datetime) else None)
-        self.lease_expires = _parse_time(tags.get(LEASE_EXPIRES_TAG))
+        self.since = created if isinstance(created, datetime) else None  # AWS's time
+        self.lease_expires = _parse_time(tags.get(LEASE_EXPIRES_TAG))  # AWS's time, once renewed
+        self.lease_seconds = _parse_seconds(tags.get(LEASE_SECONDS_TAG))
         self.vpc_id = tags.get(VPC_TAG)
 
     def expired(self, now: datetime, lease: float) -> bool:
-        """True once its lease has run out. Tags set at creation can lag (eventual consistency): a claim without
-        its expiry yet counts from its creation, with this run's lease."""
+        """True once its lease has run out, ``now`` being AWS's time: at the end its last renewal wrote, or before any,
+        its holder's lease after its creation (``lease``, this run's, while its tags are not listed yet)."""
         if self.lease_expires is not None:
             return now >= self.lease_expires
-        return self.since is not None and now >= self.since + timedelta(seconds=lease)
+        length = self.lease_seconds if self.lease_seconds is not None else lease
+        return self.since is not None and now >= self.since + timedelta(seconds=length)
 
     def as_result(self, waited: float) -> dict[str, Any]:
         return {
@@ -129,6 +143,26 @@ class Holder:
             "lease_expires": _timestamp(self.lease_expires) if self.lease_expires else None,
             "waited": int(waited),
         }
+
+
+class AwsClock:
+    """AWS's time, to the second, as the ``Date`` header of its last answer gave it, moved on by this machine's
+    clock since; this machine's time until AWS has answered."""
+
+    def __init__(self, local_clock: Callable[[], datetime]) -> None:
+        self._local_clock = local_clock
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._local_clock() + self._offset
+
+    def heard(self, answer: Mapping[str, Any]) -> None:
+        """Set the clock from ``answer``, a botocore response."""
+        date = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+        try:
+            self._offset = parsedate_to_datetime(date) - self._local_clock()
+        except (TypeError, ValueError):
+            return  # no usable Date header: keep the last offset
 
 
 class ClaimHeld(NetworkError):
@@ -142,6 +176,7 @@ class NetworkClaim:
     network); its calls are made from two threads (this run's and the renewal's), as botocore clients allow.
     ``lease``: seconds after which another run may break this claim if it was not renewed (its run crashed).
     ``holder``: who this run is, as other runs will read it.
+    ``local_clock``: this machine's clock (tests set it wrong: the claim keeps AWS's time whatever it says).
     """
 
     def __init__(
@@ -151,14 +186,14 @@ class NetworkClaim:
         *,
         lease: float,
         holder: str | None = None,
-        now: Callable[[], datetime] | None = None,
+        local_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
         self.network = network
         self.name = claim_name(network)
         self.lease = lease
         self.holder = holder or f"run {uuid.uuid4().hex[:12]} on {socket.gethostname()} pid {os.getpid()}"
-        self._now = now or (lambda: datetime.now(UTC))
+        self.clock = AwsClock(local_clock)
         self.key_pair_id: str | None = None  # set while this run holds the claim
         self.previous_vpc_id: str | None = None  # the VPC the last holder seen recorded: where this run must look first
         self.broken: list[str] = []  # ids of expired claims this run deleted
@@ -185,7 +220,7 @@ class NetworkClaim:
             if held is not None:
                 last_seen = held
                 self.previous_vpc_id = held.vpc_id
-                if held.expired(self._now(), self.lease):
+                if held.expired(self.clock.now(), self.lease):
                     self._break(held)
                     continue
             remaining = deadline - time.monotonic()
@@ -196,13 +231,11 @@ class NetworkClaim:
             pause = min(pause * POLL_GROWTH, MAX_POLL)
 
     def _import(self, vpc_id: str | None) -> bool:
-        now = self._now()
         tags = {
             NETWORK_TAG: self.network,
             COMPONENT_TAG: COMPONENT,
             HOLDER_TAG: self.holder,
-            CLAIMED_AT_TAG: _timestamp(now),
-            LEASE_EXPIRES_TAG: _timestamp(now + timedelta(seconds=self.lease)),
+            LEASE_SECONDS_TAG: f"{self.lease:g}",
         }
         if vpc_id:
             tags[VPC_TAG] = vpc_id
@@ -219,17 +252,20 @@ class NetworkClaim:
             if error_code(error) != DUPLICATE:
                 raise
             return False
+        self.clock.heard(answer)  # the time of its renewals
         self.key_pair_id = answer["KeyPairId"]
         return True
 
     def _held(self) -> Holder | None:
         """The claim as listed now, or ``None`` when it is not listed (just deleted, or not propagated yet)."""
         try:
-            pairs = self.client.describe_key_pairs(KeyNames=[self.name], aws_retry=True)["KeyPairs"]
+            answer = self.client.describe_key_pairs(KeyNames=[self.name], aws_retry=True)
         except ClientError as error:
             if error_code(error) != NOT_FOUND:
                 raise
             return None
+        self.clock.heard(answer)  # the time its lease is compared with
+        pairs = answer["KeyPairs"]
         return Holder(pairs[0]) if pairs else None
 
     def _break(self, held: Holder) -> None:
@@ -271,13 +307,14 @@ class NetworkClaim:
         """Push the lease's end forward every third of the lease until released. A failed renewal is tried again at
         the next one: the lease runs out only when every renewal within it failed."""
         while not self._released.wait(self.lease / 3):
-            expires = _timestamp(self._now() + timedelta(seconds=self.lease))
+            expires = _timestamp(self.clock.now() + timedelta(seconds=self.lease))
             try:
-                self.client.create_tags(
+                answer = self.client.create_tags(
                     Resources=[self.key_pair_id], Tags=[{"Key": LEASE_EXPIRES_TAG, "Value": expires}], aws_retry=True
                 )
             except (BotoCoreError, ClientError):
                 continue
+            self.clock.heard(answer)
 
     def record_vpc(self, vpc_id: str) -> None:
         """Keep ``vpc_id`` on the claim, for the run that takes it next."""
