@@ -147,7 +147,7 @@ def read_snapshot(client: Client, vpcs: list[Resource], security_group_ids: Iter
     subnets = describe_where(client, "describe_subnets", "Subnets", "vpc-id", vpc_ids)
     route_tables = describe_where(client, "describe_route_tables", "RouteTables", "vpc-id", vpc_ids)
     igws = describe_where(client, "describe_internet_gateways", "InternetGateways", "attachment.vpc-id", vpc_ids)
-    nats = describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", vpc_ids, filter_key="Filter")
+    nats = describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", vpc_ids)
     # Elastic IPs are not bound to a VPC; one unfiltered call answers both "does the NAT's EIP exist" and "which of
     # this network's EIPs are associated with nothing".
     addresses = client.describe_addresses(Filters=[{"Name": "domain", "Values": ["vpc"]}], aws_retry=True)

@@ -123,20 +123,12 @@ def internet_gateways(client: Client, filters: Filters) -> list[Resource]:
     return _paginate(client, "describe_internet_gateways", "InternetGateways", Filters=filters)
 
 
-def describe_where(
-    client: Client,
-    operation: str,
-    result_key: str,
-    name: str,
-    values: Iterable[str],
-    *,
-    filter_key: str = "Filters",
-) -> list[Resource]:
+def describe_where(client: Client, operation: str, result_key: str, name: str, values: Iterable[str]) -> list[Resource]:
     """Every item of a paginated describe whose filter ``name`` matches one of ``values`` (e.g. ``vpc-id`` and a few
-    VPC ids): one listing whatever the number of subnets. No values, no call. ``filter_key`` is ``Filter`` for
-    DescribeNatGateways."""
+    VPC ids): one listing whatever the number of subnets. No values, no call."""
     if not values:
         return []
+    filter_key = "Filter" if operation == "describe_nat_gateways" else "Filters"  # DescribeNatGateways' own spelling
     return _paginate(client, operation, result_key, **{filter_key: [{"Name": name, "Values": sorted(set(values))}]})
 
 

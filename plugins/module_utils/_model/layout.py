@@ -97,47 +97,41 @@ def check_static(
             taken.append(network)
 
 
-def plan_subnets(
+def given_subnets(
+    vpc_cidr: str,
+    zones: Sequence[str],
+    public_cidrs: Sequence[str],
+    private_cidrs: Sequence[str] | None,
+    foreign_cidrs: Iterable[str] = (),
+) -> list[SubnetPair]:
+    """The user's CIDRs as a ``{"zone", "public_cidr", "private_cidr"}`` pair per zone, validated: one per zone,
+    inside the VPC, overlapping neither each other nor ``foreign_cidrs`` (the VPC's other subnets).
+    ``private_cidrs`` ``None``: no private subnets (``private_cidr`` None)."""
+    vpc = _network(vpc_cidr, "vpc_cidr")
+    taken = [IPv4Network(cidr) for cidr in foreign_cidrs]
+    public = _check_explicit(vpc, zones, public_cidrs, "public_subnet_cidrs", taken)
+    private = [] if private_cidrs is None else _check_explicit(vpc, zones, private_cidrs, "private_subnet_cidrs", taken)
+    return [
+        {"zone": zone, "public_cidr": str(public[index]), "private_cidr": str(private[index]) if private else None}
+        for index, zone in enumerate(zones)
+    ]
+
+
+def carve_subnets(
     vpc_cidr: str,
     zones: Sequence[str],
     existing: Mapping[str, Mapping[str, str | None]],
-    *,
     foreign_cidrs: Iterable[str] = (),
-    public_cidrs: Sequence[str] | None = None,
-    private_cidrs: Sequence[str] | None = None,
     private: bool = True,
 ) -> list[SubnetPair]:
-    """A ``{"zone", "public_cidr", "private_cidr"}`` pair per zone (``private_cidr`` is None without private subnets).
+    """A ``{"zone", "public_cidr", "private_cidr"}`` pair per zone (``private_cidr`` is None without private subnets),
+    carved from the VPC's free room.
 
     ``existing``: ``{zone: {"public": cidr, "private": cidr}}`` for our subnets already there (kept as they are);
-    ``foreign_cidrs``: other subnets of the VPC, never overlapped. Explicit CIDR lists, when given, are validated
-    (inside the VPC, no overlap) and used as they are.
+    ``foreign_cidrs``: other subnets of the VPC, never overlapped.
     """
     vpc = _network(vpc_cidr, "vpc_cidr")
-    taken: list[IPv4Network] = [IPv4Network(cidr) for cidr in foreign_cidrs]
-    if public_cidrs or private_cidrs:
-        public = _check_explicit(vpc, zones, public_cidrs or [], "public_subnet_cidrs", taken)
-        private_nets = (
-            _check_explicit(vpc, zones, private_cidrs or [], "private_subnet_cidrs", taken) if private else []
-        )
-        return [
-            {
-                "zone": zone,
-                "public_cidr": str(public[index]),
-                "private_cidr": str(private_nets[index]) if private else None,
-            }
-            for index, zone in enumerate(zones)
-        ]
-    return _carve(vpc, zones, existing, taken, private)
-
-
-def _carve(
-    vpc: IPv4Network,
-    zones: Sequence[str],
-    existing: Mapping[str, Mapping[str, str | None]],
-    taken: list[IPv4Network],
-    private: bool,
-) -> list[SubnetPair]:
+    taken = [IPv4Network(cidr) for cidr in foreign_cidrs]
     prefix = vpc.prefixlen + SUBNET_PREFIX_DELTA
     if prefix > SMALLEST_SUBNET_PREFIX:
         raise InvalidInput("vpc_cidr", f"{vpc} is too small to carve subnets from; use a /24 or larger")

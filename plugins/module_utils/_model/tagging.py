@@ -137,23 +137,6 @@ def apply_tag_changes(client: Client, resource_id: str, changes: TagChanges) -> 
         client.delete_tags(Resources=[resource_id], Tags=[{"Key": key} for key in changes.to_unset], aws_retry=True)
 
 
-def ensure_tags(
-    client: Client,
-    resource_id: str,
-    current: Mapping[str, str],
-    desired: Mapping[str, str],
-    check_mode: bool,
-    *,
-    purge: bool = False,
-) -> bool:
-    """Add or correct the tags of ``desired`` on an existing resource of ours and, with ``purge`` (see
-    :func:`purges`), remove the others that are not identity tags. Returns ``changed``."""
-    changes = tag_changes(current, desired, purge)
-    if changes and not check_mode:
-        apply_tag_changes(client, resource_id, changes)
-    return bool(changes)
-
-
 def has_identity(resource: Mapping[str, Any], network: str, component: str, **qualifiers: str | None) -> bool:
     """True when ``resource`` carries every identity tag of ``identity_tags(network, component, **qualifiers)``."""
     tags = tags_of(resource)

@@ -176,9 +176,9 @@ def prime(client: Any, vpc_id: str) -> None:
         ("describe_internet_gateways", "InternetGateways", "attachment.vpc-id"),
         ("describe_security_groups", "SecurityGroups", "vpc-id"),
         ("describe_vpc_endpoints", "VpcEndpoints", "vpc-id"),
+        ("describe_nat_gateways", "NatGateways", "vpc-id"),
     ):
         describe_where(client, operation, result_key, name, [vpc_id])
-    describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", [vpc_id], filter_key="Filter")
     client.describe_addresses(Filters=[{"Name": "domain", "Values": ["vpc"]}], aws_retry=True)
 
 

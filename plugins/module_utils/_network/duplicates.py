@@ -34,7 +34,7 @@ def network_vpcs(client: Client, network: str) -> list[Resource]:
 
 def holders(client: Client, network: str, vpc_ids: Sequence[str]) -> dict[str, list[str]]:
     """``{vpc id: [what holds it]}``: the network interfaces in each VPC other than the network's NAT gateways'."""
-    nats = describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", vpc_ids, filter_key="Filter")
+    nats = describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", vpc_ids)
     nat_interfaces = {
         address.get("NetworkInterfaceId")
         for nat in nats

@@ -10,7 +10,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_vpc, vpc_subnets
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import choose_zones, plan_subnets
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import (
+    carve_subnets,
+    choose_zones,
+    given_subnets,
+)
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     COMPONENT_TAG,
     NETWORK_TAG,
@@ -73,17 +77,15 @@ def plan_network(client: Client, params: Mapping[str, Any], claimed_vpc_id: str 
         for zone, pair in ours.items()
         if zone in zones
     }
-    plan = plan_subnets(
-        vpc_cidr,
-        zones,
-        existing,
-        foreign_cidrs=[
-            subnet["CidrBlock"] for subnet in subnets if subnet["SubnetId"] not in our_ids and subnet.get("CidrBlock")
-        ],
-        public_cidrs=params["public_subnet_cidrs"],
-        private_cidrs=params["private_subnet_cidrs"],
-        private=params["private_subnets"],
-    )
+    foreign = [
+        subnet["CidrBlock"] for subnet in subnets if subnet["SubnetId"] not in our_ids and subnet.get("CidrBlock")
+    ]
+    public_cidrs, private_cidrs = params["public_subnet_cidrs"], params["private_subnet_cidrs"]
+    if public_cidrs or private_cidrs:
+        private_cidrs = (private_cidrs or []) if params["private_subnets"] else None
+        plan = given_subnets(vpc_cidr, zones, public_cidrs or [], private_cidrs, foreign)
+    else:
+        plan = carve_subnets(vpc_cidr, zones, existing, foreign, params["private_subnets"])
     for pair in plan:
         zone_subnets = ours.get(pair["zone"], {})
         pair["public_subnet_id"] = zone_subnets.get("public", {}).get("SubnetId")

@@ -23,8 +23,8 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors im
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel, model_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
+    apply_tag_changes,
     desired_tags,
-    ensure_tags,
     purges,
     tag_changes,
     tags_of,
@@ -123,6 +123,7 @@ class Reconciler:
 
     def ensure_tags(self, resource_id: str, resource: Mapping[str, Any], desired: Mapping[str, str]) -> bool:
         """Bring the tags of ``resource`` (ours, described) to ``desired``; returns ``changed``."""
-        return ensure_tags(
-            self.client, resource_id, tags_of(resource), desired, self.check_mode, purge=self.scope.purges
-        )
+        changes = self.tag_changes(resource, desired)
+        if changes and not self.check_mode:
+            apply_tag_changes(self.client, resource_id, changes)
+        return bool(changes)

@@ -4,9 +4,10 @@ import pytest
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import (
+    carve_subnets,
     check_static,
     choose_zones,
-    plan_subnets,
+    given_subnets,
 )
 
 ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
@@ -33,7 +34,7 @@ def test_zone_count_out_of_range(count):
 
 
 def test_a_16_gets_the_setup_wizard_layout():
-    plan = plan_subnets("10.0.0.0/16", ZONES[:3], existing={})
+    plan = carve_subnets("10.0.0.0/16", ZONES[:3], existing={})
     assert plan == [
         {"zone": "us-east-1a", "public_cidr": "10.0.0.0/20", "private_cidr": "10.0.16.0/20"},
         {"zone": "us-east-1b", "public_cidr": "10.0.32.0/20", "private_cidr": "10.0.48.0/20"},
@@ -42,14 +43,14 @@ def test_a_16_gets_the_setup_wizard_layout():
 
 
 def test_other_sizes_carve_sixteen_slots():
-    assert plan_subnets("172.16.0.0/20", ZONES[:1], existing={}) == [
+    assert carve_subnets("172.16.0.0/20", ZONES[:1], existing={}) == [
         {"zone": "us-east-1a", "public_cidr": "172.16.0.0/24", "private_cidr": "172.16.1.0/24"}
     ]
 
 
 def test_adding_a_zone_keeps_existing_cidrs_and_takes_free_room():
     existing = {"us-east-1b": {"public": "10.0.0.0/20", "private": "10.0.16.0/20"}}
-    plan = plan_subnets("10.0.0.0/16", ["us-east-1a", "us-east-1b"], existing=existing)
+    plan = carve_subnets("10.0.0.0/16", ["us-east-1a", "us-east-1b"], existing=existing)
     assert plan == [
         {"zone": "us-east-1a", "public_cidr": "10.0.32.0/20", "private_cidr": "10.0.48.0/20"},
         {"zone": "us-east-1b", "public_cidr": "10.0.0.0/20", "private_cidr": "10.0.16.0/20"},
@@ -57,17 +58,17 @@ def test_adding_a_zone_keeps_existing_cidrs_and_takes_free_room():
 
 
 def test_foreign_subnets_are_never_overlapped():
-    plan = plan_subnets("10.0.0.0/16", ["us-east-1a"], existing={}, foreign_cidrs=["10.0.20.0/24"])
+    plan = carve_subnets("10.0.0.0/16", ["us-east-1a"], existing={}, foreign_cidrs=["10.0.20.0/24"])
     assert plan == [{"zone": "us-east-1a", "public_cidr": "10.0.0.0/20", "private_cidr": "10.0.48.0/20"}]
 
 
 def test_public_only_layout_has_no_private_cidrs():
-    plan = plan_subnets("10.0.0.0/16", ["us-east-1a"], existing={}, private=False)
+    plan = carve_subnets("10.0.0.0/16", ["us-east-1a"], existing={}, private=False)
     assert plan == [{"zone": "us-east-1a", "public_cidr": "10.0.0.0/20", "private_cidr": None}]
 
 
 def test_explicit_cidrs_are_used_and_validated():
-    plan = plan_subnets("10.1.0.0/16", ZONES[:1], {}, public_cidrs=["10.1.0.0/24"], private_cidrs=["10.1.1.0/24"])
+    plan = given_subnets("10.1.0.0/16", ZONES[:1], public_cidrs=["10.1.0.0/24"], private_cidrs=["10.1.1.0/24"])
     assert plan == [{"zone": "us-east-1a", "public_cidr": "10.1.0.0/24", "private_cidr": "10.1.1.0/24"}]
 
 
@@ -84,14 +85,14 @@ def test_explicit_cidrs_are_used_and_validated():
 )
 def test_bad_explicit_cidrs_name_the_option(public, private, message):
     with pytest.raises(InvalidInput, match=message.replace(".", r"\.").replace("(", r"\(").replace(")", r"\)")):
-        plan_subnets("10.1.0.0/16", ZONES[:1], {}, public_cidrs=public, private_cidrs=private)
+        given_subnets("10.1.0.0/16", ZONES[:1], public_cidrs=public, private_cidrs=private)
 
 
 def test_too_small_or_full_vpc_is_refused():
     with pytest.raises(InvalidInput, match="vpc_cidr: 10.0.0.0/26 is too small"):
-        plan_subnets("10.0.0.0/26", ZONES[:1], {})
+        carve_subnets("10.0.0.0/26", ZONES[:1], {})
     with pytest.raises(InvalidInput, match="no free room for another subnet"):
-        plan_subnets("10.0.0.0/24", ZONES[:1], {}, foreign_cidrs=["10.0.0.0/24"])
+        carve_subnets("10.0.0.0/24", ZONES[:1], {}, foreign_cidrs=["10.0.0.0/24"])
 
 
 def test_static_checks_need_no_aws():
