@@ -10,6 +10,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Scope
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import (
     NEW_GROUP,
+    SecurityGroup,
     check_ingress_rules,
 )
 
@@ -47,7 +48,7 @@ def ensure(client, vpc_id, *, user_tags=None, purge_tags=True, check_mode=False,
         "ingress": [],
         **desired,
     }
-    return security_group.reconcile(scope, PRESENT, **desired).result()
+    return security_group.reconcile(scope, SecurityGroup(**desired), PRESENT).result()
 
 
 def described(ec2, group_id):

@@ -19,6 +19,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries impo
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.run_model import RunModel
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import security_group, subnets
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Scope
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import SecurityGroup
 
 NETWORK = "eventual"
 ZONES = 2
@@ -142,7 +143,7 @@ def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_use
     group_refused = SettleAfter(aws, lambda action, status: action == "CreateSecurityGroup" and status == 400)
     with AwsProxy(aws.endpoint_url, on_answer=group_refused) as proxy:
         scope = Scope(run_model_through(proxy), NETWORK, warn=print, vpc_id=vpc_id)
-        group = security_group.reconcile(scope, PRESENT, name=f"{NETWORK}-tasks", description="this run's")
+        group = security_group.reconcile(scope, SecurityGroup(f"{NETWORK}-tasks", "this run's"), PRESENT)
 
     aws.hold_clock()
     earlier_subnet = ec2.create_subnet(

@@ -89,6 +89,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import ABSENT, PRESENT, Scope
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import (
+    SecurityGroup,
     check_ingress_rules,
     refuse_taken_name,
 )
@@ -613,14 +614,13 @@ class NetworkConverge(NetworkRun):
         return endpoint_id
 
     def _security_group(self, vpc_id: str) -> str | None:
-        outcome = security_group.reconcile(
-            self.scope.in_vpc(vpc_id),
-            PRESENT,
+        desired = SecurityGroup(
             name=self.security_group_name,
             description=f"ECS Fargate tasks of network {self.network} (outbound TCP only)",
             ingress=self.params["security_group_ingress"],
             ipv6_egress=self.ipv6,
         )
+        outcome = security_group.reconcile(self.scope.in_vpc(vpc_id), desired, PRESENT)
         group = self._take("security_group", outcome)
         if group["name"] != self.security_group_name:
             self.warn(

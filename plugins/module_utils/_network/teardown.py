@@ -39,6 +39,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.region
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import COMPONENT as ROUTE_TABLE
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import RouteTable
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import ABSENT
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.security_group import SecurityGroup
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import COMPONENT as VPC
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc import find_network_vpc
 
@@ -75,7 +76,7 @@ class NetworkTeardown(NetworkRun):
         vpc_id = network_vpc["VpcId"]
         prime(self.client, vpc_id)
         scope = self.scope.in_vpc(vpc_id)
-        self._take(security_group.reconcile(scope, ABSENT))
+        self._take(security_group.reconcile(scope, SecurityGroup(), ABSENT))
         self._take(s3_endpoint.reconcile(scope, ABSENT))
         for name in self._route_table_names(vpc_id):
             outcome = route_table.reconcile(scope, RouteTable(name), ABSENT)

@@ -13,6 +13,7 @@ already holding the name without our tags is reported, not adopted.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 import typing
@@ -31,7 +32,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
     tags_after,
     tags_of,
 )
-from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import PRESENT, Reconciler, Scope
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
 if typing.TYPE_CHECKING:
     from typing import TypeAlias
@@ -394,29 +395,29 @@ def _state(
 ABSENT = _state(None, None, [], [], {})
 
 
+@dataclasses.dataclass(frozen=True)
+class SecurityGroup:
+    """The tasks' security group: created as ``name`` with ``description`` (EC2 cannot change either afterwards);
+    inbound exactly ``ingress``, in amazon.aws.ec2_security_group's ``rules`` format; outbound exactly
+    :data:`TASK_EGRESS_RULE`, and :data:`TASK_EGRESS_RULE_IPV6` with ``ipv6_egress``. ``absent`` needs none of it."""
+
+    name: str | None = None
+    description: str = ""
+    ingress: Sequence[Mapping[str, Any]] | None = None
+    ipv6_egress: bool = False
+
+
 class SecurityGroupReconciler(Reconciler):
-    """Brings the tasks' security group of the scope's network in its VPC to the desired rules and tags, or removes
-    the network's groups.
+    """Brings the tasks' security group of the scope's network in its VPC to ``desired``'s rules and tags, or removes
+    the network's groups. The rules are validated here, before any call."""
 
-    ``ingress`` is in amazon.aws.ec2_security_group's ``rules`` format and is validated here, before any call. Egress
-    is always exactly :data:`TASK_EGRESS_RULE`, and :data:`TASK_EGRESS_RULE_IPV6` with ``ipv6_egress``. ``name``
-    and ``description`` apply when the group is created; EC2 cannot change them afterwards.
-    """
-
-    def __init__(
-        self,
-        scope: Scope,
-        name: str | None = None,
-        description: str = "",
-        ingress: Sequence[Mapping[str, Any]] | None = None,
-        *,
-        ipv6_egress: bool = False,
-    ) -> None:
+    def __init__(self, scope: Scope, desired: SecurityGroup) -> None:
         super().__init__(scope)
-        self.name = name
-        self.description = description
-        self.ingress = check_ingress_rules(ingress)
-        self.egress = check_ingress_rules([TASK_EGRESS_RULE] + ([TASK_EGRESS_RULE_IPV6] if ipv6_egress else []))
+        self.name = desired.name
+        self.description = desired.description
+        self.ingress = check_ingress_rules(desired.ingress)
+        egress = [TASK_EGRESS_RULE] + ([TASK_EGRESS_RULE_IPV6] if desired.ipv6_egress else [])
+        self.egress = check_ingress_rules(egress)
 
     def tags_for(self, group_name: str | None) -> dict[str, str]:
         return self.desired_tags(COMPONENT, group_name)
@@ -574,20 +575,11 @@ def _result(group_id: str | None, action: str, changed: bool, before: dict[str, 
 def refuse_taken_name(scope: Scope, name: str) -> None:
     """Raise :class:`InvalidInput` when ``name`` is held in the scope's VPC by a group its network did not create: run
     it before the first change, so a converge does not stop half-way at its last step. No ingress is checked here."""
-    reconciler = SecurityGroupReconciler(scope, name)
+    reconciler = SecurityGroupReconciler(scope, SecurityGroup(name))
     if reconciler.find_ours() is None:
         reconciler.refuse_foreign_namesake()
 
 
-def reconcile(
-    scope: Scope,
-    state: str = PRESENT,
-    name: str | None = None,
-    description: str = "",
-    ingress: Sequence[Mapping[str, Any]] | None = None,
-    *,
-    ipv6_egress: bool = False,
-) -> Outcome:
-    """The tasks' security group (created as ``name`` with ``description``; inbound exactly ``ingress``; outbound TCP,
-    over IPv6 too with ``ipv6_egress``) ``present``, or the network's groups ``absent``."""
-    return SecurityGroupReconciler(scope, name, description, ingress, ipv6_egress=ipv6_egress).run(state)
+def reconcile(scope: Scope, desired: SecurityGroup, state: str) -> Outcome:
+    """The tasks' security group ``present`` as ``desired`` says, or the network's groups ``absent``."""
+    return SecurityGroupReconciler(scope, desired).run(state)
