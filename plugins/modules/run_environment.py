@@ -225,6 +225,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.api
     DEFAULT_THROTTLE_RETRIES,
     NETWORK_FIELDS,
     CloudReactorClient,
+    Throttling,
     aws_settings,
     current_network,
     differences,
@@ -306,7 +307,7 @@ def main():
             params["api_key"],
             timeout=params["timeout"],
             validate_certs=params["validate_certs"],
-            throttle_retries=params["throttle_retries"],
+            throttling=Throttling(params["throttle_retries"]),
         )
         run_environment = find_one(client, name=params["name"], uuid=params["uuid"])
         if not wanted:

@@ -12,6 +12,7 @@ from test_run_environment import NEW, OLD_NETWORK, aws_settings, network_fields,
 from ansible_collections.cloudreactor.aws.plugins.module_utils._cloudreactor.api import (
     MAX_THROTTLE_WAIT,
     CloudReactorClient,
+    Throttling,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
 
@@ -148,7 +149,7 @@ def test_throttling_that_does_not_end_is_a_clear_429(cloudreactor, staging):  # 
 def test_throttle_waits_follow_retry_after_then_back_off(cloudreactor, staging):  # noqa: F811
     """The waits the client asks for (recorded, not slept): the server's Retry-After, capped; without one, doubling."""
     waits = []
-    client = CloudReactorClient(cloudreactor.url, KEY, throttle_retries=3, sleep=waits.append)
+    client = CloudReactorClient(cloudreactor.url, KEY, throttling=Throttling(3, sleep=waits.append))
 
     cloudreactor.throttle(2, retry_after=7)
     client.get_run_environment(staging)

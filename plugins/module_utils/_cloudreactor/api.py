@@ -24,6 +24,7 @@ nor the AWS secret key.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import typing
@@ -66,6 +67,15 @@ def normalize_base_url(url: str | None) -> str:
     return url
 
 
+@dataclasses.dataclass(frozen=True)
+class Throttling:
+    """How a throttled request is sent again: at most ``retries`` times, after ``sleep``-ing the server's
+    ``Retry-After`` (or 1, 2, 4... seconds), never more than :data:`MAX_THROTTLE_WAIT` at a time."""
+
+    retries: int = DEFAULT_THROTTLE_RETRIES
+    sleep: Callable[[float], None] = time.sleep
+
+
 class CloudReactorClient:
     def __init__(
         self,
@@ -74,8 +84,7 @@ class CloudReactorClient:
         *,
         timeout: float = 30,
         validate_certs: bool = True,
-        throttle_retries: int = DEFAULT_THROTTLE_RETRIES,
-        sleep: Callable[[float], None] = time.sleep,
+        throttling: Throttling | None = None,
     ) -> None:
         if not api_key:
             raise InvalidInput("api_key", "no CloudReactor API key: set api_key or CLOUDREACTOR_DEPLOY_API_KEY")
@@ -84,8 +93,7 @@ class CloudReactorClient:
         self._api_key = api_key
         self.timeout = timeout
         self.validate_certs = validate_certs
-        self.throttle_retries = throttle_retries
-        self.sleep = sleep
+        self.throttling = throttling or Throttling()
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request, for tests and debugging
 
     def _request(self, method: str, url: str, body: object = None, *, what: str) -> Any:
@@ -97,7 +105,7 @@ class CloudReactorClient:
             except HTTPError as error:
                 if error.code != 429:
                     raise self._http_error(error, what) from None
-                if attempt == self.throttle_retries:
+                if attempt == self.throttling.retries:
                     raise NetworkError(
                         f"CloudReactor throttled the requests to {what} (HTTP 429: too many requests with this API "
                         f"key): still throttled after {attempt + 1} attempts and {waited:g} s of waiting; run again "
@@ -107,7 +115,7 @@ class CloudReactorClient:
                 retry_after = _seconds(error.headers.get("Retry-After"))
                 wait = retry_after if retry_after is not None else THROTTLE_FIRST_WAIT * 2**attempt
                 wait = min(wait, MAX_THROTTLE_WAIT)
-                self.sleep(wait)
+                self.throttling.sleep(wait)
                 attempt, waited = attempt + 1, waited + wait
 
     def _send(self, method: str, url: str, body: object, *, what: str) -> Any:
