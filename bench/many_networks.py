@@ -55,9 +55,10 @@ def _summary(phase, networks):
     }
 
 
-def measure(emulator, count, *, azs, wait_timeout, workdir, timeout):
-    """Cold build of one network, then of ``count`` networks in one play (``count`` forks), their no-op rerun and
-    their teardown; wall times, API calls, and the ratio of the two cold builds' wall times."""
+def measure(emulator, args, workdir):
+    """Cold build of one network, then of ``args.networks`` networks in one play (as many forks), their no-op rerun
+    and their teardown; wall times, API calls, and the ratio of the two cold builds' wall times."""
+    count, azs, wait_timeout, timeout = args.networks, args.azs, args.wait_timeout, args.playbook_timeout
     workdir = Path(workdir)
     one = inventory(workdir / "inventory-one.json", [("bench-lone", "10.59.0.0/16")], azs, wait_timeout)
     fleet = [(f"bench-many-{index}", f"10.{60 + index}.0.0/16") for index in range(count)]

@@ -13,9 +13,11 @@ DELAYED_INDEX = 21
 ADDED_TARGET_FACTOR = 10
 
 
-def measure(emulator, delay, *, azs, wait_timeout, workdir, timeout):
-    """Build one network at delay 0, then another at ``delay`` seconds; their wall times and what the delay added."""
-    ours = {index: _ours(azs, wait_timeout, index) for index in (CONSISTENT_INDEX, DELAYED_INDEX)}
+def measure(emulator, args, workdir):
+    """Build one network at delay 0, then another at ``args.propagation_delay`` seconds; their wall times and what
+    the delay added."""
+    delay, timeout = args.propagation_delay, args.playbook_timeout
+    ours = {index: _ours(args.azs, args.wait_timeout, index) for index in (CONSISTENT_INDEX, DELAYED_INDEX)}
     consistent = run_phase(emulator, ours[CONSISTENT_INDEX], "cold-consistent", workdir, timeout)
     emulator.set_propagation_delay(delay)
     try:

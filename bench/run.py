@@ -262,39 +262,18 @@ def run(args, workdir):
         results["many_networks"] = None
         if args.networks:
             _progress(f"{args.networks} networks in one play against one network")
-            results["many_networks"] = many_networks.measure(
-                emulator,
-                args.networks,
-                azs=args.azs,
-                wait_timeout=args.wait_timeout,
-                workdir=workdir,
-                timeout=args.playbook_timeout,
-            )
+            results["many_networks"] = many_networks.measure(emulator, args, workdir)
         results["propagation"] = None
         if args.propagation_delay:
             _progress(f"our cold build with a {args.propagation_delay:g} s propagation delay")
-            results["propagation"] = propagation.measure(
-                emulator,
-                args.propagation_delay,
-                azs=args.azs,
-                wait_timeout=args.wait_timeout,
-                workdir=workdir,
-                timeout=args.playbook_timeout,
-            )
+            results["propagation"] = propagation.measure(emulator, args, workdir)
         latency = api_call_seconds(emulator)
         results["environment"]["api_call_ms"] = round(latency * 1000, 2)
         for entry in results["subjects"].values():
             entry["noop_overhead"] = overhead_model(entry["noop"], latency)
         if args.check_sizes:
             _progress(f"network_check on {', '.join(map(str, args.check_sizes))} subnets")
-        results["network_check"] = scale.measure(
-            emulator,
-            args.check_sizes,
-            repeats=args.check_repeats,
-            ansible=not args.no_check_ansible,
-            workdir=workdir,
-            timeout=args.playbook_timeout,
-        )
+        results["network_check"] = scale.measure(emulator, args, workdir)
     results["environment"]["loadavg_end"] = _loadavg()
     results["ratios"] = report.ratios(results)
     results["targets"] = report.targets(results)

@@ -2,7 +2,7 @@
 gateway, the rest private and routed to their zone's NAT gateway), audited VPC-wide; describe calls and wall time.
 
 The module runs in this process (as the tests run it: boto3 over HTTP to the emulator, no Ansible start-up), which
-measures the audit itself; with ``ansible=True`` it also runs once through ``ansible localhost -m ...`` to show the
+measures the audit itself; unless ``--no-check-ansible`` it also runs through ``ansible localhost -m ...`` to show the
 end-to-end time a user waits for, Ansible's start-up included (also the median of the repeats).
 """
 
@@ -83,8 +83,10 @@ def _run_ansible(emulator, vpc, workdir, timeout):
     return wall, recording
 
 
-def measure(emulator, sizes, *, repeats, ansible, workdir, timeout):
-    """One row per size: describe calls (and by action), module wall time (median of ``repeats``), findings."""
+def measure(emulator, args, workdir):
+    """One row per size of ``args.check_sizes``: describe calls (and by action), module wall time (median of
+    ``args.check_repeats``), findings; through ``ansible`` too unless ``args.no_check_ansible``."""
+    sizes, repeats, timeout = args.check_sizes, args.check_repeats, args.playbook_timeout
     emulator.set_nat_transition("immediate")
     ec2 = emulator.boto3_client("ec2")
     rows = []
@@ -114,7 +116,7 @@ def measure(emulator, sizes, *, repeats, ansible, workdir, timeout):
             "ansible_seconds": None,
             "ansible_describe_calls": None,
         }
-        if ansible:
+        if not args.no_check_ansible:
             runs = [_run_ansible(emulator, vpc, workdir, timeout) for _ in range(repeats)]
             row["ansible_seconds"] = round(statistics.median(wall for wall, _ in runs), 3)
             row["ansible_seconds_all"] = [round(wall, 3) for wall, _ in runs]

@@ -174,16 +174,14 @@ class Emulator:
         endpoint_url: str,
         nat_transition: dict[str, Any],
         propagation_delay: float,
-        workdir: Path,
-        log_path: Path,
         log_file: IO[bytes],
     ) -> None:
         self._process = process
         self.endpoint_url = endpoint_url
         self._default_nat_transition = nat_transition
         self.default_propagation_delay = propagation_delay
-        self._workdir = workdir
-        self.log_path = log_path
+        self.log_path = Path(log_file.name)
+        self._workdir = self.log_path.parent  # the server's own directory (start() made it), removed by stop()
         self._log_file = log_file
         self.returncode: int | None = None
         # One boto3 session per emulator: its clients share the loaded service models (a new session costs ~0.3 s).
@@ -242,8 +240,6 @@ class Emulator:
             endpoint_url=endpoint_url,
             nat_transition=transition,
             propagation_delay=propagation_delay,
-            workdir=workdir,
-            log_path=log_path,
             log_file=log_file,
         )
         atexit.register(emulator.stop)

@@ -3,18 +3,17 @@
 Why: amazon.aws's ``ec2_vpc_nat_gateway`` passes ``client_token`` so a retried or re-run create does not make a
 second NAT (and a second ENI, and a second bill). Stock moto ignores the token and creates another NAT every time.
 
-How: the CreateNatGateway handler passes ``ClientToken`` to the backend and echoes it in the response. The backend
-remembers ``token -> (nat id, request fingerprint)`` per account/region (cleared by /moto-api/reset); a repeated
+How: the CreateNatGateway handler echoes ``ClientToken`` in the response and remembers, on the backend,
+``token -> (nat id, request fingerprint)`` per account/region (cleared by /moto-api/reset); a repeated
 token returns the existing NAT without creating anything, and a repeated token with different parameters fails with
 ``IdempotentParameterMismatch`` like AWS.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError
-from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
+from moto.ec2.models.nat_gateways import NatGatewayBackend
 from moto.ec2.responses.nat_gateways import NatGateways
 from moto.ec2.utils import add_tag_specification
 
@@ -36,40 +35,27 @@ class IdempotentParameterMismatchError(EC2ClientError):
         )
 
 
-def _wrap_create(original: Callable[..., NatGateway]) -> Callable[..., NatGateway]:
-    def create_nat_gateway(
-        self: Any,
-        subnet_id: str,
-        allocation_id: str,
-        tags: dict[str, str] | None = None,
-        connectivity_type: str = "public",
-        *,
-        client_token: str | None = None,
-    ) -> NatGateway:
-        fingerprint = (subnet_id, allocation_id or None, connectivity_type or "public")
-        tokens: dict[str, tuple[str, tuple[Any, ...]]] = self.__dict__.setdefault(_TOKENS_ATTR, {})
-        if client_token and client_token in tokens:
-            nat_id, known_fingerprint = tokens[client_token]
-            if known_fingerprint != fingerprint:
-                raise IdempotentParameterMismatchError(client_token)
-            return self.nat_gateways[nat_id]
-        nat = original(self, subnet_id, allocation_id, tags, connectivity_type)
-        if client_token:
-            tokens[client_token] = (nat.id, fingerprint)
-        return nat
-
-    return create_nat_gateway
-
-
 def create_nat_gateway_response(self: NatGateways) -> ActionResult:
     client_token = self._get_param("ClientToken")
-    nat_gateway = self.ec2_backend.create_nat_gateway(
-        subnet_id=self._get_param("SubnetId"),
-        allocation_id=self._get_param("AllocationId"),
-        tags=add_tag_specification(self._get_param("TagSpecifications", [])),
-        connectivity_type=self._get_param("ConnectivityType"),
-        client_token=client_token,
-    )
+    subnet_id, allocation_id = self._get_param("SubnetId"), self._get_param("AllocationId")
+    connectivity_type = self._get_param("ConnectivityType")
+    fingerprint = (subnet_id, allocation_id or None, connectivity_type or "public")
+    backend = self.ec2_backend
+    tokens: dict[str, tuple[str, tuple[Any, ...]]] = backend.__dict__.setdefault(_TOKENS_ATTR, {})
+    if client_token and client_token in tokens:
+        nat_id, known_fingerprint = tokens[client_token]
+        if known_fingerprint != fingerprint:
+            raise IdempotentParameterMismatchError(client_token)
+        nat_gateway = backend.nat_gateways[nat_id]
+    else:
+        nat_gateway = backend.create_nat_gateway(
+            subnet_id=subnet_id,
+            allocation_id=allocation_id,
+            tags=add_tag_specification(self._get_param("TagSpecifications", [])),
+            connectivity_type=connectivity_type,
+        )
+        if client_token:
+            tokens[client_token] = (nat_gateway.id, fingerprint)
     result: dict[str, Any] = {"NatGateway": nat_gateway}
     if client_token:
         result["ClientToken"] = client_token
@@ -79,6 +65,5 @@ def create_nat_gateway_response(self: NatGateways) -> ActionResult:
 def apply() -> None:
     if getattr(NatGatewayBackend, _PATCHED_FLAG, False):
         return
-    NatGatewayBackend.create_nat_gateway = _wrap_create(NatGatewayBackend.create_nat_gateway)  # type: ignore[method-assign]
     NatGateways.create_nat_gateway = create_nat_gateway_response  # type: ignore[method-assign]
     setattr(NatGatewayBackend, _PATCHED_FLAG, True)
