@@ -20,7 +20,9 @@ description:
     M(cloudreactor.aws.network) do both).
   - Each new NAT gateway gets the Elastic IP given in O(allocation_ids); else an unassociated Elastic IP this
     module allocated earlier for the same subnet; else a newly allocated one, tagged as this network's. A run never
-    allocates a new address while one of the network's addresses for that subnet is free.
+    allocates a new address while one of the network's addresses for that subnet is free. This module releases no
+    free address with O(state=present) (it warns about the spare ones of a subnet); M(cloudreactor.aws.network)
+    releases the network's free addresses once its NAT gateways are reconciled.
   - CreateNatGateway is called with a ClientToken derived from the network, the subnet, the address and the NAT
     gateway being succeeded, so a retried or interrupted run cannot create a second NAT gateway.
   - All missing NAT gateways are created first, then awaited together (one DescribeNatGateways per poll for all of
@@ -84,7 +86,8 @@ options:
   state:
     description:
       - V(present) ensures the NAT gateways; V(absent) deletes this network's NAT gateways, waits until they are
-        deleted, then releases every Elastic IP this module allocated for them.
+        deleted, then releases every Elastic IP this module allocated in these subnets (theirs, and free ones). One
+        that AWS no longer lets it release (something was associated with it meanwhile) is kept, with a warning.
     type: str
     choices: [present, absent]
     default: present

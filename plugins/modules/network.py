@@ -30,13 +30,23 @@ description:
     released. A private route table with no working default route (a first build, a route to a dead NAT gateway)
     points at its new NAT gateway at once. Switching to V(none) deletes the NAT gateways; the private subnets and
     their route tables stay (their default routes then go nowhere) for a switch back.
+  - An Elastic IP this collection allocated for the network (tagged C(cloudreactor:component=elastic-ip) and
+    C(cloudreactor:subnet)) that serves nothing - left by runs that raced, by a run that crashed between allocating
+    it and creating its NAT gateway, or by an older release - is reused by a new NAT gateway of its subnet first;
+    once the NAT gateways are reconciled, the ones still free (associated with nothing, held by no NAT gateway of
+    the VPC that has not failed or been deleted) are released, each named in a change line ("released free Elastic
+    IP 203.0.113.10 (eipalloc-...)"). A run that leaves a NAT gateway pending
+    (O(wait_for_nat_gateways=false)) leaves that to the run that waits for it. Addresses given in
+    O(nat_allocation_ids), and addresses without the network's identity tags, are never released; to keep one of the
+    network's for its IP, remove its C(cloudreactor:network) tag. An address AWS no longer lets the run release
+    (something took it meanwhile) is kept with a warning.
   - Every input that can be checked without AWS is checked before the first call; error messages name the option.
   - Runs that change one network never overlap - a run that has something to change holds the network's claim (an
     EC2 key pair named C(cloudreactor-aws-claim-<network_name>), which AWS lets only one run create) while it
     changes it, waiting up to O(claim_timeout) while another run holds it; a run with nothing to change, and check
     mode, never claim. A crashed run's claim is taken over once its O(claim_lease) has run out.
   - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order (security
-    groups, the S3 gateway endpoint, route tables, NAT gateways and then the Elastic IPs allocated for them, the
+    groups, the S3 gateway endpoint, route tables, NAT gateways and then every Elastic IP allocated for them, the
     internet gateway, subnets, and the VPC when this network created it). An adopted VPC stays, and so does
     everything in it that is not this network's.
 author:
@@ -94,7 +104,8 @@ options:
   nat_allocation_ids:
     description:
       - Elastic IP allocation ids to give the NAT gateways (bring your own addresses), one per NAT gateway in zone
-        order. Without them addresses are allocated, tagged, and released when their NAT gateway is removed.
+        order. Without them addresses are allocated, tagged, and released when their NAT gateway is removed (or
+        when they are left free).
       - With O(nat_gateways=regional), the addresses of the regional NAT gateway (manual mode) - the same number for
         each zone, zone by zone in zone order - with zones a and b, two ids give one to each, four ids give the first
         two to a and the last two to b. Another count is refused before anything changes. Without them the gateway

@@ -1,8 +1,11 @@
 """A network left with more than one VPC by runs that raced (before the network's claim existed, or by an older
-release) is brought back to one (docs/reliability.md, section 7; plugins/module_utils/_network/duplicates.py).
+release) is brought back to one (docs/reliability.md, section 7; plugins/module_utils/_network/duplicates.py); and
+one left with an Elastic IP of its own that serves nothing (such a race, or a run that crashed between
+AllocateAddress and CreateNatGateway) has it released (plugins/module_utils/_resources/elastic_ip.py).
 
 The duplicate is what such a race leaves: a second VPC tagged as the network's, with a public subnet, an internet
-gateway, a route table and a task security group of the same names, all carrying the network's identity tags.
+gateway, a route table and a task security group of the same names, all carrying the network's identity tags. The
+free address carries the identity tags of a NAT gateway's address for the network's public subnet.
 """
 
 import pytest
@@ -13,8 +16,9 @@ NETWORK = "twice"
 ZONES = 1
 
 
-def run(aws, **params):
-    return run_module("network", {**aws.module_params(), "network_name": NETWORK, "az_count": ZONES, **params})
+def run(aws, check_mode=False, **params):
+    params = {**aws.module_params(), "network_name": NETWORK, "az_count": ZONES, **params}
+    return run_module("network", params, check_mode=check_mode)
 
 
 def ok(result):
@@ -55,6 +59,11 @@ def duplicate(ec2):
         TagSpecifications=spec("security-group", "security-group"),
     )
     return vpc_id, subnet_id
+
+
+def free_address(ec2, subnet_id):
+    """An address of the network's for a NAT gateway in ``subnet_id``, associated with nothing."""
+    return ec2.allocate_address(Domain="vpc", TagSpecifications=spec("elastic-ip", "elastic-ip", subnet=subnet_id))
 
 
 def in_use(ec2, subnet_id):
@@ -110,6 +119,7 @@ def test_two_duplicates_in_use_are_named_and_nothing_changes(aws, ec2, built):
 
 def test_teardown_of_a_duplicated_network_leaves_nothing(aws, ec2, built):
     duplicate(ec2)
+    free_address(ec2, built["network"]["public_subnet_ids"][0])
 
     removed = ok(run(aws, state="absent"))
 
@@ -120,3 +130,41 @@ def test_teardown_of_a_duplicated_network_leaves_nothing(aws, ec2, built):
         ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{NETWORK}-tasks"]}])["SecurityGroups"]
         == []
     )
+
+
+def test_a_free_address_is_reported_then_released_beyond_what_the_nat_gateways_reuse(aws, ec2, built):
+    (subnet_id,) = built["network"]["public_subnet_ids"]
+    (nat_id,) = built["network"]["nat_gateway_ids"]
+    leaked = free_address(ec2, subnet_id)
+
+    # Given in nat_allocation_ids, it is the user's: reported, never released (the NAT gateway keeps its own).
+    given = ok(run(aws, nat_allocation_ids=[leaked["AllocationId"]]))
+    assert given["changed"] is False
+    (finding,) = [finding for finding in given["audit"]["findings"] if finding["code"] == "EIP_LEAKED"]
+    assert finding["resource_id"] == leaked["AllocationId"]
+    assert f"Run setup_network for network {NETWORK}" in finding["remediation"]
+
+    # The NAT gateway is gone too: its address and the leaked one are free, and a new NAT gateway takes the lowest.
+    ec2.delete_nat_gateway(NatGatewayId=nat_id)
+    ec2.describe_nat_gateways(NatGatewayIds=[nat_id])  # settles the emulator's immediate deletion
+    free = sorted(address["AllocationId"] for address in ec2.describe_addresses()["Addresses"])
+    reused, extra = free
+    extra_ip = next(a["PublicIp"] for a in ec2.describe_addresses(AllocationIds=[extra])["Addresses"])
+    release_line = f"released free Elastic IP {extra_ip} ({extra})"
+
+    with aws.recording() as planned:
+        plan = ok(run(aws, check_mode=True))
+    assert plan["changes"][-1] == release_line and planned.mutations == []
+    assert "created NAT gateway in us-east-1a" in plan["changes"]
+
+    with aws.recording() as repaired:
+        repair = ok(run(aws))
+    assert repair["changes"][-1] == release_line
+    assert repaired.mutations.index("ReleaseAddress") > repaired.mutations.index("CreateNatGateway")
+    (address,) = ec2.describe_addresses()["Addresses"]
+    assert address["AllocationId"] == reused and address.get("NetworkInterfaceId")
+    assert "EIP_LEAKED" not in {finding["code"] for finding in repair["audit"]["findings"]}
+
+    with aws.recording() as rerun:
+        assert ok(run(aws))["changed"] is False
+    assert rerun.mutations == []

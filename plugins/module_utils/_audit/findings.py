@@ -333,7 +333,8 @@ _TABLE = (
         "EIP_LEAKED",
         WARNING,
         "An Elastic IP tagged as this network's is associated with nothing: it is billed for nothing.",
-        "Release the Elastic IP, or reuse it for a NAT gateway.",
+        "Run setup_network for the network (it releases the free Elastic IPs it allocated), or release the Elastic "
+        "IP, or reuse it for a NAT gateway.",
     ),
 )
 

@@ -64,6 +64,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging im
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.network_layout import plan_network
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
     egress_only_internet_gateway,
+    elastic_ip,
     internet_gateway,
     nat_gateway,
     regional_nat_gateway,
@@ -76,6 +77,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_gateway import NatGateways
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.nat_lifecycle import (
     NatDesired,
+    allocation_ids,
     pending_nat_gateways,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.regional_nat_gateway import (
@@ -236,6 +238,8 @@ class NetworkConverge(NetworkRun):
             dict[str, Any]
         ] = []  # private routes kept on their old NAT gateway until a pending one is available
         self.diff: dict[str, dict[str, Any]] = {"before": {}, "after": {}}
+        # Never released as free: the user's addresses, and those the NAT gateways have (or, in check mode, would get).
+        self.nat_allocation_ids = set(params["nat_allocation_ids"])
 
     def run(self) -> dict[str, Any]:
         check_options(self.params)
@@ -325,6 +329,8 @@ class NetworkConverge(NetworkRun):
         if self.params["wait_for_nat_gateways"] and not self.check_mode:
             # Last: the private routes and the security group were built while the NAT gateways came up.
             self._wait_for_nat_gateways()
+        if not self.pending_nat_gateways:  # a pending one's address may not show it yet: the run that waits releases
+            self._take("free_elastic_ips", elastic_ip.release_free(self.scope.in_vpc(vpc_id), self.nat_allocation_ids))
         audits = self.params["audit"] and not (self.check_mode and self.changes) and not self.pending_nat_gateways
         audit_run = self._audit(network) if audits else None
         return self._result(network, audit_run)
@@ -593,6 +599,7 @@ class NetworkConverge(NetworkRun):
                 raise
             raise InvalidInput("nat_allocation_ids", error.reason) from error
         self.nat_wait = outcome.pending
+        self.nat_allocation_ids |= allocation_ids(outcome.data)
         return self._take(key, outcome)
 
     def _wait_for_nat_gateways(self) -> None:

@@ -6,8 +6,9 @@
 Every VPC tagged as the network's goes, duplicates left by runs that raced included (``duplicates.py``). The order
 is the reverse of the build: security groups, the S3 gateway endpoint, route tables (their IPv6 routes
 with them), the egress-only internet gateway, NAT gateways (waited
-for, then their Elastic IPs released, except addresses the user gave; a regional NAT gateway's addresses are AWS's
-in automatic mode and the user's in manual mode, so none is released), the internet gateway, subnets, and the VPC
+for, then every Elastic IP of the network released, theirs and free ones earlier runs left, except addresses the user
+gave; a regional NAT gateway's addresses are AWS's in automatic mode and the user's in manual mode, so none is
+released), the internet gateway, subnets, and the VPC
 when this network created it. An adopted VPC and everything in it that is not tagged as this network's stay as they
 are.
 """

@@ -20,8 +20,6 @@ import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import describe
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import look_for
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
@@ -548,10 +546,8 @@ class NatGatewaysReconciler(Reconciler):
             self.desired.wait_timeout if self.desired.wait else None,
             self.what,
         )
-        if self.check_mode:
-            released = [eip["AllocationId"] for eip in releasable]
-        else:
-            released = self._release(releasable, set() if self.desired.wait else nat_enis)
+        held = set() if self.desired.wait or self.check_mode else nat_enis
+        released = elastic_ip.release(self.scope, self._not_held(releasable, held))
 
         entries = [
             {
@@ -577,23 +573,18 @@ class NatGatewaysReconciler(Reconciler):
             data={"nat_gateways": entries, "released_allocation_ids": released},
         )
 
-    def _release(self, releasable: Sequence[Mapping[str, Any]], busy_enis: set[str]) -> list[str]:
-        """Release our addresses; one still held by a NAT gateway that is being deleted is kept (with a warning)."""
-        released = []
+    def _not_held(self, releasable: Sequence[Mapping[str, Any]], busy_enis: set[str]) -> list[Mapping[str, Any]]:
+        """``releasable`` but those still held by a NAT gateway that is being deleted (kept, with a warning)."""
+        free = []
         for eip in releasable:
             if eip.get("NetworkInterfaceId") and eip["NetworkInterfaceId"] in busy_enis:
                 self.warn(
                     f"Elastic IP {eip['AllocationId']} is still held by a NAT gateway being deleted; run again with "
                     "wait: true to release it"
                 )
-                continue
-            try:
-                elastic_ip.release(self.client, eip["AllocationId"])
-            except is_boto3_error_code("InvalidAllocationID.NotFound"):
-                continue
-            self.client.releasing(f"Elastic IP {eip['AllocationId']}")
-            released.append(eip["AllocationId"])
-        return released
+            else:
+                free.append(eip)
+        return free
 
 
 def reconcile(scope: Scope, desired: NatGateways, state: str) -> Outcome:

@@ -282,6 +282,16 @@ def pending_nat_gateways(nat_data: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def allocation_ids(nat_data: Mapping[str, Any]) -> set[str]:
+    """The addresses the NAT gateways of a NAT reconciler's ``present()`` data have or, in check mode, would get (a
+    free address of ours it reuses included)."""
+    ids = set()
+    for nat in nat_data["nat_gateways"]:
+        ids.add(nat.get("allocation_id"))
+        ids.update(address.get("allocation_id") for address in nat.get("addresses") or [])
+    return ids - {None}
+
+
 # -- removal ---------------------------------------------------------------------------------------------------
 
 

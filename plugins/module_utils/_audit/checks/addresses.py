@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import NETWORK_TAG, tags_of
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import elastic_ip
 
 if typing.TYPE_CHECKING:
     from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
@@ -57,14 +58,22 @@ def leaked_addresses(ctx: AuditContext) -> list[Resource]:
 
 
 def check_leaked_addresses(ctx: AuditContext, findings: Findings) -> None:
+    network = ctx.options.network_name
     for address in leaked_addresses(ctx):
         allocation = address.get("AllocationId")
+        release = f"aws ec2 release-address --allocation-id {allocation} (or reuse it for a NAT gateway)."
+        if elastic_ip.is_ours(address, network or ""):
+            # One the network allocated for a NAT gateway: its converge releases it once no NAT gateway needs it.
+            release = (
+                f"Run setup_network for network {network}: it releases the free Elastic IPs it allocated (not those "
+                f"given in nat_allocation_ids). Or: {release}"
+            )
         findings.add(
             "EIP_LEAKED",
             allocation,
-            f"Elastic IP {address.get('PublicIp')} ({allocation}) is tagged as network {ctx.options.network_name}'s "
+            f"Elastic IP {address.get('PublicIp')} ({allocation}) is tagged as network {network}'s "
             "but is associated with nothing: it is billed (about $3.65 a month) for nothing.",
-            f"aws ec2 release-address --allocation-id {allocation} (or reuse it for a NAT gateway).",
+            release,
         )
 
 
