@@ -19,8 +19,8 @@ description:
     endpoints, routes added by users) unless O(purge_routes) is set; prefix list routes are never removed.
   - A listed subnet associated with another route table is moved to this one with ReplaceRouteTableAssociation.
   - Every option is validated before the first change, the message naming the option.
-  - With O(state=absent) the table of this network with this O(name) has its associations removed and is deleted.
-    A table without the identity tags is never changed.
+  - With O(state=absent) every table of this network with this O(name) (duplicates included) has its associations
+    removed and is deleted. A table without the identity tags is never changed.
 author:
   - CloudReactor (@CloudReactor)
 options:
@@ -91,6 +91,13 @@ notes:
     dead target).
   - AWS keeps a deleted NAT gateway for about an hour; during that time a route to it may still be reported
     C(active). The module reads the NAT gateway's own state, so such a route is repaired too.
+  - Several tables with the identity tags of one O(name) (left by runs that raced, or by an older release) are
+    duplicates. The module keeps the one already associated with the most of O(subnet_ids) (the lowest id among
+    equals), moves the listed subnets to it, takes each other one off the network's S3 gateway endpoint and deletes
+    it, each step in RV(actions) (C(deleted duplicate route table rtb-...)). A duplicate that holds anything else
+    (the VPC's main association, a gateway, a subnet not in O(subnet_ids), another VPC endpoint) makes the module
+    fail before any change, naming every duplicate and what holds it. cloudreactor.aws.network_check reports
+    duplicates as C(NETWORK_DUPLICATE_ROUTE_TABLES).
 attributes:
   check_mode:
     support: full

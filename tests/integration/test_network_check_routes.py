@@ -163,3 +163,21 @@ def test_wizard_private_subnet_without_nat_has_no_internet(aws, ec2, net):
     assert (by_id[bare]["reaches_internet"], by_id[bare]["can_pull_image"]) == (False, False)
     table_hop = by_id[bare]["egress_path"][1]
     assert (table_hop["state"], table_hop["healthy"]) == ("no default route", False)
+
+
+def test_tables_of_one_name_of_the_network_are_reported(aws, ec2, net):
+    """Runs that raced before the network's claim existed each made table ``private`` and put a subnet on theirs."""
+    identity = {"network": "raced", "component": "route-table", "table": "private"}
+    tables = sorted(net.private_rtb.values())
+    ec2.create_tags(
+        Resources=tables, Tags=[{"Key": f"cloudreactor:{key}", "Value": value} for key, value in identity.items()]
+    )
+
+    result = run_check(aws, **task_params(net, network_name="raced"))
+
+    assert_only(result, "NETWORK_DUPLICATE_ROUTE_TABLES")
+    (finding,) = findings_of(result, "NETWORK_DUPLICATE_ROUTE_TABLES")
+    assert (finding["severity"], finding["resource_id"]) == ("warning", tables[0])
+    assert tables[1] in finding["message"] and "setup_network" in finding["remediation"]
+    assert finding["subnet_ids"] == sorted(private_subnets(net))
+    assert_only(run_check(aws, **task_params(net)))  # the network's tables are known by its name only

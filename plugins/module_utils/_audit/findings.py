@@ -61,6 +61,14 @@ _TABLE = (
         "Run setup_network for the network: it keeps the VPC tasks use (or the lowest id) and removes the others.",
     ),
     Code(
+        "NETWORK_DUPLICATE_ROUTE_TABLES",
+        WARNING,
+        "More than one route table of the network's VPC carries the identity tags of one of its tables (runs that "
+        "raced before the network's claim existed): the network keeps only one up to date, so subnets on the others "
+        "miss its later repairs (a route that breaks on them now is reported by its own finding).",
+        "Run setup_network for the network: it keeps one, moves the subnets to it and deletes the others.",
+    ),
+    Code(
         "MIXED_VPCS",
         ERROR,
         "The task's subnets and security groups do not all belong to one VPC: ECS refuses to start the task.",

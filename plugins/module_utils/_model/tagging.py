@@ -40,6 +40,8 @@ if typing.TYPE_CHECKING:
 TAG_PREFIX = "cloudreactor:"
 NETWORK_TAG = TAG_PREFIX + "network"
 COMPONENT_TAG = TAG_PREFIX + "component"
+# The qualifier naming which of a network's route tables a table is (``public``, ``private-<zone>``...).
+TABLE_TAG = TAG_PREFIX + "table"
 
 
 def identity_tags(network: str, component: str, **qualifiers: str | None) -> dict[str, str]:

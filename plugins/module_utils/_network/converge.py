@@ -87,6 +87,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.region
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import (
     PLANNED_NAT,
     RouteTable,
+    choose_table,
     our_tables,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import ABSENT, PRESENT, Scope
@@ -506,7 +507,7 @@ class NetworkConverge(NetworkRun):
         gateway at once, even a pending one: it has no egress to lose. Returns the NAT gateways (as described) that
         tables still use because their new one is not available yet (only with wait_for_nat_gateways false: the
         caller waits, then runs again)."""
-        egress = self._working_private_routes(vpc_id, [name for name, _subnet_id, _nat in routes])
+        egress = self._working_private_routes(vpc_id, {name: subnet_id for name, subnet_id, _nat in routes})
         waiting = [route for route in routes if route[0] in egress and route[2]["state"] != "available"]
         for route in routes:
             if route not in waiting:
@@ -533,10 +534,14 @@ class NetworkConverge(NetworkRun):
             self._private_route_table(vpc_id, *route)
         return []
 
-    def _working_private_routes(self, vpc_id: str, names: Sequence[str]) -> dict[str, str | None]:
-        """``{table name: target}`` of the tables among ``names`` whose default route carries traffic now."""
+    def _working_private_routes(self, vpc_id: str, subnets: Mapping[str, str]) -> dict[str, str | None]:
+        """``{table name: target}`` of the tables of ``subnets`` (``{table name: its subnet}``) whose default route
+        carries traffic now: of each name's tables, the one route_table keeps (``choose_table``)."""
         tables = vpc_route_tables(self.client, vpc_id)
-        routes = {name: default_route(next(iter(our_tables(tables, self.network, name)), None)) for name in names}
+        routes = {
+            name: default_route(choose_table(our_tables(tables, self.network, name), [subnet_id])[0])
+            for name, subnet_id in subnets.items()
+        }
         targets = [route_target(route) for route in routes.values() if route]
         nats_by_id = nat_gateways_by_id(
             self.client, {target for kind, target in targets if kind == "nat_gateway" and target}

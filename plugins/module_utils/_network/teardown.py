@@ -21,7 +21,7 @@ from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where, vpc_subnets
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 import ipv6_cidr
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TAG_PREFIX, is_ours, tags_of
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import TABLE_TAG, is_ours, tags_of
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.converge import NetworkRun, check_options, prime
 from ansible_collections.cloudreactor.aws.plugins.module_utils._network.duplicates import network_vpcs
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import (
@@ -47,8 +47,6 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.vpc im
 if typing.TYPE_CHECKING:
     from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import Resource
     from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
-
-TABLE_TAG = TAG_PREFIX + "table"
 
 
 class NetworkTeardown(NetworkRun):

@@ -14,6 +14,12 @@ touched.
 
 Every step updates an in-memory model of the table as well as AWS, so check mode reports exactly what a real run
 would do and the result describes the table after the run without describing it again.
+
+Several tables with the identity tags of one name (runs that raced before the network's claim existed, or an older
+release) are duplicates: ``present()`` keeps one (:func:`choose_table`), moves the subnets it wants onto it, and
+deletes the others once they hold nothing else (taken off the network's S3 gateway endpoint first); a duplicate that
+still holds something (the VPC's main association, a gateway, a subnet the table does not want, another endpoint)
+makes it fail before its first change, naming every duplicate and what holds it. ``absent()`` deletes them all.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates impo
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import (
     describe_subnets,
     describe_vpc,
+    describe_where,
     internet_gateways_by_id,
     nat_gateways_by_id,
     vpc_route_tables,
@@ -52,8 +59,10 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing im
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     check_network_name,
     has_identity,
+    is_ours,
     tag_specifications,
 )
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources import s3_endpoint
 from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.scope import Reconciler, Scope
 
 if typing.TYPE_CHECKING:
@@ -149,12 +158,24 @@ def _delete_route_args(route: Resource) -> dict[str, str]:
 
 
 def our_tables(tables: Iterable[Resource], network: str, name: str) -> list[Resource]:
-    """The tables among ``tables`` with the identity tags of route table ``name`` of ``network``, lowest id first
-    (the one used when several have them)."""
+    """The tables among ``tables`` with the identity tags of route table ``name`` of ``network``, lowest id first."""
     return sorted(
         (table for table in tables if has_identity(table, network, COMPONENT, table=name)),
         key=lambda table: table["RouteTableId"],
     )
+
+
+def choose_table(ours: Sequence[Resource], subnet_ids: Iterable[str]) -> tuple[Resource | None, list[Resource]]:
+    """``(the table kept, its duplicates)`` among ``ours`` (one name's tables, lowest id first, as
+    :func:`our_tables` gives them). Kept: the one already associated with the most of ``subnet_ids``, so that the
+    fewest subnets change tables (each move is a moment of changed routing for its tasks); among equals, the lowest
+    id, so that every run chooses the same one."""
+    if not ours:
+        return None, []
+    wanted = set(subnet_ids)
+    # max() returns the first of equals: the lowest id.
+    kept = max(ours, key=lambda table: len(wanted & set(subnet_associations(table))))
+    return kept, [table for table in ours if table is not kept]
 
 
 def default_route_problem(
@@ -210,18 +231,6 @@ class RouteTableReconciler(Reconciler):
         # The model: the described table, updated by every step (present() describes or creates it first).
         self.table: Resource = {}
         self.table_id: str | None = None
-
-    # -- lookup ------------------------------------------------------------------------------------------------
-
-    def _find_ours(self, tables: Sequence[Resource]) -> Resource | None:
-        ours = our_tables(tables, self.network, self.name)
-        if len(ours) > 1:
-            self.warn(
-                f"Several route tables carry the identity tags of table {self.name} of network {self.network}: "
-                f"{', '.join(table['RouteTableId'] for table in ours)}. Using {ours[0]['RouteTableId']}; "
-                "the others are left alone."
-            )
-        return ours[0] if ours else None
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         return getattr(self.client, method)(aws_retry=True, **kwargs)
@@ -285,10 +294,11 @@ class RouteTableReconciler(Reconciler):
         vpc = describe_vpc(self.client, self.required_vpc_id)
         self._validate_subnets()
         tables = vpc_route_tables(self.client, self.required_vpc_id)
-        found = self._find_ours(tables)
+        found, duplicates = choose_table(our_tables(tables, self.network, self.name), self.subnet_ids)
         current_route = default_route(found)
         igws_by_id, nats_by_id = self._describe_targets(current_route)
         self._validate_target(igws_by_id, nats_by_id)
+        endpoints = self._refuse_duplicates_in_use(duplicates)
         # All input is valid: from here on the module may change things.
 
         before = table_summary(found)
@@ -309,7 +319,10 @@ class RouteTableReconciler(Reconciler):
         if self.table_id:
             # The table as this run left it: later reads of the run see it so, even before AWS lists it.
             self.client.record("describe_route_tables", self.table, created=self.client.created(self.table_id))
-        return self._result(before)
+        for duplicate in duplicates:
+            # It holds nothing now (_refuse_duplicates_in_use): its subnets have just moved to the kept table.
+            self._delete_table(duplicate, endpoints, (), "duplicate route table")
+        return self._result(before, duplicates)
 
     def _create(self, tags: dict[str, str], vpc: Resource) -> None:
         if self.check_mode:
@@ -343,7 +356,86 @@ class RouteTableReconciler(Reconciler):
     def _created_table(self) -> Resource | None:
         """The table our create call made, should its answer be lost: we create only when no table of the VPC has
         this table's identity tags, so one that has them now is that call's."""
-        return self._find_ours(vpc_route_tables(self.client, self.required_vpc_id))
+        return next(
+            iter(our_tables(vpc_route_tables(self.client, self.required_vpc_id), self.network, self.name)), None
+        )
+
+    # -- duplicates --------------------------------------------------------------------------------------------
+
+    def _live_endpoints(self) -> list[Resource]:
+        """The VPC's live endpoints (the network module has read them already: no call)."""
+        found = describe_where(self.client, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", [self.required_vpc_id])
+        return [endpoint for endpoint in found if s3_endpoint.is_live(endpoint)]
+
+    def _holders(self, table: Resource, endpoints: Sequence[Resource], moving: Iterable[str]) -> list[str]:
+        """What holds ``table`` besides the subnets of ``moving`` (those present() moves to the kept table): the
+        VPC's main association, a gateway, another subnet, a gateway endpoint that is not the network's own."""
+        held = []
+        for association in table.get("Associations", []):
+            if not _association_live(association):
+                continue
+            if association.get("Main"):
+                held.append(f"the main association of {self.vpc_id}")
+            elif association.get("GatewayId"):
+                held.append(f"gateway {association['GatewayId']}")
+            elif association.get("SubnetId") not in moving:
+                held.append(f"subnet {association.get('SubnetId')}")
+        held.extend(
+            f"VPC endpoint {endpoint['VpcEndpointId']}"
+            for endpoint in endpoints
+            if table["RouteTableId"] in (endpoint.get("RouteTableIds") or [])
+            and not is_ours(endpoint, self.network, s3_endpoint.COMPONENT)
+        )
+        return held
+
+    def _refuse_duplicates_in_use(self, duplicates: Sequence[Resource]) -> list[Resource]:
+        """Fails, before any change, when a duplicate holds something else (see :meth:`_holders`); returns the VPC's
+        live endpoints (read only when there are duplicates: the network module has them already)."""
+        if not duplicates:
+            return []
+        endpoints = self._live_endpoints()
+        held = {table["RouteTableId"]: self._holders(table, endpoints, self.subnet_ids) for table in duplicates}
+        if any(held.values()):
+            described = "; ".join(
+                f"{table_id} held by {', '.join(holders) if holders else 'nothing'}"
+                for table_id, holders in held.items()
+            )
+            raise NetworkError(
+                f"Route table {table_name_tag(self.network, self.name)} of network {self.network} has "
+                f"{len(duplicates)} duplicate(s) with its identity tags, and some are in use: {described}. Nothing was "
+                "changed. Move what holds them to the kept table (or delete the duplicates yourself), then run again.",
+                duplicate_route_tables=held,
+            )
+        return endpoints
+
+    def _delete_table(
+        self, table: Resource, endpoints: list[Resource], associations: Sequence[Resource], what: str
+    ) -> None:
+        """Delete ``table`` (in check mode, say so): ``associations`` first, then its place on the network's S3
+        gateway endpoint (``endpoints``: the VPC's, updated here as the endpoint changes)."""
+        table_id = table["RouteTableId"]
+        for association in associations:
+            if not self.check_mode:
+                self._call("disassociate_route_table", AssociationId=association["RouteTableAssociationId"])
+            self.actions.append(f"disassociated {association.get('SubnetId') or association.get('GatewayId')}")
+        for index, endpoint in enumerate(endpoints):
+            listed = endpoint.get("RouteTableIds") or []
+            if table_id not in listed or not is_ours(endpoint, self.network, s3_endpoint.COMPONENT):
+                continue
+            # Taken off with ModifyVpcEndpoint rather than left to DeleteRouteTable: AWS documents what
+            # RemoveRouteTableIds does to the endpoint and its routes, not what deleting an associated table does to
+            # the endpoint's RouteTableIds.
+            if not self.check_mode:
+                self._call(
+                    "modify_vpc_endpoint", VpcEndpointId=endpoint["VpcEndpointId"], RemoveRouteTableIds=[table_id]
+                )
+                endpoints[index] = dict(endpoint, RouteTableIds=[item for item in listed if item != table_id])
+                self.client.record("describe_vpc_endpoints", endpoints[index])
+            self.actions.append(f"took {table_id} off S3 gateway endpoint {endpoint['VpcEndpointId']}")
+        if not self.check_mode:
+            self._call("delete_route_table", RouteTableId=table_id)
+            self.client.record_deleted("describe_route_tables", table_id)
+        self.actions.append(f"deleted {what} {table_id}")
 
     def _ensure_default_route(self, igws_by_id: Mapping[Any, Resource], nats_by_id: Mapping[Any, Resource]) -> None:
         if self.target is None:
@@ -507,8 +599,12 @@ class RouteTableReconciler(Reconciler):
             self.table["Associations"].remove(association)
             self.actions.append(f"disassociated {subnet_id}")
 
-    def _result(self, before: dict[str, Any]) -> Outcome:
+    def _result(self, before: dict[str, Any], duplicates: Sequence[Resource] = ()) -> Outcome:
         after = table_summary(self.table)
+        if duplicates:
+            # The diff shows the duplicates as they were (present() deletes them); the key is there only with them.
+            before = dict(before, duplicates=[table_summary(table) for table in duplicates])
+            after = dict(after, duplicates=[])
         return Outcome(
             changed=bool(self.actions),
             actions=self.actions,
@@ -524,37 +620,30 @@ class RouteTableReconciler(Reconciler):
 
     def absent(self) -> Outcome:
         # A VPC that no longer exists has no tables: nothing to do, not an error (teardown reruns stay green).
-        found = self._find_ours(vpc_route_tables(self.client, self.required_vpc_id))
+        ours = our_tables(vpc_route_tables(self.client, self.required_vpc_id), self.network, self.name)
+        found, duplicates = choose_table(ours, ())
         before = table_summary(found)
-        if found is None:
-            return self._absent_result(before, None)
-        table_id = found["RouteTableId"]
-        associations = found.get("Associations", [])
-        if any(association.get("Main") for association in associations):
+        if duplicates:
+            before["duplicates"] = [table_summary(table) for table in duplicates]
+        main = [
+            table["RouteTableId"]
+            for table in ours
+            if any(association.get("Main") for association in table.get("Associations", []))
+        ]
+        if main:
             raise NetworkError(
-                f"Route table {table_id} ({table_name_tag(self.network, self.name)}) is the main route table of "
+                f"Route table {', '.join(main)} ({table_name_tag(self.network, self.name)}) is the main route table of "
                 f"{self.vpc_id}, which AWS cannot delete; make another table the main one first."
             )
-        for association in associations:
-            if not _association_live(association):
-                continue
-            if not self.check_mode:
-                self.client.disassociate_route_table(
-                    AssociationId=association["RouteTableAssociationId"], aws_retry=True
-                )
-            self.actions.append(f"disassociated {association.get('SubnetId') or association.get('GatewayId')}")
-        if not self.check_mode:
-            self.client.delete_route_table(RouteTableId=table_id, aws_retry=True)
-            self.client.record_deleted("describe_route_tables", table_id)
-        self.actions.append(f"deleted route table {table_id}")
-        return self._absent_result(before, table_id)
-
-    def _absent_result(self, before: dict[str, Any], table_id: str | None) -> Outcome:
+        for table in ours:
+            live = [association for association in table.get("Associations", []) if _association_live(association)]
+            # No endpoint to leave: a teardown deletes the network's S3 gateway endpoint before its route tables.
+            self._delete_table(table, [], live, "route table")
         return Outcome(
             changed=bool(self.actions),
             actions=self.actions,
             diff={"before": before, "after": table_summary(None)},
-            data={"route_table_id": table_id, "routes": [], "associations": {}},
+            data={"route_table_id": found and found["RouteTableId"], "routes": [], "associations": {}},
         )
 
 

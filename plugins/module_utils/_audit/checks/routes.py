@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Routes of the task subnets: blackholes, dead NAT targets, the subnet kind against ``assign_public_ip``."""
+"""Routes of the task subnets: blackholes, dead NAT targets, the subnet kind against ``assign_public_ip``; route tables
+of a network that share one table name."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._audit import paths
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model import ipv6_routing, routing
-from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import COMPONENT_TAG, tags_of
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
+    COMPONENT_TAG,
+    TABLE_TAG,
+    is_ours,
+    tags_of,
+)
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import COMPONENT as ROUTE_TABLE
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.route_table import subnet_associations
 
 if typing.TYPE_CHECKING:
     from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
@@ -177,7 +185,38 @@ def check_no_internet(ctx: AuditContext, findings: Findings) -> None:
         )
 
 
+def check_duplicate_tables(ctx: AuditContext, findings: Findings) -> None:
+    """Route tables with the identity tags of one table name of the audited network (runs that raced before the
+    network's claim existed): the network repairs and keeps only one, so subnets on the others miss its repairs."""
+    network = ctx.options.network_name
+    if not network:
+        return
+    by_name: dict[tuple[str | None, str], list[Resource]] = {}
+    for table in sorted(ctx.snapshot.route_tables, key=lambda table: table["RouteTableId"]):
+        name = tags_of(table).get(TABLE_TAG)
+        if name is not None and is_ours(table, network, ROUTE_TABLE):
+            by_name.setdefault((table.get("VpcId"), name), []).append(table)
+    for (vpc_id, name), tables in sorted(by_name.items(), key=lambda item: (item[0][0] or "", item[0][1])):
+        if len(tables) < 2:
+            continue
+        held = [
+            f"{table['RouteTableId']} ({', '.join(sorted(subnet_associations(table))) or 'no subnet'})"
+            for table in tables
+        ]
+        subnet_ids = {subnet_id for table in tables for subnet_id in subnet_associations(table)}
+        findings.add(
+            "NETWORK_DUPLICATE_ROUTE_TABLES",
+            tables[0]["RouteTableId"],
+            f"Route table {name} of network {network} is {len(tables)} tables in {vpc_id}: {'; '.join(held)}. Only "
+            "one is kept up to date (routes repaired, S3 gateway endpoint); subnets on the others miss its repairs.",
+            f"Run setup_network for network {network}: it keeps one, moves the subnets to it and deletes the others "
+            "(it changes nothing while one holds a subnet that is not the network's, and says which).",
+            [view.id for view in ctx.views if view.id in subnet_ids],
+        )
+
+
 CHECKS = (
+    check_duplicate_tables,
     check_blackholes,
     check_nat_targets,
     check_unverifiable,
