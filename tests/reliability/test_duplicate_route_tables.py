@@ -13,8 +13,10 @@ NETWORK = "twin-tables"
 CODE = "NETWORK_DUPLICATE_ROUTE_TABLES"
 
 
-def run(aws, check_mode=False, **params):
-    return run_module("network", {**aws.module_params(), "network_name": NETWORK, **params}, check_mode=check_mode)
+def run(aws, check_mode=False, diff=False, **params):
+    return run_module(
+        "network", {**aws.module_params(), "network_name": NETWORK, **params}, check_mode=check_mode, diff=diff
+    )
 
 
 def ok(result):
@@ -79,9 +81,13 @@ def test_a_duplicate_table_is_reported_refused_while_in_use_then_removed(aws, ec
     moved = network["public_subnet_ids"][1]
     move(ec2, moved, twin)
     kept, other = sorted([original, twin])
-    planned = ok(run(aws, check_mode=True))
+    with aws.recording() as rec:
+        planned = ok(run(aws, check_mode=True, diff=True))
     assert f"route table public: deleted duplicate route table {other}" in planned["changes"]
-    assert len(tables_named(ec2, vpc_id, "public")) == 2
+    diff = planned["diff"]
+    assert [table["route_table_id"] for table in diff["before"]["route_table_public"]["duplicates"]] == [other]
+    assert diff["after"]["route_table_public"]["duplicates"] == []
+    assert rec.mutations == [] and len(tables_named(ec2, vpc_id, "public")) == 2
 
     repaired = ok(run(aws))
 
