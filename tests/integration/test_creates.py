@@ -13,7 +13,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ReadTimeoutError,
 )
-from support.aws_proxy import AwsProxy
+from support.aws_proxy import AwsProxy, LoseAnswer
 from support.module_runner import run_module
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws import creates
@@ -109,7 +109,7 @@ def create_gateway(client, find):
 def test_no_resend_client_sends_a_dropped_request_once(aws, monkeypatch, retry_mode, aws_config):
     monkeypatch.setenv("AWS_RETRY_MODE", retry_mode)
     extra = {"aws_config": aws_config} if aws_config else {}
-    with AwsProxy(aws.endpoint_url, lose_answer_of="CreateInternetGateway") as proxy:
+    with AwsProxy(aws.endpoint_url, LoseAnswer("CreateInternetGateway")) as proxy:
         client = ec2_client(module_at(aws, proxy.endpoint_url, **extra))
         no_resend = client.no_resend
         assert no_resend.meta.config.retries == {"total_max_attempts": 1, "mode": retry_mode}
@@ -126,7 +126,7 @@ def test_no_resend_client_sends_a_dropped_request_once(aws, monkeypatch, retry_m
 
 def test_the_ordinary_client_still_resends_a_dropped_request(aws):
     """What the no_resend client is for: the client every other call uses creates a second gateway."""
-    with AwsProxy(aws.endpoint_url, lose_answer_of="CreateInternetGateway") as proxy:
+    with AwsProxy(aws.endpoint_url, LoseAnswer("CreateInternetGateway")) as proxy:
         client = ec2_client(module_at(aws, proxy.endpoint_url))
         client.create_internet_gateway(TagSpecifications=IGW_TAG_SPECIFICATIONS, aws_retry=True)
 
@@ -157,7 +157,7 @@ def test_ec2_client_builds_the_no_resend_client_only_when_used(aws, monkeypatch)
 
 
 def test_lost_answer_returns_the_created_resource_without_resending(aws):
-    with AwsProxy(aws.endpoint_url, lose_answer_of="CreateInternetGateway") as proxy:
+    with AwsProxy(aws.endpoint_url, LoseAnswer("CreateInternetGateway")) as proxy:
         client = ec2_client(module_at(aws, proxy.endpoint_url))
         find = gateway_finder(client)
         igw = create_gateway(client, find)
@@ -300,7 +300,7 @@ def test_module_whose_create_answer_is_lost_makes_one_resource(aws, ec2, module)
         params = {"subnet_ids": [public_subnet(ec2, vpc)]}
     else:
         params = {"vpc_id": vpc, "name": "public"} if module == "route_table" else {"vpc_id": vpc}
-    with AwsProxy(aws.endpoint_url, lose_answer_of=action) as proxy:
+    with AwsProxy(aws.endpoint_url, LoseAnswer(action)) as proxy:
         result = run_module(
             module, {**aws.module_params(), "endpoint_url": proxy.endpoint_url, "network_name": NETWORK, **params}
         )

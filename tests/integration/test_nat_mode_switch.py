@@ -12,7 +12,7 @@ a run that routed to one before looking would be caught.
 
 import pytest
 from support import egress_gap
-from support.aws_proxy import AwsProxy
+from support.aws_proxy import AwsProxy, Crash
 from support.egress_gap import assert_no_egress_gap, egress_snapshot
 from support.module_runner import run_module
 
@@ -209,7 +209,7 @@ def test_an_interrupted_switch_is_finished_by_the_next_run(aws, ec2, per_az, cra
 
     before = egress_snapshot(ec2, NETWORK)
     with aws.recording() as rec:
-        with AwsProxy(aws.endpoint_url, crash_after=count) as proxy:
+        with AwsProxy(aws.endpoint_url, Crash(count)) as proxy:
             # Its claim cannot be given back through the dead proxy: the rerun takes it over once its lease runs out.
             crashed = run(aws, nat_gateways="single", endpoint_url=proxy.endpoint_url, claim_lease=1)
         assert crashed.get("failed") and proxy.crashed_on == crash_after

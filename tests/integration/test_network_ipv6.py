@@ -9,7 +9,7 @@ import ipaddress
 import re
 
 import pytest
-from support.aws_proxy import AwsProxy
+from support.aws_proxy import AwsProxy, LoseAnswer
 from support.egress_gap import assert_no_egress_gap, egress_snapshot
 from support.module_runner import run_module
 
@@ -291,7 +291,7 @@ def test_ipv6_only_from_scratch_audits_clean_and_a_rerun_changes_nothing(aws, ec
 
 
 def test_a_lost_answer_of_the_egress_only_gateways_create_makes_one_gateway(aws, ec2):
-    with AwsProxy(aws.endpoint_url, lose_answer_of="CreateEgressOnlyInternetGateway") as proxy:
+    with AwsProxy(aws.endpoint_url, LoseAnswer("CreateEgressOnlyInternetGateway")) as proxy:
         built = ok(run(aws, endpoint_url=proxy.endpoint_url, ip_mode="dual_stack", **ONE_ZONE))
     assert proxy.lost == ["CreateEgressOnlyInternetGateway"]
     assert proxy.forwarded.count("CreateEgressOnlyInternetGateway") == 1

@@ -33,7 +33,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
-from support.aws_proxy import AwsProxy
+from support.aws_proxy import AwsProxy, Crash
 from support.module_runner import run_module
 from support.network_shape import network_shape, one_network_counts, region_counts, wait_until_propagated
 from support.playbook_runner import REPO
@@ -120,7 +120,7 @@ def crash_converge(aws, crash_at):
     def crash():
         kill_tree(process.pid)
 
-    with AwsProxy(aws.endpoint_url, crash_after=crash_at, on_crash=crash) as proxy:
+    with AwsProxy(aws.endpoint_url, Crash(crash_at, crash)) as proxy:
         params = {**aws.module_params(), "endpoint_url": proxy.endpoint_url, **CONVERGE_PARAMS}
         path = os.pathsep.join([str(REPO / "tests"), str(REPO / "collections"), os.environ.get("PYTHONPATH", "")])
         process = subprocess.Popen(
@@ -168,7 +168,7 @@ def audit_findings(aws, run):
 def test_proxy_carries_out_the_crash_call_then_answers_nothing(aws):
     """The proxy itself: the Nth mutating call reaches AWS, its caller gets no answer, nothing after it passes."""
     crashes = []
-    with AwsProxy(aws.endpoint_url, crash_after=2, on_crash=lambda: crashes.append("killed")) as proxy:
+    with AwsProxy(aws.endpoint_url, Crash(2, lambda: crashes.append("killed"))) as proxy:
         ec2 = boto3.client(
             "ec2",
             endpoint_url=proxy.endpoint_url,
@@ -195,7 +195,7 @@ def test_proxy_carries_out_the_crash_call_then_answers_nothing(aws):
 def test_proxy_counts_only_the_changes_aws_carried_out(propagation_delay, aws):
     """Through a propagation delay, a call naming a new id is refused (and retried by its client): the crash point
     is still the Nth change AWS made."""
-    with AwsProxy(aws.endpoint_url, crash_after=2) as proxy:
+    with AwsProxy(aws.endpoint_url, Crash(2)) as proxy:
         ec2 = boto3.client(
             "ec2",
             endpoint_url=proxy.endpoint_url,

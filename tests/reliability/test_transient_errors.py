@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from support.aws_proxy import THROTTLE_KINDS, AwsProxy
+from support.aws_proxy import THROTTLE_KINDS, AwsProxy, LoseAnswer, Throttle
 from support.module_runner import run_module
 from support.network_shape import network_shape, one_network_counts, region_counts, wait_until_listed
 from support.playbook_runner import run_playbook
@@ -70,7 +70,7 @@ def audit(aws, endpoint_url, run, network):
 
 def test_proxy_refuses_an_exact_share_with_every_kind_and_forwards_the_rest(aws):
     """The proxy itself: 5 of each 20 EC2 requests refused, all three kinds, nothing refused is forwarded."""
-    with AwsProxy(aws.endpoint_url, throttle_share=SHARE, seed=SEED) as proxy:
+    with AwsProxy(aws.endpoint_url, Throttle(SHARE, seed=SEED)) as proxy:
         ec2 = boto3.client(
             "ec2",
             endpoint_url=proxy.endpoint_url,
@@ -100,7 +100,7 @@ def test_converge_and_check_through_throttling_equal_a_clean_converge(aws):
         clean = run_playbook(aws.endpoint_url, "setup_network.yml", role_vars("steady"))
         clean_seconds = time.monotonic() - started
 
-    with AwsProxy(aws.endpoint_url, throttle_share=SHARE, seed=SEED) as proxy:
+    with AwsProxy(aws.endpoint_url, Throttle(SHARE, seed=SEED)) as proxy:
         started = time.monotonic()
         throttled = run_playbook(proxy.endpoint_url, "setup_network.yml", role_vars("throttled"))
         throttled_seconds = time.monotonic() - started
@@ -137,8 +137,8 @@ def test_converge_and_check_through_throttling_equal_a_clean_converge(aws):
 
 @pytest.mark.parametrize("share", [-0.1, 1.0])
 def test_proxy_refuses_a_share_outside_zero_to_one(aws, share):
-    with pytest.raises(ValueError, match="throttle_share"):
-        AwsProxy(aws.endpoint_url, throttle_share=share)
+    with pytest.raises(ValueError, match="throttle share"):
+        AwsProxy(aws.endpoint_url, Throttle(share))
 
 
 # -- a lost answer -------------------------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def our_count(describe, key, **filters):
 # lists it, not create a second one).
 @pytest.mark.parametrize("propagation_delay", [0.0, 2.0], indirect=True)
 def test_lost_answer_to_a_create_leaves_no_second_resource(aws, propagation_delay, action):
-    with AwsProxy(aws.endpoint_url, lose_answer_of=action) as proxy:
+    with AwsProxy(aws.endpoint_url, LoseAnswer(action)) as proxy:
         built = converge(aws, proxy.endpoint_url)
     assert proxy.lost == [action]
     assert action in proxy.forwarded.actions  # AWS carried out the call whose answer was lost

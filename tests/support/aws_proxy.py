@@ -2,19 +2,19 @@
 
 Point a client (a module's ``endpoint_url``, the role's ``fargate_network_aws_endpoint_url``) at
 ``proxy.endpoint_url`` instead of the emulator's. Every request is forwarded as it came; on top of that the proxy
-can do one of three things:
+can do one of three things, its ``fault``:
 
-* **crash** (``crash_after=N``): once the emulator has carried out the Nth mutating EC2 request (answered it with
-  success: the change is made), ``on_crash()`` is called (a test kills the playbook there) and the connection is
+* **crash** (``Crash(N, on_crash)``): once the emulator has carried out the Nth mutating EC2 request (answered it
+  with success: the change is made), ``on_crash()`` is called (a test kills the playbook there) and the connection is
   dropped without an answer: the client dies not knowing whether its call worked, as in a crash mid-call. Every
   later request is dropped unanswered, so nothing that survives the kill can change anything. A mutating request
   the emulator refuses (a NotFound while a new id propagates, which the client retries) is answered and not
   counted, so that N names the same change with or without a propagation delay.
-* **lose an answer** (``lose_answer_of="CreateVpc"``): the first request of that (mutating) action is carried
+* **lose an answer** (``LoseAnswer("CreateVpc")``): the first request of that (mutating) action is carried
   out, and the connection is closed instead of answering; then the proxy goes on as usual. The client sees a
   dropped connection, as after a network blip or a timeout, and its SDK sends the request again (botocore retries
   dropped connections, whatever the call).
-* **throttle** (``throttle_share=0.25, seed=...``): a fixed share of the EC2 requests is answered by the proxy
+* **throttle** (``Throttle(0.25, seed=...)``): a fixed share of the EC2 requests is answered by the proxy
   itself with a retryable error, never forwarded: EC2's ``RequestLimitExceeded`` (HTTP 503), ``ServiceUnavailable``
   (HTTP 503), or a bare 503 whose body is an HTML page, not an EC2 error (what a load balancer in the way returns).
   The share is exact: of each block of ``THROTTLE_BLOCK`` consecutive EC2 requests, ``round(share *
@@ -34,16 +34,18 @@ run (e.g. settles its clock once the run has been refused a create, ``Emulator.s
 Requests are classified (EC2 action, read or mutating) exactly as the emulator's recorder classifies them
 (:mod:`aws_emulator.client`); ``/moto-api`` control requests pass through untouched and uncounted.
 
-    with AwsProxy(aws.endpoint_url, throttle_share=0.25, seed=7) as proxy:
+    with AwsProxy(aws.endpoint_url, Throttle(0.25, seed=7)) as proxy:
         run_module("nat_gateway", {**aws.module_params(), "endpoint_url": proxy.endpoint_url, ...})
     proxy.injected  # [(action, kind), ...]
 """
 
+import dataclasses
 import http.client
 import random
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -88,35 +90,50 @@ def ec2_error(code, message):
     ).encode()
 
 
-class AwsProxy:
-    """A threaded HTTP proxy on 127.0.0.1 (a free port) in front of ``upstream_url``; see the module docstring."""
+@dataclasses.dataclass(frozen=True)
+class Crash:
+    """Crash once the emulator has carried out the ``after``-th mutating EC2 request; ``on_crash()`` is called then."""
 
-    def __init__(
-        self,
-        upstream_url,
-        *,
-        crash_after=None,
-        on_crash=None,
-        lose_answer_of=None,
-        throttle_share=0.0,
-        seed=0,
-        on_answer=None,
-        edit_answers=None,
-    ):
-        if crash_after is not None and crash_after < 1:
-            raise ValueError("crash_after counts mutating requests from 1")
-        if not 0.0 <= throttle_share < 1.0:
-            raise ValueError("throttle_share must be in [0, 1)")
+    after: int
+    on_crash: Callable[[], None] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class LoseAnswer:
+    """Carry out the first request of ``action`` (mutating), and drop the connection instead of answering it."""
+
+    action: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Throttle:
+    """Refuse ``share`` of the EC2 requests with a retryable error, at places drawn from ``random.Random(seed)``."""
+
+    share: float
+    seed: int = 0
+
+
+class AwsProxy:
+    """A threaded HTTP proxy on 127.0.0.1 (a free port) in front of ``upstream_url``, with one ``fault`` (a
+    :class:`Crash`, :class:`LoseAnswer` or :class:`Throttle`) or none; see the module docstring."""
+
+    def __init__(self, upstream_url, fault=None, *, on_answer=None, edit_answers=None):
+        crash = fault if isinstance(fault, Crash) else None
+        throttle = fault if isinstance(fault, Throttle) else Throttle(0.0)
+        if crash is not None and crash.after < 1:
+            raise ValueError("Crash counts mutating requests from 1")
+        if not 0.0 <= throttle.share < 1.0:
+            raise ValueError(f"the throttle share must be in [0, 1), not {throttle.share}")
         upstream = urlsplit(upstream_url)
         self._upstream = (upstream.hostname, upstream.port or 80)
-        self.crash_after = crash_after
-        self._on_crash = on_crash
-        self.lose_answer_of = lose_answer_of
+        self.crash_after = crash.after if crash else None
+        self._on_crash = crash.on_crash if crash else None
+        self.lose_answer_of = fault.action if isinstance(fault, LoseAnswer) else None
         self._on_answer = on_answer
         self._edit_answers = edit_answers or {}
         self.lost = []  # actions carried out whose answer was lost (lose_answer_of)
-        self.throttle_share = throttle_share
-        self._random = random.Random(seed)
+        self.throttle_share = throttle.share
+        self._random = random.Random(throttle.seed)
         self._block = []  # refuse or not, for the rest of the current block of EC2 requests (popped from the end)
         self._lock = threading.Lock()
         self.forwarded = Recording()  # the EC2 calls the emulator answered, in order
