@@ -512,6 +512,37 @@ def test_diff_shows_route_before_and_after(aws, ec2, net):
     }
 
 
+# -- duplicates (runs that raced; tests/reliability/test_duplicate_route_tables.py has the network's) -------------
+
+
+def duplicate(ec2, net, name):
+    identity = {"cloudreactor:network": NETWORK, "cloudreactor:component": "route-table", "cloudreactor:table": name}
+    return ec2.create_route_table(VpcId=net.vpc, TagSpecifications=tag_spec("route-table", identity))["RouteTable"][
+        "RouteTableId"
+    ]
+
+
+def test_duplicates_that_hold_something_else_are_named_and_nothing_changes(aws, ec2, net):
+    run(aws, vpc_id=net.vpc, name="private-a", subnet_ids=[net.private_a])
+    main, holding = duplicate(ec2, net, "private-a"), duplicate(ec2, net, "private-a")
+    ec2.associate_route_table(RouteTableId=holding, SubnetId=net.isolated)
+    (vpc_main,) = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [net.vpc]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"]
+    (association,) = [item for item in vpc_main["Associations"] if item.get("Main")]
+    ec2.replace_route_table_association(AssociationId=association["RouteTableAssociationId"], RouteTableId=main)
+
+    with aws.recording() as rec:
+        refused = run(aws, vpc_id=net.vpc, name="private-a", subnet_ids=[net.private_a])
+        absent = run(aws, vpc_id=net.vpc, name="private-a", state="absent")
+
+    assert refused.get("failed")
+    assert f"{main} held by the main association of {net.vpc}" in refused["msg"]
+    assert f"{holding} held by subnet {net.isolated}" in refused["msg"]
+    assert absent.get("failed") and main in absent["msg"] and "main route table" in absent["msg"]
+    assert rec.mutations == []
+
+
 # -- absent ----------------------------------------------------------------------------------------------------
 
 
