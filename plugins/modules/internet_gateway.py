@@ -16,6 +16,9 @@ description:
   - When none is attached, a detached gateway that carries this network's identity tags (for example left by an
     interrupted run) is attached again instead of creating a second one. Otherwise a gateway is created with its
     tags and attached.
+  - Once the VPC has its gateway, the other gateways with this network's identity tags that are attached to no VPC
+    are deleted and listed in RV(deleted_internet_gateway_ids). A VPC takes only one gateway, so they are
+    duplicates, for example left by runs that raced before the network's claim existed.
   - A gateway with this network's identity tags that is attached to another VPC is left alone.
   - With O(state=absent), the gateway attached to the VPC is detached and deleted only when it is this network's,
     together with any detached gateways of this network.
@@ -56,7 +59,8 @@ attributes:
   diff_mode:
     support: full
     details:
-      - Shows the gateway attached to the VPC before and after.
+      - Shows the gateway attached to the VPC before and after, and the duplicates deleted
+        (C(duplicate_internet_gateway_ids)).
 seealso:
   - module: cloudreactor.aws.route_table
     description: Routes a table's default route to this gateway.
@@ -107,11 +111,15 @@ action:
       V(adopted) found a gateway that is not this network's attached to the VPC and used it untouched.
       V(tagged) found this network's gateway attached and updated its tags. V(deleted) detached and deleted
       this network's gateways. V(none) nothing to do.
+    - With O(state=present) it says what happened to the gateway attached to the VPC; duplicates deleted beside it
+      are in RV(deleted_internet_gateway_ids).
   returned: always
   type: str
   sample: created
 deleted_internet_gateway_ids:
-  description: The gateways deleted (or, in check mode, that would be deleted).
+  description:
+    - The gateways deleted (or, in check mode, that would be deleted).
+    - With O(state=present), this network's detached gateways other than the one attached to the VPC.
   returned: always
   type: list
   elements: str

@@ -233,7 +233,8 @@ notes:
   - A run started within seconds of another run's last change may not see what that run made (AWS does not list it
     yet). A NAT gateway (its address shows it), a security group and a subnet (AWS refuses a second) are then waited
     for and used, not made twice; a second VPC, internet gateway or Elastic IP can be. Let a run that was
-    interrupted settle for a minute before running again.
+    interrupted settle for a minute before running again. The next run removes a second VPC that nothing uses, and
+    deletes the network's internet gateways that are attached to no VPC once its VPC has one (a VPC takes only one).
 """
 
 EXAMPLES = r"""

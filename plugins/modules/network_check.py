@@ -77,9 +77,10 @@ options:
   network_name:
     description:
       - The name of a network built by this collection (the C(cloudreactor:network) tag). With it, Elastic IPs
-        carrying that tag and associated with nothing are reported as leaked (C(EIP_LEAKED)), and route tables of the
+        carrying that tag and associated with nothing are reported as leaked (C(EIP_LEAKED)), route tables of the
         audited VPCs that carry the identity tags of one table name of the network as duplicates
-        (C(NETWORK_DUPLICATE_ROUTE_TABLES)).
+        (C(NETWORK_DUPLICATE_ROUTE_TABLES)), and the network's internet gateways attached to no VPC beside the one
+        its VPC has as duplicates (C(NETWORK_DUPLICATE_IGW)).
       - Without O(vpc_id) and O(subnet_ids), the audit is of the VPC this collection built for the network (found by
         its identity tags), as with O(vpc_id).
     type: str

@@ -134,6 +134,30 @@ def test_detached_gateway_of_ours_is_reattached_not_duplicated(aws, ec2, vpc):
     assert tags_dict(all_igws(ec2)[ours])["Name"] == f"{NETWORK}-igw"
 
 
+def test_detached_duplicates_of_ours_are_deleted_once_one_is_attached(aws, ec2, vpc):
+    """Racing runs each created a gateway and none attached: the lowest id is attached, the network's other detached
+    ones are deleted; check mode says so and deletes nothing. Another network's and a foreign gateway stay."""
+    first, second = sorted(create_igw(ec2, tags=OUR_TAGS) for _ in range(2))
+    kept = [
+        create_igw(ec2),
+        create_igw(ec2, tags={**OUR_TAGS, "cloudreactor:network": "other"}),
+        create_igw(ec2, tags=OUR_TAGS, attach_to=ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]),
+    ]
+
+    with aws.recording() as rec:
+        plan = run(aws, check_mode=True, diff=True, vpc_id=vpc, network_name=NETWORK)
+    assert rec.mutations == []
+    assert (plan["changed"], plan["action"], plan["deleted_internet_gateway_ids"]) == (True, "attached", [second])
+    assert plan["diff"]["before"]["duplicate_internet_gateway_ids"] == [second]
+    assert plan["diff"]["after"]["duplicate_internet_gateway_ids"] == []
+
+    with aws.recording() as rec:
+        result = run(aws, vpc_id=vpc, network_name=NETWORK)
+    assert rec.mutations == ["AttachInternetGateway", "CreateTags", "DeleteInternetGateway"]
+    assert (result["internet_gateway_id"], result["deleted_internet_gateway_ids"]) == (first, [second])
+    assert sorted(all_igws(ec2)) == sorted([first, *kept])
+
+
 def test_our_gateway_attached_to_another_vpc_is_left_alone(aws, ec2, vpc):
     other_vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     elsewhere = create_igw(ec2, tags=OUR_TAGS, attach_to=other_vpc)

@@ -162,3 +162,38 @@ def test_a_network_found_by_name_with_a_duplicate_vpc(aws, ec2):
     (finding,) = findings_of(result, "NETWORK_DUPLICATE_VPCS")
     assert (finding["severity"], finding["resource_id"]) == ("error", vpc_ids[0])
     assert vpc_ids[1] in finding["message"] and "setup_network" in finding["remediation"]
+
+
+def test_a_duplicate_internet_gateway_is_reported_then_deleted_by_the_next_run(aws, ec2):
+    """Runs that raced before the network's claim existed each created an internet gateway; one got attached (a VPC
+    takes one), the other stayed detached, tagged as the network's."""
+    params = {**aws.module_params(), "network_name": NETWORK, "nat_gateways": "none"}
+    built = run_module("network", params)
+    assert not built.get("failed"), built.get("msg")
+    identity = {"cloudreactor:network": NETWORK, "cloudreactor:component": "internet-gateway"}
+    created = ec2.create_internet_gateway(TagSpecifications=spec("internet-gateway", **identity))
+    duplicate = created["InternetGateway"]["InternetGatewayId"]
+    line = f"deleted duplicate internet gateway {duplicate}"
+
+    result = run_check(aws, network_name=NETWORK)
+
+    assert_only(result, "NETWORK_DUPLICATE_IGW")
+    (finding,) = findings_of(result, "NETWORK_DUPLICATE_IGW")
+    assert (finding["severity"], finding["resource_id"]) == ("warning", duplicate)
+    assert "setup_network" in finding["remediation"] and f"--internet-gateway-id {duplicate}" in finding["remediation"]
+
+    with aws.recording() as rec:
+        plan = run_module("network", params, check_mode=True, diff=True)
+    assert (plan["changed"], plan["changes"], rec.mutations) == (True, [line], [])
+    assert plan["diff"]["before"]["internet_gateway"]["duplicate_internet_gateway_ids"] == [duplicate]
+
+    repaired = run_module("network", params)
+    assert (repaired["changed"], repaired["changes"]) == (True, [line]), repaired.get("msg")
+    assert not ec2.describe_internet_gateways(Filters=[{"Name": "internet-gateway-id", "Values": [duplicate]}])[
+        "InternetGateways"
+    ]
+    assert repaired["audit"]["findings"] == []
+
+    with aws.recording() as rec:
+        again = run_module("network", params)
+    assert (again["changed"], rec.mutations) == (False, [])

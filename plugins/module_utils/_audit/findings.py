@@ -69,6 +69,15 @@ _TABLE = (
         "Run setup_network for the network: it keeps one, moves the subnets to it and deletes the others.",
     ),
     Code(
+        "NETWORK_DUPLICATE_IGW",
+        WARNING,
+        "An internet gateway carrying the network's identity tags is attached to no VPC, and the network's VPC has "
+        "another (a VPC takes only one; runs that raced before the network's claim existed each created one): it "
+        "costs nothing, but it is clutter and counts against the region's internet gateway quota.",
+        "Run setup_network for the network: it deletes the network's detached internet gateways, or delete it with "
+        "aws ec2 delete-internet-gateway.",
+    ),
+    Code(
         "MIXED_VPCS",
         ERROR,
         "The task's subnets and security groups do not all belong to one VPC: ECS refuses to start the task.",

@@ -44,6 +44,7 @@ class Described:
     security_groups: Iterable[Resource]
     dhcp_options: Iterable[Resource]
     egress_only_gateways: Iterable[Resource] = ()
+    detached_internet_gateways: Iterable[Resource] = ()
 
 
 class Snapshot:
@@ -61,6 +62,8 @@ class Snapshot:
         self.internet_gateways: dict[str | None, Resource] = {
             igw["InternetGatewayId"]: igw for igw in described.internet_gateways
         }
+        # The region's gateways attached to no VPC: among them, the network's leftovers (checks/vpc.py).
+        self.detached_internet_gateways = list(described.detached_internet_gateways)
         self.nat_gateways: dict[str | None, Resource] = {nat["NatGatewayId"]: nat for nat in described.nat_gateways}
         # Read only for VPCs with an IPv6 block: an IPv4 network's audit makes no call for them.
         self.egress_only_gateways: dict[str | None, Resource] = {
@@ -146,7 +149,13 @@ def read_snapshot(client: Client, vpcs: list[Resource], security_group_ids: Iter
     dns: dict[str | None, dict[str, bool]] = {vpc_id: _dns_attributes(client, vpc_id) for vpc_id in vpc_ids}
     subnets = describe_where(client, "describe_subnets", "Subnets", "vpc-id", vpc_ids)
     route_tables = describe_where(client, "describe_route_tables", "RouteTables", "vpc-id", vpc_ids)
-    igws = describe_where(client, "describe_internet_gateways", "InternetGateways", "attachment.vpc-id", vpc_ids)
+    # The region's internet gateways, in one call as a listing by VPC would be: the detached ones are seen too (a
+    # network's leftovers, see checks/vpc.py), and a converge has read this very listing already (converge.prime).
+    region_igws = describe.region_internet_gateways(client)
+    igws = [igw for igw in region_igws if any(att.get("VpcId") in vpc_ids for att in igw.get("Attachments") or [])]
+    detached_igws = [
+        igw for igw in region_igws if all(att.get("State") == "detached" for att in igw.get("Attachments") or [])
+    ]
     nats = describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", vpc_ids)
     # Elastic IPs are not bound to a VPC; one unfiltered call answers both "does the NAT's EIP exist" and "which of
     # this network's EIPs are associated with nothing".
@@ -168,6 +177,7 @@ def read_snapshot(client: Client, vpcs: list[Resource], security_group_ids: Iter
             subnets=subnets,
             route_tables=route_tables,
             internet_gateways=igws,
+            detached_internet_gateways=detached_igws,
             nat_gateways=nats,
             addresses=addresses.get("Addresses", []),
             network_acls=acls,

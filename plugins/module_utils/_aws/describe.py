@@ -123,6 +123,11 @@ def internet_gateways(client: Client, filters: Filters) -> list[Resource]:
     return _paginate(client, "describe_internet_gateways", "InternetGateways", Filters=filters)
 
 
+def region_internet_gateways(client: Client) -> list[Resource]:
+    """Every internet gateway of the region, attached or not, in one listing."""
+    return _paginate(client, "describe_internet_gateways", "InternetGateways")
+
+
 def describe_where(client: Client, operation: str, result_key: str, name: str, values: Iterable[str]) -> list[Resource]:
     """Every item of a paginated describe whose filter ``name`` matches one of ``values`` (e.g. ``vpc-id`` and a few
     VPC ids): one listing whatever the number of subnets. No values, no call."""

@@ -37,6 +37,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe imp
     describe_where,
     internet_gateways_by_id,
     nat_gateways_by_id,
+    region_internet_gateways,
     vpc_route_tables,
     vpc_subnets,
 )
@@ -175,9 +176,12 @@ def check_options(params: Mapping[str, Any]) -> None:
 def prime(client: Any, vpc_id: str) -> None:
     """Read, in one call each, everything of ``vpc_id`` the reconcilers look up: later reads come from the cache."""
     describe_where(client, "describe_vpcs", "Vpcs", "vpc-id", [vpc_id])
+    # Internet gateways: the region's listing, not the VPC's. It costs the same one call (a region has few: their
+    # quota is the VPCs', 5 by default) and answers the network's detached gateways too, which no filter by VPC
+    # returns: internet_gateway.present() deletes them as duplicates, and the audit reports them, with no call more.
+    region_internet_gateways(client)
     for operation, result_key, name in (
         ("describe_route_tables", "RouteTables", "vpc-id"),
-        ("describe_internet_gateways", "InternetGateways", "attachment.vpc-id"),
         ("describe_security_groups", "SecurityGroups", "vpc-id"),
         ("describe_vpc_endpoints", "VpcEndpoints", "vpc-id"),
         ("describe_nat_gateways", "NatGateways", "vpc-id"),

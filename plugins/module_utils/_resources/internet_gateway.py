@@ -5,7 +5,10 @@
 
 A VPC can have one internet gateway attached. When it already has one we use it, whoever built it, and we never
 tag, detach or delete a gateway without our identity tags. A gateway of ours left detached (for example by a run
-that created it and then failed to attach it) is attached again rather than duplicated.
+that created it and then failed to attach it) is attached again rather than duplicated. Once the VPC has its
+gateway, the network's other detached gateways are duplicates (runs that raced before the network's claim existed
+each created one, and only one could attach: AttachInternetGateway answers Resource.AlreadyAssociated to the others):
+they hold nothing, and are deleted.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates impo
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import (
     describe_vpc,
     internet_gateways,
+    region_internet_gateways,
     vpc_internet_gateways,
 )
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import NetworkError
@@ -55,6 +59,11 @@ def attached_vpcs(igw: Resource) -> list[str]:
     ]
 
 
+def attached_to(igw: Resource, vpc_id: str) -> bool:
+    """True when ``igw`` has an attachment to ``vpc_id``, in any state (EC2's ``attachment.vpc-id`` filter)."""
+    return any(attachment.get("VpcId") == vpc_id for attachment in igw.get("Attachments") or [])
+
+
 def first_detached(igws: Iterable[Resource]) -> Resource | None:
     """The detached gateway with the lowest id among ``igws`` (the same one every run), or ``None``."""
     detached = sorted((igw for igw in igws if not attached_vpcs(igw)), key=lambda igw: igw["InternetGatewayId"])
@@ -80,23 +89,29 @@ class InternetGatewayReconciler(Reconciler):
 
     def present(self) -> Outcome:
         describe_vpc(self.client, self.required_vpc_id)
+        # One listing of the region's gateways tells both which one the VPC has and which are the network's (a
+        # region has few: their quota is the VPCs', 5 by default). converge.prime reads the same listing, so that
+        # a converge pays nothing here.
+        region = region_internet_gateways(self.client)
         attached = sorted(
-            vpc_internet_gateways(self.client, self.required_vpc_id), key=lambda igw: igw["InternetGatewayId"]
+            (igw for igw in region if attached_to(igw, self.required_vpc_id)), key=lambda igw: igw["InternetGatewayId"]
         )
+        ours = [igw for igw in region if is_ours(igw, self.network, COMPONENT)]
         if attached:
-            return self._use_attached(attached[0])
-
-        ours = self._ours()
-        detached = first_detached(ours)
-        for igw in ours:
-            if attached_vpcs(igw):
-                self.warn(
-                    f"Internet gateway {igw['InternetGatewayId']} carries the identity tags of network "
-                    f"{self.network} but is attached to {', '.join(attached_vpcs(igw))}; it is left alone."
-                )
-        if detached:
-            return self._attach_detached(detached)
-        return self._create()
+            kept, outcome = attached[0], self._use_attached(attached[0])
+        else:
+            for igw in ours:
+                if attached_vpcs(igw):
+                    self.warn(
+                        f"Internet gateway {igw['InternetGatewayId']} carries the identity tags of network "
+                        f"{self.network} but is attached to {', '.join(attached_vpcs(igw))}; it is left alone."
+                    )
+            detached = first_detached(ours)
+            if not detached:
+                return self._create()  # no gateway of ours is detached: none is a duplicate
+            kept, outcome = detached, self._attach_detached(detached)
+        duplicates = [igw for igw in ours if igw is not kept and not attached_vpcs(igw)]
+        return self._delete_duplicates(outcome, duplicates) if duplicates else outcome
 
     def _use_attached(self, igw: Resource) -> Outcome:
         igw_id = igw["InternetGatewayId"]
@@ -114,6 +129,23 @@ class InternetGatewayReconciler(Reconciler):
             self._record_attached(igw, created=False)
         self._ensure_tags(igw)
         return self._result("attached", igw_id, True, _state(None, None), _state(igw_id, self.required_vpc_id))
+
+    def _delete_duplicates(self, outcome: Outcome, duplicates: Iterable[Resource]) -> Outcome:
+        """``outcome`` (the VPC's gateway kept or attached) with the network's ``duplicates`` deleted: detached
+        gateways of ours, which nothing can use while the VPC has its gateway."""
+        deleted = sorted(igw["InternetGatewayId"] for igw in duplicates)
+        if not self.check_mode:
+            for igw_id in deleted:
+                self.client.delete_internet_gateway(InternetGatewayId=igw_id, aws_retry=True)
+                self.client.record_deleted("describe_internet_gateways", igw_id)
+        outcome.changed = True
+        outcome.actions = outcome.actions + [f"deleted duplicate internet gateway {igw_id}" for igw_id in deleted]
+        outcome.diff = {
+            "before": {**outcome.diff["before"], "duplicate_internet_gateway_ids": deleted},
+            "after": {**outcome.diff["after"], "duplicate_internet_gateway_ids": []},
+        }
+        outcome.data["deleted_internet_gateway_ids"] = deleted
+        return outcome
 
     def _ensure_tags(self, igw: Resource) -> bool:
         """Bring the tags of ``igw``, a gateway of ours, to the desired ones; returns ``changed``."""

@@ -1,11 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the cloudreactor.aws collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""VPC-wide conditions: DNS attributes, the internet gateway, one VPC for everything, more than one AZ."""
+"""VPC-wide conditions: DNS attributes, the internet gateway, one VPC for everything, more than one AZ; the network's
+duplicate VPCs and detached internet gateways."""
 
 from __future__ import annotations
 
 import typing
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import is_ours
 
 if typing.TYPE_CHECKING:
     from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
@@ -108,4 +111,37 @@ def check_duplicate_vpcs(ctx: AuditContext, findings: Findings) -> None:
     )
 
 
-CHECKS = (check_duplicate_vpcs, check_dns, check_internet_gateway, check_one_vpc, check_zones)
+def check_duplicate_internet_gateways(ctx: AuditContext, findings: Findings) -> None:
+    """With ``network_name``: the network's internet gateways that setup_network deletes. A VPC has one gateway
+    attached, so the network's detached ones are duplicates, except the one setup_network would attach to a VPC that
+    has none (the lowest id; the VPC's missing gateway is IGW_MISSING)."""
+    network = ctx.options.network_name
+    if not network:
+        return
+    detached = sorted(
+        (igw for igw in ctx.snapshot.detached_internet_gateways if is_ours(igw, network, "internet-gateway")),
+        key=lambda igw: igw["InternetGatewayId"],
+    )
+    if not any(ctx.snapshot.attached_igw(vpc_id) for vpc_id in ctx.snapshot.vpcs):
+        detached = detached[1:]
+    for igw in detached:
+        igw_id = igw["InternetGatewayId"]
+        findings.add(
+            "NETWORK_DUPLICATE_IGW",
+            igw_id,
+            f"Internet gateway {igw_id} carries the identity tags of network {network} but is attached to no VPC, and "
+            "the network's VPC has another (a VPC takes only one): a duplicate left by runs that raced before the "
+            "network's claim existed. It costs nothing, but counts against the region's internet gateway quota.",
+            f"Run setup_network for network {network}: it deletes the network's detached internet gateways. Or: "
+            f"aws ec2 delete-internet-gateway --internet-gateway-id {igw_id}",
+        )
+
+
+CHECKS = (
+    check_duplicate_vpcs,
+    check_dns,
+    check_internet_gateway,
+    check_duplicate_internet_gateways,
+    check_one_vpc,
+    check_zones,
+)
