@@ -44,7 +44,10 @@ description:
   - Runs that change one network never overlap - a run that has something to change holds the network's claim (an
     EC2 key pair named C(cloudreactor-aws-claim-<network_name>), which AWS lets only one run create) while it
     changes it, waiting up to O(claim_timeout) while another run holds it; a run with nothing to change, and check
-    mode, never claim. A crashed run's claim is taken over once its O(claim_lease) has run out.
+    mode, never claim. A crashed run's claim is taken over once its O(claim_lease) has run out. Duplicates left by
+    runs that raced before the claim existed (a second VPC of the network, its detached internet gateways, route
+    tables of one name) are removed by the next run when nothing else uses them, and it fails, naming them, when
+    something does.
   - With O(state=absent) it removes the network - only what carries its identity tags, in reverse order (security
     groups, the S3 gateway endpoint, route tables, NAT gateways and then every Elastic IP allocated for them, the
     internet gateway, subnets, and the VPC when this network created it). An adopted VPC stays, and so does
@@ -430,7 +433,7 @@ claim_held:
       type: str
       sample: "2026-01-31T12:00:00Z"
     lease_expires:
-      description: When its lease runs out (UTC); after that the next run takes the claim over.
+      description: When its lease runs out (UTC, by AWS's clock); after that the next run takes the claim over.
       type: str
       sample: "2026-01-31T12:30:00Z"
     waited:

@@ -51,6 +51,7 @@ def test_a_held_claim_is_waited_for_then_reported_with_its_holder(aws, ec2):
         waiter.take(timeout=0.5)
     held = raised.value.details["claim_held"]
     assert (held["holder"], held["key_pair_id"]) == ("run a", holder.key_pair_id)
+    assert held["since"] < held["lease_expires"]  # not renewed yet: a lease from its creation, by AWS's clock
     assert f"delete-key-pair --key-pair-id {holder.key_pair_id}" in str(raised.value)
     assert waiter.previous_vpc_id == "vpc-0123"  # what the next holder looks up first
 

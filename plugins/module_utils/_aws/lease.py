@@ -127,20 +127,26 @@ class Holder:
         self.lease_seconds = _parse_seconds(tags.get(LEASE_SECONDS_TAG))
         self.vpc_id = tags.get(VPC_TAG)
 
-    def expired(self, now: datetime, lease: float) -> bool:
-        """True once its lease has run out, ``now`` being AWS's time: at the end its last renewal wrote, or before any,
-        its holder's lease after its creation (``lease``, this run's, while its tags are not listed yet)."""
+    def lease_end(self, lease: float) -> datetime | None:
+        """When its lease runs out, by AWS's clock: the end its last renewal wrote or, before any, its holder's lease
+        after its creation (``lease``, this run's, while its tags are not listed yet)."""
         if self.lease_expires is not None:
-            return now >= self.lease_expires
+            return self.lease_expires
         length = self.lease_seconds if self.lease_seconds is not None else lease
-        return self.since is not None and now >= self.since + timedelta(seconds=length)
+        return self.since + timedelta(seconds=length) if self.since is not None else None
 
-    def as_result(self, waited: float) -> dict[str, Any]:
+    def expired(self, now: datetime, lease: float) -> bool:
+        """True once its lease has run out, ``now`` being AWS's time."""
+        end = self.lease_end(lease)
+        return end is not None and now >= end
+
+    def as_result(self, waited: float, lease: float) -> dict[str, Any]:
+        end = self.lease_end(lease)
         return {
             "key_pair_id": self.key_pair_id,
             "holder": self.holder or "unknown (its tags are not listed yet)",
             "since": _timestamp(self.since) if self.since else None,
-            "lease_expires": _timestamp(self.lease_expires) if self.lease_expires else None,
+            "lease_expires": _timestamp(end) if end else None,
             "waited": int(waited),
         }
 
@@ -287,7 +293,7 @@ class NetworkClaim:
                     "waited": int(waited),
                 },
             )
-        info = held.as_result(waited)
+        info = held.as_result(waited, self.lease)
         return ClaimHeld(
             f"Network {self.network} is being changed by another run ({info['holder']}, since {info['since']}): "
             f"waited {info['waited']} s for it. Run again once that run has ended. If no run is changing this "
