@@ -519,6 +519,10 @@ class NatGatewaysReconciler(Reconciler):
         filters = identity_filters(self.network, COMPONENT)
         if self.subnet_ids:
             filters.append({"Name": "subnet-id", "Values": self.subnet_ids})
+            if self.vpc_id:
+                # A converge's unused NAT gateways: its scope's VPC holds these subnets, so the VPC filter changes
+                # nothing AWS answers and lets the read cache answer from converge.prime's listing of the VPC's.
+                filters += describe.vpc_filter(self.vpc_id)
         # Our regional NAT gateway (same component, no subnet) is regional_nat_gateway.py's.
         listed = [nat for nat in describe.nat_gateways_where(self.client, filters) if not routing.is_regional_nat(nat)]
         order: dict[str | None, int] = {subnet_id: index for index, subnet_id in enumerate(self.subnet_ids)}
