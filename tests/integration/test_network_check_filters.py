@@ -70,11 +70,17 @@ def test_https_egress_from_a_second_task_group_is_enough(aws, ec2, net):
 # -- network ACLs on the emulator ------------------------------------------------------------------------------------
 
 
-def entry(number, action, egress, cidr="0.0.0.0/0", *, protocol="-1", ports=None):
-    item = {"RuleNumber": number, "RuleAction": action, "Egress": egress, "CidrBlock": cidr, "Protocol": protocol}
+def inbound(number, action, cidr="0.0.0.0/0", *, protocol="-1", ports=None):
+    """A network ACL entry for inbound traffic."""
+    item = {"RuleNumber": number, "RuleAction": action, "Egress": False, "CidrBlock": cidr, "Protocol": protocol}
     if ports:
         item["PortRange"] = {"From": ports[0], "To": ports[1]}
     return item
+
+
+def outbound(number, action, cidr="0.0.0.0/0", *, protocol="-1", ports=None):
+    """A network ACL entry for outbound traffic."""
+    return {**inbound(number, action, cidr, protocol=protocol, ports=ports), "Egress": True}
 
 
 def custom_acl(ec2, net, subnets, entries):
@@ -92,8 +98,8 @@ def custom_acl(ec2, net, subnets, entries):
     return acl
 
 
-ALLOW_ALL_IN = entry(100, "allow", False)
-ALLOW_ALL_OUT = entry(100, "allow", True)
+ALLOW_ALL_IN = inbound(100, "allow")
+ALLOW_ALL_OUT = outbound(100, "allow")
 
 
 def test_task_acl_denies_https_out_before_allowing_everything(aws, ec2, net):
@@ -101,7 +107,7 @@ def test_task_acl_denies_https_out_before_allowing_everything(aws, ec2, net):
         ec2,
         net,
         private_subnets(net),
-        [ALLOW_ALL_IN, entry(90, "deny", True, protocol="6", ports=(443, 443)), ALLOW_ALL_OUT],
+        [ALLOW_ALL_IN, outbound(90, "deny", protocol="6", ports=(443, 443)), ALLOW_ALL_OUT],
     )
 
     result = run_check(aws, **task_params(net))
@@ -121,8 +127,8 @@ def test_task_acl_without_ephemeral_ports_in(aws, ec2, net):
         net,
         private_subnets(net),
         [
-            entry(100, "allow", False, protocol="6", ports=(443, 443)),
-            entry(110, "allow", False, protocol="6", ports=(32768, 65535)),
+            inbound(100, "allow", protocol="6", ports=(443, 443)),
+            inbound(110, "allow", protocol="6", ports=(32768, 65535)),
             ALLOW_ALL_OUT,
         ],
     )
@@ -135,7 +141,7 @@ def test_task_acl_without_ephemeral_ports_in(aws, ec2, net):
 
 def test_nat_subnet_acl_without_https_in_from_the_task_subnets(aws, ec2, net):
     acl = custom_acl(
-        ec2, net, public_subnets(net), [entry(100, "allow", False, protocol="6", ports=(1024, 65535)), ALLOW_ALL_OUT]
+        ec2, net, public_subnets(net), [inbound(100, "allow", protocol="6", ports=(1024, 65535)), ALLOW_ALL_OUT]
     )
 
     result = run_check(aws, **task_params(net))
@@ -147,7 +153,7 @@ def test_nat_subnet_acl_without_https_in_from_the_task_subnets(aws, ec2, net):
 
 
 def test_nat_subnet_acl_without_ephemeral_ports_out_to_the_task_subnets(aws, ec2, net):
-    custom_acl(ec2, net, public_subnets(net), [ALLOW_ALL_IN, entry(100, "allow", True, protocol="6", ports=(443, 443))])
+    custom_acl(ec2, net, public_subnets(net), [ALLOW_ALL_IN, outbound(100, "allow", protocol="6", ports=(443, 443))])
 
     result = run_check(aws, **task_params(net))
 
@@ -156,7 +162,7 @@ def test_nat_subnet_acl_without_ephemeral_ports_out_to_the_task_subnets(aws, ec2
 
 def test_nat_subnet_acl_is_checked_towards_the_internet_too(aws, ec2, net):
     acl = custom_acl(
-        ec2, net, public_subnets(net), [ALLOW_ALL_IN, entry(100, "allow", True, "10.0.0.0/16", protocol="-1")]
+        ec2, net, public_subnets(net), [ALLOW_ALL_IN, outbound(100, "allow", "10.0.0.0/16", protocol="-1")]
     )
 
     result = run_check(aws, **task_params(net))
@@ -182,7 +188,7 @@ def test_endpoint_subnet_acl_without_https_in_from_the_task_subnets(aws, ec2, ne
         SecurityGroupIds=[group],
         PrivateDnsEnabled=True,
     )["VpcEndpoint"]["VpcEndpointId"]
-    acl = custom_acl(ec2, net, endpoint_subnets, [entry(100, "allow", False, "10.0.0.0/24"), ALLOW_ALL_OUT])
+    acl = custom_acl(ec2, net, endpoint_subnets, [inbound(100, "allow", "10.0.0.0/24"), ALLOW_ALL_OUT])
 
     result = run_check(aws, **task_params(net))
 
@@ -200,7 +206,7 @@ def test_custom_dns_server_behind_an_acl_that_drops_port_53(aws, ec2, net):
         ec2,
         net,
         private_subnets(net),
-        [ALLOW_ALL_IN, entry(80, "deny", True, "10.0.5.10/32", protocol="17", ports=(53, 53)), ALLOW_ALL_OUT],
+        [ALLOW_ALL_IN, outbound(80, "deny", "10.0.5.10/32", protocol="17", ports=(53, 53)), ALLOW_ALL_OUT],
     )
 
     with aws.recording() as rec:
@@ -230,44 +236,44 @@ EPHEMERAL_IN = (False, "6", "0.0.0.0/0", (1024, 65535))
 
 
 def test_first_matching_rule_wins():
-    assert denials(acl_of(entry(100, "allow", True), entry(200, "deny", True)), *HTTPS_OUT) == []
+    assert denials(acl_of(outbound(100, "allow"), outbound(200, "deny")), *HTTPS_OUT) == []
     assert denials(
-        acl_of(entry(100, "allow", True), entry(50, "deny", True, protocol="6", ports=(443, 443))), *HTTPS_OUT
+        acl_of(outbound(100, "allow"), outbound(50, "deny", protocol="6", ports=(443, 443))), *HTTPS_OUT
     ) == [50]
 
 
 def test_no_matching_rule_falls_to_the_final_deny():
     assert denials(acl_of(), *HTTPS_OUT) == ["*"]
-    assert denials(acl_of(entry(32767, "deny", True)), *HTTPS_OUT) == ["*"]
+    assert denials(acl_of(outbound(32767, "deny")), *HTTPS_OUT) == ["*"]
     # Other direction, other protocol, other ports: none of them decides.
     unrelated = acl_of(
-        entry(100, "allow", False),
-        entry(110, "allow", True, protocol="17", ports=(443, 443)),
-        entry(120, "allow", True, protocol="6", ports=(80, 80)),
+        inbound(100, "allow"),
+        outbound(110, "allow", protocol="17", ports=(443, 443)),
+        outbound(120, "allow", protocol="6", ports=(80, 80)),
     )
     assert denials(unrelated, *HTTPS_OUT) == ["*"]
 
 
 def test_partial_address_ranges_leave_the_rest_to_later_rules():
-    only_private = acl_of(entry(100, "allow", True, "10.0.0.0/8"))
+    only_private = acl_of(outbound(100, "allow", "10.0.0.0/8"))
     assert denials(only_private, *HTTPS_OUT) == ["*"]
     # Two halves of the internet make a whole.
-    halves = acl_of(entry(100, "allow", True, "0.0.0.0/1"), entry(110, "allow", True, "128.0.0.0/1"))
+    halves = acl_of(outbound(100, "allow", "0.0.0.0/1"), outbound(110, "allow", "128.0.0.0/1"))
     assert denials(halves, *HTTPS_OUT) == []
     # A deny for one range before the allow: that range is denied by that rule, the rest passes.
-    carve = acl_of(entry(90, "deny", True, "203.0.113.0/24"), entry(100, "allow", True))
+    carve = acl_of(outbound(90, "deny", "203.0.113.0/24"), outbound(100, "allow"))
     assert denials(carve, *HTTPS_OUT) == [90]
 
 
 def test_port_ranges_split_across_rules():
     split = acl_of(
-        entry(100, "allow", False, protocol="6", ports=(1024, 32767)),
-        entry(110, "allow", False, protocol="6", ports=(32768, 65535)),
+        inbound(100, "allow", protocol="6", ports=(1024, 32767)),
+        inbound(110, "allow", protocol="6", ports=(32768, 65535)),
     )
     assert denials(split, *EPHEMERAL_IN) == []
-    upper_only = acl_of(entry(100, "allow", False, protocol="tcp", ports=(32768, 65535)))
+    upper_only = acl_of(inbound(100, "allow", protocol="tcp", ports=(32768, 65535)))
     assert denials(upper_only, *EPHEMERAL_IN) == ["*"]
-    hole = acl_of(entry(90, "deny", False, protocol="6", ports=(5000, 5000)), entry(100, "allow", False))
+    hole = acl_of(inbound(90, "deny", protocol="6", ports=(5000, 5000)), inbound(100, "allow"))
     assert denials(hole, *EPHEMERAL_IN) == [90]
 
 

@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from support.network_check_helpers import (
     ZONES,
+    add_regional_nat,
     assert_only,
     build_network,
     findings_of,
@@ -89,7 +90,8 @@ def test_automatic_mode_zone_without_an_address_is_a_note(aws, ec2, task_zones):
 
 def test_manual_mode_task_zone_without_an_address_is_an_error(aws, ec2):
     zones = ("us-east-1a", "us-east-1b", "us-east-1c")
-    net = build_network(ec2, zones, nats="regional", manual_zones=zones[:2])
+    net = build_network(ec2, zones, nats="none")
+    add_regional_nat(ec2, net, manual_zones=zones[:2])
     uncovered = net.private[zones[2]]
 
     result = run_check(aws, **task_params(net))
@@ -107,7 +109,8 @@ def test_manual_mode_task_zone_without_an_address_is_an_error(aws, ec2):
 
 
 def test_manual_mode_covering_every_task_zone_is_healthy(aws, ec2):
-    net = build_network(ec2, nats="regional", manual_zones=list(reversed(ZONES)))
+    net = build_network(ec2, nats="none")
+    add_regional_nat(ec2, net, manual_zones=list(reversed(ZONES)))
 
     result = run_check(aws, **task_params(net))
 

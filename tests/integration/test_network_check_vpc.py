@@ -28,7 +28,8 @@ def test_dns_support_disabled(aws, ec2):
 
 
 def test_dns_hostnames_disabled(aws, ec2):
-    net = build_network(ec2, hostnames=False)
+    net = build_network(ec2)
+    ec2.modify_vpc_attribute(VpcId=net.vpc, EnableDnsHostnames={"Value": False})
 
     result = run_check(aws, **task_params(net))
 

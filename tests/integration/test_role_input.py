@@ -96,9 +96,8 @@ def run_bad_variables(emulator, tmp_path_factory):
         inventory.write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
         emulator.reset()
         with emulator.recording() as rec:
-            run = run_playbook(
-                emulator.endpoint_url, playbook, inventory=inventory, environment={"ANSIBLE_STDOUT_CALLBACK": "json"}
-            )
+            environment = {"ANSIBLE_INVENTORY": str(inventory), "ANSIBLE_STDOUT_CALLBACK": "json"}
+            run = run_playbook(emulator.endpoint_url, playbook, environment=environment)
         assert run.returncode != 0, run.stdout[-3000:]
         results = host_results(run.stdout)
         for index in cases:

@@ -24,10 +24,10 @@ def spec(resource_type, **values):
     return [{"ResourceType": resource_type, "Tags": tags(**values)}]
 
 
-def create_vpc(ec2, cidr="10.0.0.0/16", dns=True, hostnames=True):
+def create_vpc(ec2, cidr="10.0.0.0/16"):
     vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": dns})
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": hostnames})
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     return vpc
 
 
@@ -52,34 +52,28 @@ def create_nat(ec2, subnet, **kwargs):
     return ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation, **kwargs)["NatGateway"]["NatGatewayId"]
 
 
-def create_regional_nat(ec2, vpc, manual_zones=None):
-    """A regional NAT gateway of ``vpc``: automatic mode, or with ``manual_zones`` manual mode with a newly allocated
-    Elastic IP for each of those zones."""
-    params = {"AvailabilityMode": "regional", "VpcId": vpc}
+def add_regional_nat(ec2, net, manual_zones=None):
+    """Route every private subnet of ``net`` (built with ``nats="none"``) to a new regional NAT gateway: automatic
+    mode, or with ``manual_zones`` manual mode with a newly allocated Elastic IP for each of those zones."""
+    params = {"AvailabilityMode": "regional", "VpcId": net.vpc}
     if manual_zones is not None:
         params["AvailabilityZoneAddresses"] = [
             {"AvailabilityZone": zone, "AllocationIds": [ec2.allocate_address(Domain="vpc")["AllocationId"]]}
             for zone in manual_zones
         ]
-    return ec2.create_nat_gateway(**params)["NatGateway"]["NatGatewayId"]
+    nat = ec2.create_nat_gateway(**params)["NatGateway"]["NatGatewayId"]
+    net.nat = {net.zones[0]: nat}
+    for table in net.private_rtb.values():
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
 
 
-def build_network(
-    ec2,
-    zones=ZONES,
-    *,
-    cidr_prefix="10.0",
-    nats="per_az",
-    igw=True,
-    dns=True,
-    hostnames=True,
-    manual_zones=None,
-):
+def build_network(ec2, zones=ZONES, *, cidr_prefix="10.0", nats="per_az", igw=True):
     """VPC ``<prefix>.0.0/16``: per zone a public /24 (``.<i>.0``) and a private /24 (``.<100+i>.0``) named like the
     CloudReactor wizard; one public route table to the internet gateway; per zone a private route table to the NAT
     gateway of that zone (``nats="per_az"``), all to the first zone's NAT (``"single"``), all to one regional NAT
-    gateway (``"regional"``; manual mode for ``manual_zones``), or no NAT (``"none"``)."""
-    vpc = create_vpc(ec2, f"{cidr_prefix}.0.0/16", dns=dns, hostnames=hostnames)
+    gateway in automatic mode (``"regional"``; see :func:`add_regional_nat` for manual mode), or no NAT
+    (``"none"``)."""
+    vpc = create_vpc(ec2, f"{cidr_prefix}.0.0/16")
     net = SimpleNamespace(vpc=vpc, zones=list(zones), igw=None, public={}, private={}, private_rtb={}, nat={})
     if igw:
         net.igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -93,11 +87,11 @@ def build_network(
         net.nat = {zone: create_nat(ec2, net.public[zone]) for zone in zones}
     elif nats == "single":
         net.nat = {zones[0]: create_nat(ec2, net.public[zones[0]])}
-    elif nats == "regional":
-        net.nat = {zones[0]: create_regional_nat(ec2, vpc, manual_zones)}
     for zone in zones:
         nat = net.nat.get(zone) or net.nat.get(zones[0])
         net.private_rtb[zone] = create_table(ec2, vpc, [net.private[zone]], {"NatGatewayId": nat} if nat else None)
+    if nats == "regional":
+        add_regional_nat(ec2, net)
     net.sg = ec2.create_security_group(GroupName="tasks", Description="ECS tasks with no ingress", VpcId=vpc)["GroupId"]
     return net
 

@@ -16,10 +16,12 @@ NETWORK_TAG = "cloudreactor:network"
 DEFAULT_ROUTE = "0.0.0.0/0"
 
 
-def _tagged(ec2, operation, key, network, component=None, *, extra_filters=()):
+def _component(component):
+    return {"Name": "tag:cloudreactor:component", "Values": [component]}
+
+
+def _tagged(ec2, operation, key, network, extra_filters=()):
     filters = [{"Name": f"tag:{NETWORK_TAG}", "Values": [network]}, *extra_filters]
-    if component:
-        filters.append({"Name": "tag:cloudreactor:component", "Values": [component]})
     filter_key = "Filter" if operation == "describe_nat_gateways" else "Filters"
     return getattr(ec2, operation)(**{filter_key: filters})[key]
 
@@ -30,7 +32,7 @@ def _table(ec2, network, name):
         "describe_route_tables",
         "RouteTables",
         network,
-        extra_filters=[{"Name": "tag:cloudreactor:table", "Values": [name]}],
+        [{"Name": "tag:cloudreactor:table", "Values": [name]}],
     )
     return tables[0]
 
@@ -41,8 +43,7 @@ def _subnet(ec2, network, tier, zone):
         "describe_subnets",
         "Subnets",
         network,
-        f"subnet-{tier}",
-        extra_filters=[{"Name": "tag:cloudreactor:az", "Values": [zone]}],
+        [_component(f"subnet-{tier}"), {"Name": "tag:cloudreactor:az", "Values": [zone]}],
     )[0]
 
 
@@ -60,7 +61,7 @@ def nat_deleted(ec2, network, zone):
         "describe_nat_gateways",
         "NatGateways",
         network,
-        extra_filters=[{"Name": "subnet-id", "Values": [public["SubnetId"]]}],
+        [{"Name": "subnet-id", "Values": [public["SubnetId"]]}],
     )
     for nat in nats:
         if nat["State"] in ("pending", "available"):
@@ -87,7 +88,7 @@ def private_subnet_on_public_table(ec2, network, zone):
 
 def task_sg_egress_revoked(ec2, network, zone):  # noqa: ARG001 - one task security group per network
     """The task security group lost its outbound rules."""
-    for group in _tagged(ec2, "describe_security_groups", "SecurityGroups", network, "security-group"):
+    for group in _tagged(ec2, "describe_security_groups", "SecurityGroups", network, [_component("security-group")]):
         if group["IpPermissionsEgress"]:
             ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
 
@@ -244,7 +245,7 @@ def nat64_route_deleted(ec2, network, zone):
 
 def task_sg_ipv6_egress_revoked(ec2, network, zone):  # noqa: ARG001 - one task security group per network
     """The task security group lost its outbound rule over IPv6 (the IPv4 one stays)."""
-    for group in _tagged(ec2, "describe_security_groups", "SecurityGroups", network, "security-group"):
+    for group in _tagged(ec2, "describe_security_groups", "SecurityGroups", network, [_component("security-group")]):
         ipv6 = [
             dict(rule, IpRanges=[], UserIdGroupPairs=[], PrefixListIds=[])
             for rule in group["IpPermissionsEgress"]

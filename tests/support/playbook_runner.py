@@ -11,16 +11,14 @@ REPO = Path(__file__).resolve().parents[2]
 RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 
 
-def run_playbook(endpoint_url, playbook, extra_vars=None, *, check=False, environment=None, inventory=None):
+def run_playbook(endpoint_url, playbook, extra_vars=None, *, check=False, environment=None):
     """Run ``playbooks/<playbook>`` (or the playbook at the absolute path ``playbook``) with the role's connection
     variables pointing at ``endpoint_url``.
 
-    ``environment`` adds variables to the run's environment; a ``None`` value removes one. ``inventory``: an
-    inventory file (by default none: the playbooks run against localhost).
+    ``environment`` adds variables to the run's environment; a ``None`` value removes one. The playbooks run against
+    localhost, without an inventory, unless ``environment`` names one (``ANSIBLE_INVENTORY``).
     """
-    command, env = playbook_command(
-        endpoint_url, playbook, extra_vars, check=check, environment=environment, inventory=inventory
-    )
+    command, env = playbook_command(endpoint_url, playbook, extra_vars, check=check, environment=environment)
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
 
 
@@ -30,7 +28,7 @@ def start_playbook(endpoint_url, playbook, extra_vars=None):
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def playbook_command(endpoint_url, playbook, extra_vars=None, *, check=False, environment=None, inventory=None):
+def playbook_command(endpoint_url, playbook, extra_vars=None, *, check=False, environment=None):
     """The command line and environment of ``run_playbook``."""
     env = {
         **os.environ,
@@ -49,8 +47,6 @@ def playbook_command(endpoint_url, playbook, extra_vars=None, *, check=False, en
     # An absolute ``playbook`` stays itself: pathlib drops what comes before it.
     command = [Path(sys.executable).parent / "ansible-playbook", REPO / "playbooks" / playbook]
     command += ["-e", json.dumps(variables)]
-    if inventory is not None:
-        command += ["--inventory", inventory]
     if check:
         command += ["--check", "--diff"]
     return command, env

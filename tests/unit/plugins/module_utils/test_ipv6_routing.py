@@ -89,8 +89,9 @@ def acl(*entries):
     return {"NetworkAclId": "acl-1", "Entries": list(entries)}
 
 
-def entry(number, action, *, egress=True, ipv6=True, protocol="-1", ports=None):
-    item = {"RuleNumber": number, "RuleAction": action, "Egress": egress, "Protocol": protocol}
+def entry(number, action, *, ipv6=True, protocol="-1", ports=None):
+    """An outbound network ACL entry, for ::/0 or (not ``ipv6``) 0.0.0.0/0."""
+    item = {"RuleNumber": number, "RuleAction": action, "Egress": True, "Protocol": protocol}
     item["Ipv6CidrBlock" if ipv6 else "CidrBlock"] = "::/0" if ipv6 else "0.0.0.0/0"
     if ports:
         item["PortRange"] = {"From": ports[0], "To": ports[1]}
