@@ -31,7 +31,7 @@ from moto.ec2.models.vpcs import VPCBackend
 from moto.ec2.responses.egress_only_internet_gateways import EgressOnlyInternetGateway as EgressOnlyResponses
 from moto.ec2.utils import add_tag_specification, generic_filter
 
-from .nat_client_token import IdempotentParameterMismatchError
+from aws_emulator.client_tokens import ClientTokens, echoing_token
 
 #: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
 PROOFS = (
@@ -44,7 +44,6 @@ PROOFS = (
 )
 
 _PATCHED_FLAG = "_aws_emulator_egress_only_gateway_patched"
-_TOKENS_ATTR = "_aws_emulator_egress_only_gateway_client_tokens"
 #: The filters DescribeEgressOnlyInternetGateways accepts: ``tag:<key>`` and these.
 _FILTER_NAMES = ("tag-key",)
 
@@ -59,20 +58,13 @@ def create_response(self: EgressOnlyResponses) -> ActionResult:
     client_token = self._get_param("ClientToken")
     tags = add_tag_specification(self._get_param("TagSpecifications", []))
     backend = self.ec2_backend
-    tokens: dict[str, tuple[str, str]] = backend.__dict__.setdefault(_TOKENS_ATTR, {})
-    if client_token and client_token in tokens:
-        gateway_id, known_vpc_id = tokens[client_token]
-        if known_vpc_id != vpc_id:
-            raise IdempotentParameterMismatchError(client_token)
-        gateway = backend.egress_only_internet_gateways[gateway_id]
-    else:
-        gateway = backend.create_egress_only_internet_gateway(vpc_id=vpc_id, tags=tags)
-        if client_token:
-            tokens[client_token] = (gateway.id, vpc_id)
-    result: dict[str, Any] = {"EgressOnlyInternetGateway": gateway}
-    if client_token:
-        result["ClientToken"] = client_token
-    return ActionResult(result)
+    gateway = ClientTokens(backend, "egress_only_gateway").create_once(
+        client_token,
+        vpc_id,
+        lambda: backend.create_egress_only_internet_gateway(vpc_id=vpc_id, tags=tags),
+        backend.egress_only_internet_gateways.__getitem__,
+    )
+    return ActionResult(echoing_token({"EgressOnlyInternetGateway": gateway}, client_token))
 
 
 def describe_response(self: EgressOnlyResponses) -> ActionResult:

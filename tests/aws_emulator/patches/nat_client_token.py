@@ -9,13 +9,12 @@ token returns the existing NAT without creating anything, and a repeated token w
 ``IdempotentParameterMismatch`` like AWS.
 """
 
-from typing import Any
-
 from moto.core.responses import ActionResult
-from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models.nat_gateways import NatGatewayBackend
 from moto.ec2.responses.nat_gateways import NatGateways
 from moto.ec2.utils import add_tag_specification
+
+from aws_emulator.client_tokens import ClientTokens, echoing_token
 
 #: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
 PROOFS = (
@@ -24,42 +23,26 @@ PROOFS = (
 )
 
 _PATCHED_FLAG = "_aws_emulator_client_token_patched"
-_TOKENS_ATTR = "_aws_emulator_nat_client_tokens"
-
-
-class IdempotentParameterMismatchError(EC2ClientError):
-    def __init__(self, client_token: str) -> None:
-        super().__init__(
-            "IdempotentParameterMismatch",
-            f"The client token {client_token} has already been used with different parameters.",
-        )
+TOKEN_KIND = "nat"  # zonal and regional NAT gateways share their tokens
 
 
 def create_nat_gateway_response(self: NatGateways) -> ActionResult:
     client_token = self._get_param("ClientToken")
     subnet_id, allocation_id = self._get_param("SubnetId"), self._get_param("AllocationId")
     connectivity_type = self._get_param("ConnectivityType")
-    fingerprint = (subnet_id, allocation_id or None, connectivity_type or "public")
     backend = self.ec2_backend
-    tokens: dict[str, tuple[str, tuple[Any, ...]]] = backend.__dict__.setdefault(_TOKENS_ATTR, {})
-    if client_token and client_token in tokens:
-        nat_id, known_fingerprint = tokens[client_token]
-        if known_fingerprint != fingerprint:
-            raise IdempotentParameterMismatchError(client_token)
-        nat_gateway = backend.nat_gateways[nat_id]
-    else:
-        nat_gateway = backend.create_nat_gateway(
+    nat_gateway = ClientTokens(backend, TOKEN_KIND).create_once(
+        client_token,
+        (subnet_id, allocation_id or None, connectivity_type or "public"),
+        lambda: backend.create_nat_gateway(
             subnet_id=subnet_id,
             allocation_id=allocation_id,
             tags=add_tag_specification(self._get_param("TagSpecifications", [])),
             connectivity_type=connectivity_type,
-        )
-        if client_token:
-            tokens[client_token] = (nat_gateway.id, fingerprint)
-    result: dict[str, Any] = {"NatGateway": nat_gateway}
-    if client_token:
-        result["ClientToken"] = client_token
-    return ActionResult(result)
+        ),
+        backend.nat_gateways.__getitem__,
+    )
+    return ActionResult(echoing_token({"NatGateway": nat_gateway}, client_token))
 
 
 def apply() -> None:

@@ -57,6 +57,8 @@ from moto.ec2.models.nat_gateways import NatGateway, NatGatewayBackend
 from moto.ec2.responses.nat_gateways import NatGateways
 from moto.ec2.utils import add_tag_specification, random_eni_id, random_nat_gateway_id, random_private_ip
 
+from aws_emulator.client_tokens import ClientTokens
+
 from . import nat_client_token, nat_eip_release, nat_lifecycle
 
 #: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
@@ -242,17 +244,16 @@ def create_regional_nat_gateway(
     self.get_vpc(vpc_id)  # type: ignore[attr-defined]  # InvalidVpcID.NotFound
     zone_allocations = _resolve_zones(self, zone_addresses)
     fingerprint = (REGIONAL, vpc_id, tuple((zone.name, tuple(ids)) for zone, ids in zone_allocations))
-    tokens: dict[str, tuple[str, tuple[Any, ...]]] = self.__dict__.setdefault(nat_client_token._TOKENS_ATTR, {})
-    if client_token and client_token in tokens:
-        nat_id, known_fingerprint = tokens[client_token]
-        if known_fingerprint != fingerprint:
-            raise nat_client_token.IdempotentParameterMismatchError(client_token)
-        return self.nat_gateways[nat_id]
-    nat = RegionalNatGateway(self, vpc_id, zone_allocations, tags)
-    self.nat_gateways[nat.id] = nat
-    if client_token:
-        tokens[client_token] = (nat.id, fingerprint)
-    return nat
+
+    def create() -> NatGateway:
+        nat = RegionalNatGateway(self, vpc_id, zone_allocations, tags)
+        self.nat_gateways[nat.id] = nat
+        return nat
+
+    made: NatGateway = ClientTokens(self, nat_client_token.TOKEN_KIND).create_once(
+        client_token, fingerprint, create, self.nat_gateways.__getitem__
+    )
+    return made
 
 
 def _refuse(condition: bool, message: str) -> None:

@@ -7,8 +7,7 @@ creates another endpoint.
 
 How: wraps the backend's ``create_vpc_endpoint``. It remembers ``token -> (endpoint id, request fingerprint)`` per
 account/region (cleared by /moto-api/reset); a repeated token returns the endpoint it made without creating anything,
-and a repeated token with different parameters fails with ``IdempotentParameterMismatch``, as for CreateNatGateway
-(``nat_client_token``).
+and a repeated token with different parameters fails with ``IdempotentParameterMismatch`` (``client_tokens``).
 """
 
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from typing import Any
 
 from moto.ec2.models.vpcs import VPCBackend
 
-from .nat_client_token import IdempotentParameterMismatchError
+from aws_emulator.client_tokens import ClientTokens
 
 #: Its proofs in tests/emulator/ (file::test): each checks, with boto3 only, an AWS behaviour this patch restores.
 PROOFS = (
@@ -25,7 +24,6 @@ PROOFS = (
 )
 
 _PATCHED_FLAG = "_aws_emulator_vpc_endpoint_client_token_patched"
-_TOKENS_ATTR = "_aws_emulator_vpc_endpoint_client_tokens"
 #: The request parameters that make two creates the same create.
 _FINGERPRINT_KEYS = ("vpc_id", "service_name", "endpoint_type", "policy_document", "private_dns_enabled")
 _FINGERPRINT_LISTS = ("route_table_ids", "subnet_ids", "security_group_ids")
@@ -40,18 +38,12 @@ def _fingerprint(kwargs: dict[str, Any]) -> tuple[Any, ...]:
 def _wrap_create(original: Callable[..., Any]) -> Callable[..., Any]:
     def create_vpc_endpoint(self: Any, **kwargs: Any) -> Any:
         # moto's handler passes keywords only.
-        client_token = kwargs.get("client_token")
-        tokens: dict[str, tuple[str, tuple[Any, ...]]] = self.__dict__.setdefault(_TOKENS_ATTR, {})
-        fingerprint = _fingerprint(kwargs)
-        if client_token and client_token in tokens:
-            endpoint_id, known_fingerprint = tokens[client_token]
-            if known_fingerprint != fingerprint:
-                raise IdempotentParameterMismatchError(client_token)
-            return self.vpc_end_points[endpoint_id]
-        endpoint = original(self, **kwargs)
-        if client_token:
-            tokens[client_token] = (endpoint.id, fingerprint)
-        return endpoint
+        return ClientTokens(self, "vpc_endpoint").create_once(
+            kwargs.get("client_token"),
+            _fingerprint(kwargs),
+            lambda: original(self, **kwargs),
+            self.vpc_end_points.__getitem__,
+        )
 
     return create_vpc_endpoint
 
