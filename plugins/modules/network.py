@@ -129,7 +129,10 @@ options:
     type: bool
     default: true
   security_group_name:
-    description: Name of the tasks' security group. Default C(<network_name>-tasks).
+    description:
+      - Name of the tasks' security group. Default C(<network_name>-tasks).
+      - A group the network did not create that holds this name in the VPC, in any case (AWS compares security group
+        names without regard to case), makes the run fail before any change; it is never taken over.
     type: str
   security_group_ingress:
     description:

@@ -143,14 +143,18 @@ def test_bad_input_fails_before_any_call(aws, params, option):
     assert rec.actions == []
 
 
-def test_a_security_group_name_taken_by_someone_else_fails_before_any_change(aws, ec2):
+# AWS holds a security group's name in its VPC without regard to case (CreateSecurityGroup): a name taken in another
+# case is taken too, and refused as early (else CreateSecurityGroup answers InvalidGroup.Duplicate only at the end).
+@pytest.mark.parametrize("their_name", [f"{NETWORK}-tasks", f"{NETWORK.capitalize()}-Tasks"], ids=["same", "case"])
+def test_a_security_group_name_taken_by_someone_else_fails_before_any_change(aws, ec2, their_name):
     vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    theirs = ec2.create_security_group(GroupName=f"{NETWORK}-tasks", Description="theirs", VpcId=vpc_id)["GroupId"]
+    theirs = ec2.create_security_group(GroupName=their_name, Description="theirs", VpcId=vpc_id)["GroupId"]
     with aws.recording() as rec:
         result = run(aws, vpc_id=vpc_id)
     assert result["failed"]
     assert result["msg"].startswith("security_group_name: "), result["msg"]
     assert theirs in result["msg"]
+    assert ("without regard to case" in result["msg"]) is (their_name != f"{NETWORK}-tasks")
     assert rec.mutations == []
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import vpc_filter
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where, vpc_filter
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
@@ -407,6 +407,12 @@ class SecurityGroup:
     ipv6_egress: bool = False
 
 
+def same_name(held: str, wanted: str | None) -> bool:
+    """Whether a group named ``held`` takes the name ``wanted``: EC2 keeps names unique per VPC without regard to case
+    (CreateSecurityGroup, GroupName: "Names are case-insensitive and must be unique within the VPC")."""
+    return wanted is not None and held.casefold() == wanted.casefold()
+
+
 class SecurityGroupReconciler(Reconciler):
     """Brings the tasks' security group of the scope's network in its VPC to ``desired``'s rules and tags, or removes
     the network's groups. The rules are validated here, before any call."""
@@ -430,17 +436,26 @@ class SecurityGroupReconciler(Reconciler):
         return min(groups, key=lambda group: group["GroupId"]) if groups else None
 
     def refuse_foreign_namesake(self) -> None:
-        """Raise when a group without our tags already holds the name in the VPC (EC2 names are unique per VPC)."""
-        filters = vpc_filter(self.required_vpc_id) + [{"Name": "group-name", "Values": [self.name]}]
-        groups = self.client.describe_security_groups(Filters=filters, aws_retry=True)["SecurityGroups"]
-        if groups:
-            group_id = groups[0]["GroupId"]
+        """Raise when a group without our tags already holds the name in the VPC, in any case (:func:`same_name`).
+        The names are compared here in the VPC's listing (the one converge.prime reads), not by a ``group-name``
+        filter: EC2 does not document whether that filter ignores case."""
+        groups = describe_where(
+            self.client, "describe_security_groups", "SecurityGroups", "vpc-id", [self.required_vpc_id]
+        )
+        taken = [group for group in groups if same_name(group["GroupName"], self.name)]
+        if taken:
+            group_id, group_name = taken[0]["GroupId"], taken[0]["GroupName"]
+            held_as = (
+                ""
+                if group_name == self.name
+                else f" as {group_name!r} (AWS compares security group names without regard to case)"
+            )
             raise InvalidInput(
                 "security_group_name",
-                f"{self.name!r} is taken in {self.vpc_id} by {group_id}, which network {self.network} did not "
-                f"create, and a group we did not build is never taken over. Choose another name, or tag {group_id} "
-                f"with cloudreactor:network={self.network} and cloudreactor:component={COMPONENT} to make it "
-                "this network's.",
+                f"{self.name!r} is taken in {self.vpc_id} by {group_id}{held_as}, which network {self.network} did "
+                "not create, and a group we did not build is never taken over. Choose another name, or tag "
+                f"{group_id} with cloudreactor:network={self.network} and cloudreactor:component={COMPONENT} to "
+                "make it this network's.",
                 security_group_id=group_id,
             )
 
