@@ -114,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.recording_file is not None:
         os.environ["MOTO_RECORDER_FILEPATH"] = str(args.recording_file.resolve())
+    # moto's EC2 backend otherwise registers ~1,300 public AMIs (each with a volume and a snapshot) every time it is
+    # created: at the first EC2 request and again after every /moto-api/reset, ~0.25 CPU-s each. Nothing here uses
+    # AMIs; the network and its claim's key pairs do not need them.
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     if not args.log_requests:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
