@@ -66,10 +66,13 @@ def test_modify_remove_route_table_removes_the_route(ec2):
 
 
 def test_modify_add_of_an_associated_table_keeps_one_route(ec2):
-    net = build(ec2, tables=1)
-    endpoint = create_endpoint(ec2, net, net.tables)
+    # One table associated at creation, one by a ModifyVpcEndpoint: adding either again keeps its one route.
+    net = build(ec2)
+    endpoint = create_endpoint(ec2, net, [net.tables[0]])
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, AddRouteTableIds=[net.tables[1]])
     ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, AddRouteTableIds=net.tables)
-    assert endpoint_routes(ec2, net.tables[0]) == [(net.prefix_list, endpoint, "active")]
+    for table in net.tables:
+        assert endpoint_routes(ec2, table) == [(net.prefix_list, endpoint, "active")]
 
 
 def test_delete_removes_the_routes(ec2):

@@ -290,6 +290,7 @@ def test_replace_route_to_unknown_nat_is_not_found(ec2):
 
 
 def test_deleted_nat_is_still_known(ec2):
+    """Not a proof of not_found_errors (stock moto passes it): keeps it from calling a deleted NAT gateway unknown."""
     net = build_network(ec2)
     nat_id, _ = create_nat(ec2, net.public)
     ec2.delete_nat_gateway(NatGatewayId=nat_id)

@@ -1,4 +1,5 @@
-"""Proof for the nat_state_events patch: NAT gateway state changes appear in the recording, among the requests."""
+"""Proof for the nat_state_events patch: NAT gateway state changes appear in the recording, among the requests; and
+the test client's reading of a recorded request's parameters (``RecordedCall.params``), which is no patch's."""
 
 from test_emulator_nat import build_network, create_nat
 

@@ -160,6 +160,7 @@ def test_release_of_eip_in_use_by_nat_is_refused(aws, ec2, nat_network, nat_phas
 
 
 def test_release_after_nat_deleted_succeeds(ec2, nat_network):
+    """Not a proof of nat_eip_release (stock moto releases any address): keeps its refusal from outliving the NAT."""
     ec2.delete_nat_gateway(NatGatewayId=nat_network.nat)
     assert nat_state(ec2, nat_network.nat) == "deleted"
     ec2.release_address(AllocationId=nat_network.allocation)

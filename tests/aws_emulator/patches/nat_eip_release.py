@@ -25,7 +25,6 @@ PROOFS = (
     "test_emulator_routes_eip.py::test_eip_disassociated_after_nat_deleted",
     "test_emulator_routes_eip.py::test_eip_disassociated_when_time_based_deletion_completes",
     "test_emulator_routes_eip.py::test_release_of_eip_in_use_by_nat_is_refused",
-    "test_emulator_routes_eip.py::test_release_after_nat_deleted_succeeds",
 )
 
 RELEASED_STATES = frozenset({"deleted", "failed"})

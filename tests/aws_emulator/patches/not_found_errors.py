@@ -23,7 +23,6 @@ PROOFS = (
     "test_emulator_nat.py::test_delete_unknown_nat_is_not_found",
     "test_emulator_nat.py::test_create_route_to_unknown_nat_is_not_found",
     "test_emulator_nat.py::test_replace_route_to_unknown_nat_is_not_found",
-    "test_emulator_nat.py::test_deleted_nat_is_still_known",
 )
 
 _PATCHED_FLAG = "_aws_emulator_not_found_patched"
