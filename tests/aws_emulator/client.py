@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -37,6 +37,9 @@ from aws_emulator import (
     SECRET_KEY,
 )
 from aws_emulator.server import LISTENING_PREFIX, parse_nat_transition
+
+if TYPE_CHECKING:
+    from aws_emulator.forks import ForkedProcess
 
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
@@ -165,12 +168,12 @@ class Recording:
 
 
 class Emulator:
-    """Handle of one emulator server subprocess."""
+    """Handle of one emulator server subprocess (``start()``), or of one forked by ``aws_emulator.forks``."""
 
     def __init__(
         self,
         *,
-        process: subprocess.Popen[bytes],
+        process: "subprocess.Popen[bytes] | ForkedProcess",
         endpoint_url: str,
         nat_transition: dict[str, Any],
         propagation_delay: float,

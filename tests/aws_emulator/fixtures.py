@@ -14,9 +14,18 @@ from aws_emulator.client import Emulator
 DEFAULT_PROPAGATION_DELAY = 1.0
 
 
+#: A session's emulator when whoever runs the session gives it one (``config.stash[GIVEN_EMULATOR]``): the patch proof
+#: test (tests/emulator/test_emulator_patch_proofs.py) runs each patch's proofs against an emulator without that patch.
+GIVEN_EMULATOR = pytest.StashKey[Emulator]()
+
+
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
+def emulator(pytestconfig: pytest.Config) -> Iterator[Emulator]:
     """The session's emulator server (NAT transition ``immediate``); stopped when the session ends."""
+    given = pytestconfig.stash.get(GIVEN_EMULATOR, None)
+    if given is not None:
+        yield given
+        return
     emu = Emulator.start(nat_transition="immediate")
     try:
         yield emu

@@ -4,7 +4,8 @@ One module per behaviour; each module's docstring says which AWS behaviour it re
 proof test in tests/emulator/. ``apply_all()`` must run in the server process before the moto app is created.
 
 ``AWS_EMULATOR_SKIP_PATCHES=name,name`` (module names) leaves patches out; it exists to check that the proof tests
-fail without their patch, e.g. ``AWS_EMULATOR_SKIP_PATCHES=route_blackhole pytest tests/emulator``.
+fail without their patch: tests/emulator/test_emulator_patch_proofs.py checks it for every patch, and by hand
+``AWS_EMULATOR_SKIP_PATCHES=route_blackhole pytest tests/emulator`` shows how they fail.
 """
 
 import os
