@@ -110,17 +110,22 @@ class EmulatorForks:
         }
         with self._lock:
             self._send(request)
-            pid, endpoint_url = None, None
+            pid, endpoint_url, exited = None, None, None
             deadline = time.monotonic() + STARTUP_TIMEOUT
-            while pid is None or endpoint_url is None:
+            # The fork server's line and the child's come in either order: read both, so none is left for the next.
+            while pid is None or (endpoint_url is None and exited is None):
                 line = self._next_line(deadline, log_file.name)
                 if line.startswith(FORKED_PREFIX):
                     pid = int(line[len(FORKED_PREFIX) :])
                 elif line.startswith(LISTENING_PREFIX):
                     endpoint_url = line[len(LISTENING_PREFIX) :].strip()
                 elif line.startswith(EXITED_PREFIX):
-                    log_file.close()
-                    raise EmulatorError(f"forked aws_emulator {line}; log:\n{_tail(Path(log_file.name))}")
+                    exited = line
+            if exited is not None:
+                log_file.close()
+                log = _tail(Path(log_file.name))
+                shutil.rmtree(workdir, ignore_errors=True)
+                raise EmulatorError(f"forked aws_emulator {exited}; log:\n{log}")
         return Emulator(
             process=ForkedProcess(self, pid),
             endpoint_url=endpoint_url,
@@ -219,8 +224,17 @@ def main() -> int:
     # What a forked emulator would otherwise import itself: moto's EC2 models and server, and the patch modules.
     import moto.moto_server.werkzeug_app  # noqa: F401, PLC0415
     import werkzeug.serving  # noqa: F401, PLC0415
+    from moto.core.base_backend import AccountSpecificBackend  # noqa: PLC0415
+    from moto.core.utils import get_service_model  # noqa: PLC0415
 
     import aws_emulator.patches  # noqa: F401, PLC0415
+
+    # ... and the botocore data its first EC2 request reads (~0.25 CPU-s): the EC2 model, and EC2's regions through
+    # the one botocore session moto keeps for listing regions. Neither depends on a patch.
+    get_service_model("ec2")
+    regions = AccountSpecificBackend.get_session()
+    for partition in regions.get_available_partitions():
+        regions.get_available_regions("ec2", partition_name=partition)
 
     stdin_of: dict[int, int] = {}
     for line in sys.stdin:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from aws_emulator.client import EmulatorError
 from aws_emulator.fixtures import GIVEN_EMULATOR
 from aws_emulator.forks import EmulatorForks
 
@@ -116,3 +117,11 @@ def test_proofs_fail_without_their_patch(emulator_forks, patch_name):
         pytest.main(["-q", "-p", "no:faulthandler", "--tb=line", *paths], [session])
     assert session.ran == set(proofs)
     assert sorted(set(proofs) - session.failed) == [], f"these proofs pass without {patch_name}"
+
+
+@pytest.mark.xdist_group("emulator_patch_proofs")
+def test_a_fork_that_cannot_start_says_why(emulator_forks):
+    with pytest.raises(EmulatorError, match=r"exited \d+ 1; log:\n(.|\n)*unknown patch\(es\) \['no_such_patch'\]"):
+        emulator_forks.emulator(skip_patches=["no_such_patch"])
+    with emulator_forks.emulator() as emulator:
+        assert emulator.boto3_client().describe_vpcs()["Vpcs"]
