@@ -114,7 +114,7 @@ def test_proofs_fail_without_their_patch(emulator_forks, patch_name):
     with emulator_forks.emulator(skip_patches=[patch_name]) as emulator:
         session = ProofSession(emulator)
         paths = [str(EMULATOR_TESTS / proof) for proof in proofs]
-        pytest.main(["-q", "-p", "no:faulthandler", "--tb=line", *paths], [session])
+        pytest.main(["-q", "-p", "no:faulthandler", "-p", "no:unraisableexception", "--tb=line", *paths], [session])
     assert session.ran == set(proofs)
     assert sorted(set(proofs) - session.failed) == [], f"these proofs pass without {patch_name}"
 
