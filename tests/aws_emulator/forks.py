@@ -5,13 +5,14 @@ Why: starting an emulator costs ~1.3 CPU-s, nearly all of it importing moto's EC
 instance type data at import). tests/emulator/test_emulator_patch_proofs.py needs an emulator without each patch in
 turn; forked from a process that has imported moto and the patch modules (and applied none), each costs ~0.1 CPU-s.
 
-How: ``python -m aws_emulator.forks`` imports them, then reads one JSON request a line on stdin. ``{"nat_transition",
-"propagation_delay", "skip_patches", "workdir"}`` forks a child that runs the launcher's ``main()`` (so it applies
-the patches not skipped and serves exactly as ``python -m aws_emulator`` does) in ``workdir``, its stderr in
-``workdir/server.log``; the child prints the launcher's listening line, the fork server prints ``FORKED_PREFIX pid``.
-The child's stdin is a pipe the fork server holds: ``{"stop": pid}`` closes it, the child stops (the launcher's
-``--exit-on-stdin-eof``) and the fork server answers ``STOPPED_PREFIX pid code``. When the fork server's stdin closes
-(the test process ended), or it dies, every child's stdin closes too, so no emulator outlives the tests.
+How: ``python -m aws_emulator.forks`` imports them, then (single-threaded, so that forking it is safe) reads one
+JSON request a line on stdin. ``{"nat_transition", "propagation_delay", "skip_patches", "workdir"}`` forks a child
+that runs the launcher's ``main()`` (so it applies the patches not skipped and serves exactly as
+``python -m aws_emulator`` does) in ``workdir``, its stderr in ``workdir/server.log``; the child prints the
+launcher's listening line, the fork server prints ``FORKED_PREFIX pid``. The child's stdin is a pipe the fork server
+holds: ``{"stop": pid}`` closes it, the child stops (the launcher's ``--exit-on-stdin-eof``) and the fork server
+answers ``STOPPED_PREFIX pid code``. When the fork server's stdin closes (the test process ended), or it dies, every
+child's stdin closes too, so no emulator outlives the tests.
 
 moto's request recorder was created when moto was imported, with the default recording file ``moto_recording``,
 relative: each child works in its own ``workdir``, so its recording is its own.
@@ -42,7 +43,8 @@ _TESTS_DIR = Path(__file__).resolve().parent.parent
 
 class ForkedProcess:
     """A forked emulator as ``Emulator`` drives its process (``pid``, ``poll``, ``terminate``, ``wait``, ``kill``):
-    it stops through the fork server, which is its parent."""
+    it stops through the fork server, which is its parent and the only one to see it exit, so ``poll()`` knows of the
+    stop it asked for, not of a crash (the emulator's requests then fail)."""
 
     def __init__(self, forks: "EmulatorForks", pid: int) -> None:
         self._forks = forks
