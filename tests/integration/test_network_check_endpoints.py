@@ -29,16 +29,18 @@ def endpoint_group(ec2, net, cidr="10.0.0.0/16", name="endpoints"):
     return group
 
 
-def interface_endpoint(ec2, net, service, subnets, group):
-    """An interface endpoint with private DNS on, as a task needs it."""
-    return ec2.create_vpc_endpoint(
-        VpcId=net.vpc,
-        ServiceName=f"com.amazonaws.{REGION}.{service}",
-        VpcEndpointType="Interface",
-        SubnetIds=list(subnets),
-        SecurityGroupIds=[group],
-        PrivateDnsEnabled=True,
-    )["VpcEndpoint"]["VpcEndpointId"]
+def interface_endpoint(ec2, net, service, subnets, group, **settings):
+    """An interface endpoint with private DNS on, as a task needs it; ``settings``: CreateVpcEndpoint parameters that
+    differ."""
+    request = {
+        "VpcId": net.vpc,
+        "ServiceName": f"com.amazonaws.{REGION}.{service}",
+        "VpcEndpointType": "Interface",
+        "SubnetIds": list(subnets),
+        "SecurityGroupIds": [group],
+        "PrivateDnsEnabled": True,
+    }
+    return ec2.create_vpc_endpoint(**request | settings)["VpcEndpoint"]["VpcEndpointId"]
 
 
 def s3_gateway(ec2, net, tables):
@@ -95,14 +97,7 @@ def test_incomplete_endpoint_set(aws, ec2):
 def test_interface_endpoint_without_private_dns_does_not_count(aws, ec2):
     net = endpoint_only_network(ec2, services=("ecr.api", "logs"))
     group = endpoint_group(ec2, net, name="no-dns")
-    ec2.create_vpc_endpoint(
-        VpcId=net.vpc,
-        ServiceName=f"com.amazonaws.{REGION}.ecr.dkr",
-        VpcEndpointType="Interface",
-        SubnetIds=private_subnets(net),
-        SecurityGroupIds=[group],
-        PrivateDnsEnabled=False,
-    )
+    interface_endpoint(ec2, net, "ecr.dkr", private_subnets(net), group, PrivateDnsEnabled=False)
 
     result = run_check(aws, **task_params(net))
 
