@@ -20,7 +20,8 @@ description:
   - A listed subnet associated with another route table is moved to this one with ReplaceRouteTableAssociation.
   - Every option is validated before the first change, the message naming the option.
   - With O(state=absent) every table of this network with this O(name) (duplicates included) has its associations
-    removed and is deleted. A table without the identity tags is never changed.
+    removed, is taken off every gateway VPC endpoint that lists it (ModifyVpcEndpoint, the network's or not), and is
+    deleted. A table without the identity tags is never changed.
 author:
   - CloudReactor (@CloudReactor)
 options:

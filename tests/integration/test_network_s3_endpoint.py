@@ -155,8 +155,13 @@ def test_a_table_served_by_an_endpoint_not_ours_is_left_to_it(aws, ec2):
 
 def test_teardown_removes_it_before_the_route_tables(aws, ec2, built):
     endpoint_id = built["network"]["s3_gateway_endpoint_id"]
-    removed = succeeded(run(aws, state="absent"))
+    planned = succeeded(run(aws, check_mode=True, state="absent"))
+    with aws.recording() as rec:
+        removed = succeeded(run(aws, state="absent"))
     changes = removed["changes"]
+    # The tables are not taken off the endpoint the teardown has just deleted, nor planned to be in check mode.
+    assert "ModifyVpcEndpoint" not in rec.mutations
+    assert planned["changes"] == changes
     deleted = changes.index(f"deleted S3 gateway endpoint {endpoint_id}")
     assert deleted < min(index for index, change in enumerate(changes) if change.startswith("route table "))
     assert endpoint(ec2, endpoint_id)["State"].lower() == "deleted"

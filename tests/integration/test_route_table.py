@@ -581,13 +581,27 @@ def test_absent_deletes_only_ours(aws, ec2, net):
     assert rec.mutations == []
 
 
-def test_absent_in_check_mode_deletes_nothing(aws, ec2, net):
+def test_absent_takes_the_table_off_gateway_endpoints_and_check_mode_changes_nothing(aws, ec2, net):
     ours = run(aws, vpc_id=net.vpc, name="private-a", subnet_ids=[net.private_a])["route_table_id"]
+    # Someone else's endpoint (no identity tags) lists the table: it is taken off too, not left with a stale id.
+    endpoint_id = ec2.create_vpc_endpoint(
+        VpcId=net.vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway", RouteTableIds=[ours]
+    )["VpcEndpoint"]["VpcEndpointId"]
+    expected = [
+        f"disassociated {net.private_a}",
+        f"took {ours} off S3 gateway endpoint {endpoint_id}, not network {NETWORK}'s",
+        f"deleted route table {ours}",
+    ]
 
     with aws.recording() as rec:
-        result = run(aws, check_mode=True, vpc_id=net.vpc, name="private-a", state="absent")
-
-    assert result["changed"] is True
-    assert result["actions"] == [f"disassociated {net.private_a}", f"deleted route table {ours}"]
-    assert rec.mutations == []
+        planned = run(aws, check_mode=True, vpc_id=net.vpc, name="private-a", state="absent")
+    assert (planned["changed"], planned["actions"], rec.mutations) == (True, expected, [])
     assert associated_subnets(ec2, ours) == [net.private_a]
+
+    with aws.recording() as rec:
+        result = run(aws, vpc_id=net.vpc, name="private-a", state="absent")
+    assert result["actions"] == expected
+    assert rec.mutations == ["DisassociateRouteTable", "ModifyVpcEndpoint", "DeleteRouteTable"]
+    endpoint = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint_id])["VpcEndpoints"][0]
+    assert ours not in endpoint["RouteTableIds"]
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint_id])["Unsuccessful"] == []

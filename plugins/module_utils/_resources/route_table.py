@@ -19,7 +19,8 @@ Several tables with the identity tags of one name (runs that raced before the ne
 release) are duplicates: ``present()`` keeps one (:func:`choose_table`), moves the subnets it wants onto it, and
 deletes the others once they hold nothing else (taken off the network's S3 gateway endpoint first); a duplicate that
 still holds something (the VPC's main association, a gateway, a subnet the table does not want, another endpoint)
-makes it fail before its first change, naming every duplicate and what holds it. ``absent()`` deletes them all.
+makes it fail before its first change, naming every duplicate and what holds it. ``absent()`` deletes them all, each
+taken off every gateway endpoint that lists it first.
 """
 
 from __future__ import annotations
@@ -363,7 +364,7 @@ class RouteTableReconciler(Reconciler):
     # -- duplicates --------------------------------------------------------------------------------------------
 
     def _live_endpoints(self) -> list[Resource]:
-        """The VPC's live endpoints (the network module has read them already: no call)."""
+        """The VPC's live endpoints (in a network run, prime() has read them already: no call)."""
         found = describe_where(self.client, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", [self.required_vpc_id])
         return [endpoint for endpoint in found if s3_endpoint.is_live(endpoint)]
 
@@ -411,8 +412,11 @@ class RouteTableReconciler(Reconciler):
     def _delete_table(
         self, table: Resource, endpoints: list[Resource], associations: Sequence[Resource], what: str
     ) -> None:
-        """Delete ``table`` (in check mode, say so): ``associations`` first, then its place on the network's S3
-        gateway endpoint (``endpoints``: the VPC's, updated here as the endpoint changes)."""
+        """Delete ``table`` (in check mode, say so): ``associations`` first, then its place on each gateway endpoint
+        of ``endpoints`` (the VPC's, updated here as an endpoint changes) that lists it. present() takes duplicates
+        off the network's S3 gateway endpoint only (it refuses a duplicate another endpoint lists); absent() takes
+        the tables it was asked to delete off any endpoint: the table goes whatever is done, and an endpoint left
+        listing a deleted table is one whose own later changes and delete may fail on it."""
         table_id = table["RouteTableId"]
         for association in associations:
             if not self.check_mode:
@@ -420,7 +424,7 @@ class RouteTableReconciler(Reconciler):
             self.actions.append(f"disassociated {association.get('SubnetId') or association.get('GatewayId')}")
         for index, endpoint in enumerate(endpoints):
             listed = endpoint.get("RouteTableIds") or []
-            if table_id not in listed or not is_ours(endpoint, self.network, s3_endpoint.COMPONENT):
+            if table_id not in listed:
                 continue
             # Taken off with ModifyVpcEndpoint rather than left to DeleteRouteTable: AWS documents what
             # RemoveRouteTableIds does to the endpoint and its routes, not what deleting an associated table does to
@@ -431,11 +435,22 @@ class RouteTableReconciler(Reconciler):
                 )
                 endpoints[index] = dict(endpoint, RouteTableIds=[item for item in listed if item != table_id])
                 self.client.record("describe_vpc_endpoints", endpoints[index])
-            self.actions.append(f"took {table_id} off S3 gateway endpoint {endpoint['VpcEndpointId']}")
+            self.actions.append(f"took {table_id} off {self._endpoint_label(endpoint)}")
         if not self.check_mode:
             self._call("delete_route_table", RouteTableId=table_id)
             self.client.record_deleted("describe_route_tables", table_id)
         self.actions.append(f"deleted {what} {table_id}")
+
+    def _endpoint_label(self, endpoint: Resource) -> str:
+        """``S3 gateway endpoint vpce-…``, naming the service when it is not S3 and the owner when it is not the
+        network."""
+        service = endpoint.get("ServiceName") or ""
+        label = f"{'S3 ' if service.endswith('.s3') else ''}gateway endpoint {endpoint['VpcEndpointId']}"
+        if not service.endswith(".s3"):
+            label += f" ({service})"
+        if not is_ours(endpoint, self.network, s3_endpoint.COMPONENT):
+            label += f", not network {self.network}'s"
+        return label
 
     def _ensure_default_route(self, igws_by_id: Mapping[Any, Resource], nats_by_id: Mapping[Any, Resource]) -> None:
         if self.target is None:
@@ -635,10 +650,16 @@ class RouteTableReconciler(Reconciler):
                 f"Route table {', '.join(main)} ({table_name_tag(self.network, self.name)}) is the main route table of "
                 f"{self.vpc_id}, which AWS cannot delete; make another table the main one first."
             )
+        # A gateway endpoint lists a table exactly while its prefix-list route (``pl-… -> vpce-…``) is in the table
+        # (AWS adds and removes it with the association), so the VPC's endpoints are read only when a table has such
+        # a route. A teardown has deleted the network's S3 gateway endpoint, and with it those routes: no call more.
+        routed = any(
+            (route.get("GatewayId") or "").startswith("vpce-") for table in ours for route in table.get("Routes", [])
+        )
+        endpoints = self._live_endpoints() if routed else []
         for table in ours:
             live = [association for association in table.get("Associations", []) if _association_live(association)]
-            # No endpoint to leave: a teardown deletes the network's S3 gateway endpoint before its route tables.
-            self._delete_table(table, [], live, "route table")
+            self._delete_table(table, endpoints, live, "route table")
         return Outcome(
             changed=bool(self.actions),
             actions=self.actions,

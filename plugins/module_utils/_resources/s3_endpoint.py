@@ -195,9 +195,12 @@ class S3EndpointReconciler(Reconciler):
                     f"AWS did not delete the S3 gateway endpoint of network {self.network}: {'; '.join(refused)}"
                 )
             for endpoint_id in doomed:
-                self.client.record_deleted("describe_vpc_endpoints", endpoint_id)
                 # Deleting the VPC waits until AWS has finished deleting the endpoint.
                 self.client.releasing(f"VPC endpoint {endpoint_id}")
+        for endpoint_id in doomed:
+            # The rest of the run sees it gone, in check mode too: a teardown's route_table.absent() does not plan to
+            # take its tables off it.
+            self.client.record_deleted("describe_vpc_endpoints", endpoint_id)
         before = _state(doomed[0], ours[0].get("RouteTableIds") or [])
         actions = [f"deleted S3 gateway endpoint {endpoint_id}" for endpoint_id in doomed]
         return self._result(actions, before, _state(None, []), data)
