@@ -132,7 +132,8 @@ options:
     description:
       - Name of the tasks' security group. Default C(<network_name>-tasks).
       - A group the network did not create that holds this name in the VPC, in any case (AWS compares security group
-        names without regard to case), makes the run fail before any change; it is never taken over.
+        names without regard to case), makes the run fail before any change (one that takes the name while the run
+        builds the network, when the group is created); it is never taken over.
     type: str
   security_group_ingress:
     description:

@@ -1,8 +1,10 @@
 """security_group.reconcile against the emulator: one TCP egress rule, ingress exactly as given, never a
 foreign group taken over; and check_ingress_rules' validation of the ``rules`` format."""
 
+import boto3
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from support.aws_proxy import AwsProxy
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.retries import AWS_RETRY
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
@@ -356,6 +358,55 @@ def test_of_several_tagged_groups_the_lowest_id_is_used(aws, ec2, client, vpc):
     results = [ensure(client, vpc)["group_id"] for _ in range(2)]
 
     assert results == [groups[0], groups[0]]
+
+
+def ensure_while_the_name_is_taken(aws, ec2, vpc_id, their_name, their_tags):
+    """:func:`ensure` through the AWS proxy, while a group named ``their_name`` with ``their_tags`` appears right after
+    the check's listing of the VPC's groups, before our CreateSecurityGroup. Returns what ensure returned or raised,
+    the group that appeared, and the EC2 actions the run took after its CreateSecurityGroup."""
+    taken = []
+
+    def take_the_name(call, status):
+        # The check's listing is the one without our tag filters (find_ours' has them).
+        if call.action == "DescribeSecurityGroups" and "vpc-id" in call.body and "cloudreactor" not in call.body:
+            taken.extend([] if taken else [tagged_group(ec2, vpc_id, their_name, their_tags)])
+
+    params = aws.module_params()
+    with AwsProxy(aws.endpoint_url, on_answer=take_the_name) as proxy:
+        through_proxy = boto3.client(
+            "ec2",
+            endpoint_url=proxy.endpoint_url,
+            region_name=params["region"],
+            aws_access_key_id=params["access_key"],
+            aws_secret_access_key=params["secret_key"],
+        )
+        try:
+            outcome = ensure(RetryingBotoClientWrapper(through_proxy, AWS_RETRY), vpc_id)
+        except InvalidInput as error:
+            outcome = error
+    actions = proxy.forwarded.actions
+    return outcome, taken[0], actions[actions.index("CreateSecurityGroup") + 1 :]
+
+
+# AWS holds the name in the VPC without regard to case (CreateSecurityGroup). A group that takes it after the check
+# (or that EC2 did not list then) makes CreateSecurityGroup answer InvalidGroup.Duplicate: one look at the VPC's groups
+# tells whose it is, where looking for ours would go on until the propagation timeout.
+def test_a_foreign_group_taking_the_name_after_the_check_is_refused_at_once(aws, ec2, vpc):
+    refused, theirs, after_create = ensure_while_the_name_is_taken(aws, ec2, vpc, NAME.upper(), {})
+
+    assert isinstance(refused, InvalidInput), refused
+    assert refused.option == "security_group_name"
+    assert theirs in str(refused)
+    assert "without regard to case" in str(refused)
+    assert after_create == ["DescribeSecurityGroups"]
+
+
+def test_a_group_of_ours_taking_the_name_after_the_check_is_adopted_at_once(aws, ec2, vpc):
+    result, ours, after_create = ensure_while_the_name_is_taken(aws, ec2, vpc, NAME, OUR_TAGS)
+
+    assert result["group_id"] == ours
+    assert egress_of(ec2, ours) == [TASK_EGRESS]
+    assert after_create.count("DescribeSecurityGroups") == 1, after_create
 
 
 # -- check mode ----------------------------------------------------------------------------------------------------

@@ -129,8 +129,9 @@ def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_use
     """A run that starts right after another one cannot list what that run made last. Where AWS refuses a second
     one (a security group's name, a subnet's CIDR), the run looks for the first until AWS lists it and uses it.
 
-    The emulator's clock is held from the earlier run's create until AWS has refused the second one: the run's reads
-    before that refusal cannot list the first, however slow the machine."""
+    The emulator's clock is held from the earlier run's create until AWS has refused the second one (for the group:
+    until the run has listed the VPC's groups after the refusal, which cannot show whose the name is yet): the run's
+    reads before then cannot list the first, however slow the machine."""
     vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     aws.settle_propagation()
     aws.hold_clock()
@@ -140,7 +141,12 @@ def test_a_group_or_subnet_an_earlier_run_made_that_aws_does_not_list_yet_is_use
         VpcId=vpc_id,
         TagSpecifications=[{"ResourceType": "security-group", "Tags": _our_tags("security-group")}],
     )["GroupId"]
-    group_refused = SettleAfter(aws, lambda action, status: action == "CreateSecurityGroup" and status == 400)
+    group_refused = SettleAfter(
+        aws,
+        lambda action, status: (
+            action == "DescribeSecurityGroups" and ("CreateSecurityGroup", 400) in group_refused.answers
+        ),
+    )
     with AwsProxy(aws.endpoint_url, on_answer=group_refused) as proxy:
         scope = Scope(run_model_through(proxy), NETWORK, warn=print, vpc_id=vpc_id)
         group = security_group.reconcile(scope, SecurityGroup(f"{NETWORK}-tasks", "this run's"), PRESENT)

@@ -102,9 +102,9 @@ def create_once(
     resource out of the response (``"InternetGateway"``); ``None`` returns the whole response (AllocateAddress
     answers with the address itself). After ``MAX_CREATE_ATTEMPTS`` unknown outcomes, the last error is raised.
 
-    ``taken_codes``: AWS's answers that the resource exists already (a security group's name, a subnet's CIDR is
-    taken). Made by an earlier run that AWS does not list yet, it is looked for like a lost answer's resource and
-    returned as described; not found, the error is raised.
+    ``taken_codes``: AWS's answers that the resource exists already (a subnet's CIDR is taken). Made by an earlier
+    run that AWS does not list yet, it is looked for like a lost answer's resource and returned as described; not
+    found, the error is raised.
     """
     for _attempt in range(MAX_CREATE_ATTEMPTS):
         # getattr, not isinstance: a wrapper around the module's client (the run's model) delegates ``no_resend``.

@@ -20,7 +20,9 @@ import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.creates import create_once, look_for
 from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe import describe_where, vpc_filter
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.errors import InvalidInput
 from ansible_collections.cloudreactor.aws.plugins.module_utils._common.ids import check_id_format
@@ -28,6 +30,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome im
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import (
     apply_tag_changes,
     identity_filters,
+    is_ours,
     tag_specifications,
     tags_after,
     tags_of,
@@ -435,16 +438,18 @@ class SecurityGroupReconciler(Reconciler):
         groups = self.client.describe_security_groups(Filters=filters, aws_retry=True)["SecurityGroups"]
         return min(groups, key=lambda group: group["GroupId"]) if groups else None
 
-    def refuse_foreign_namesake(self) -> None:
-        """Raise when a group without our tags already holds the name in the VPC, in any case (:func:`same_name`).
-        The names are compared here in the VPC's listing (the one converge.prime reads), not by a ``group-name``
-        filter: EC2 does not document whether that filter ignores case."""
+    def refuse_foreign_namesake(self) -> list[Resource]:
+        """Raise when a group without our tags holds the name in the VPC, in any case (:func:`same_name`); else return
+        the groups of ours that hold it (none, or one EC2 lists in the VPC but not yet by its tags). The names are
+        compared here in the VPC's listing (the one converge.prime reads), not by a ``group-name`` filter: EC2 does
+        not document whether that filter ignores case."""
         groups = describe_where(
             self.client, "describe_security_groups", "SecurityGroups", "vpc-id", [self.required_vpc_id]
         )
         taken = [group for group in groups if same_name(group["GroupName"], self.name)]
-        if taken:
-            group_id, group_name = taken[0]["GroupId"], taken[0]["GroupName"]
+        foreign = [group for group in taken if not is_ours(group, self.network, COMPONENT)]
+        if foreign:
+            group_id, group_name = foreign[0]["GroupId"], foreign[0]["GroupName"]
             held_as = (
                 ""
                 if group_name == self.name
@@ -458,6 +463,7 @@ class SecurityGroupReconciler(Reconciler):
                 "make it this network's.",
                 security_group_id=group_id,
             )
+        return taken
 
     def absent(self) -> Outcome:
         """Delete every security group of the VPC that carries the network's identity tags."""
@@ -484,16 +490,18 @@ class SecurityGroupReconciler(Reconciler):
         if self.check_mode:
             after = _state(NEW_GROUP, self.name, self.ingress, self.egress, tags)
             return _result(None, "created", True, ABSENT, after)
-        created = create_once(
-            self.client,
-            "create_security_group",
-            self.find_ours,
-            GroupName=self.name,
-            Description=self.description,
-            VpcId=self.vpc_id,
-            TagSpecifications=tag_specifications("security-group", tags),
-            taken_codes=("InvalidGroup.Duplicate",),
-        )
+        try:
+            created = create_once(
+                self.client,
+                "create_security_group",
+                self.find_ours,
+                GroupName=self.name,
+                Description=self.description,
+                VpcId=self.vpc_id,
+                TagSpecifications=tag_specifications("security-group", tags),
+            )
+        except is_boto3_error_code("InvalidGroup.Duplicate") as duplicate:
+            created = self._namesake(duplicate)
         group_id = created["GroupId"]
         self.client.record_created_id(group_id)
         if "IpPermissionsEgress" in created:
@@ -518,6 +526,20 @@ class SecurityGroupReconciler(Reconciler):
         )
         after = _state(group_id, self.name, self.ingress, self.egress, tags)
         return _result(group_id, "created", True, ABSENT, after)
+
+    def _namesake(self, duplicate: Exception) -> Resource:
+        """The group of ours that made CreateSecurityGroup answer ``duplicate`` (InvalidGroup.Duplicate), though
+        none held the name when :meth:`refuse_foreign_namesake` looked: someone else's group that appeared since, or
+        that EC2 did not list yet, is refused at once by one more look at the VPC's groups; ours is adopted. With
+        none listed yet, AWS is still propagating one: ours is looked for as after a lost answer, and without it
+        ``duplicate`` is raised."""
+        ours = self.refuse_foreign_namesake()
+        if ours:
+            return ours[0]
+        found = look_for(self.client, self.find_ours)
+        if found is None:
+            raise duplicate
+        return found
 
     def _default_egress(self) -> list[Permission]:
         """The egress rules AWS gives a new group (Amazon VPC user guide, "Security group rules": all traffic to
