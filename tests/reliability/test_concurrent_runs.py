@@ -10,6 +10,9 @@ import re
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+from support.aws_proxy import AwsProxy
+from support.module_runner import run_module
+from support.network_faults import nat_deleted, public_route_table_deleted
 from support.network_shape import one_network_counts, region_counts
 from support.playbook_runner import run_playbook, start_playbook
 
@@ -63,3 +66,30 @@ def test_a_run_waits_for_the_claim_another_run_holds_then_says_how_to_proceed(aw
     assert f"aws ec2 delete-key-pair --key-pair-id {holder.key_pair_id}" in run.stdout
     assert region_counts(ec2)["vpcs"] == 0  # it changed nothing
     holder.release()
+
+
+def test_a_run_that_plans_while_another_run_builds_waits_for_the_claim_then_builds(aws, ec2):
+    """A run plans, as check mode does, from what it reads before it claims; that may be a network another run is
+    building: here NAT gateways to create for public subnets whose route table that run has not made yet (they route
+    through the VPC's main table, which has no way out). The plan must not refuse them as not public: the run waits
+    for the claim, reads again and builds. (The same state without another run, a network whose public route table
+    was lost, is repaired alike.) The holder gives the claim back once the run has read it (the proxy)."""
+    network, zone = "halfway", "us-east-1a"
+    params = {**aws.module_params(), "network_name": network, "az_count": 1, "nat_gateways": "single"}
+    assert not run_module("network", params).get("failed")
+    public_route_table_deleted(ec2, network, zone)
+    nat_deleted(ec2, network, zone)
+    holder = NetworkClaim(RetryingBotoClientWrapper(ec2, AWS_RETRY), network, lease=600, holder="run deploy-1")
+    holder.take(timeout=0)
+
+    def give_back_once_read(call, _status):
+        if call.action == "DescribeKeyPairs" and holder.key_pair_id:
+            holder.release()
+
+    with AwsProxy(aws.endpoint_url, on_answer=give_back_once_read) as proxy:
+        result = run_module("network", {**params, "endpoint_url": proxy.endpoint_url, "claim_timeout": 60})
+
+    assert not result.get("failed"), result.get("msg")
+    assert holder.key_pair_id is None  # given back while the run waited, not broken
+    assert any(change.startswith("route table public: ") for change in result["changes"]), result["changes"]
+    assert any("NAT gateway" in change for change in result["changes"]), result["changes"]

@@ -157,6 +157,14 @@ def private_subnet_on_main_table(ec2, network, zone):
     ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
 
 
+def public_route_table_deleted(ec2, network, zone):  # noqa: ARG001 - one public table per network
+    """The public route table is gone: the public subnets fell back to the VPC's main table (no way out)."""
+    table = _table(ec2, network, "public")
+    for association in table["Associations"]:
+        ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
+    ec2.delete_route_table(RouteTableId=table["RouteTableId"])
+
+
 def public_default_route_deleted(ec2, network, zone):  # noqa: ARG001 - one public table per network
     """The public subnets lost their route to the internet gateway (and with them every NAT gateway)."""
     table = _table(ec2, network, "public")

@@ -55,6 +55,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._model.ipv6 impor
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.layout import check_static
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.outcome import Outcome
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.routing import (
+    DEFAULT_ROUTE_CIDR,
     default_route,
     is_regional_nat,
     route_problem,
@@ -171,6 +172,12 @@ def check_options(params: Mapping[str, Any]) -> None:
     check_ingress_rules(params["security_group_ingress"], "security_group_ingress")
     if params["audit"]:
         check_report_path(params["report_path"])
+
+
+def ipv4_way_out(table: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    """What makes a table's subnets public or not (its diff summary's subnets and 0.0.0.0/0 route)."""
+    routes = [route for route in table["routes"] if route["destination"] == DEFAULT_ROUTE_CIDR]
+    return table["subnet_ids"], routes
 
 
 def prime(client: Any, vpc_id: str) -> None:
@@ -323,7 +330,13 @@ class NetworkConverge(NetworkRun):
             internet_gateway_id=network["internet_gateway_id"],
             ipv6_routes=public_ipv6_routes if self.ipv6 else ({} if self.removing_ipv6 else None),
         )
-        self._route_table(vpc_id, public)
+        public_diff = self._route_table(vpc_id, public).diff
+        if self.check_mode and ipv4_way_out(public_diff["before"]) != ipv4_way_out(public_diff["after"]):
+            # Check mode with the public subnets' way out to make or change: new NAT gateways are validated against
+            # public subnets routed to the internet gateway, which only the real run provides (a network another run
+            # is building right now, or one whose public table was lost, would be refused here, not repaired).
+            self.changes.append("then repair the NAT gateways, private routes and security group behind that table")
+            return self._result(network, None)
         network["nat_gateway_ids"] = self._private_side(vpc_id, layout, subnet_ids, task_ids)
         network["s3_gateway_endpoint_id"] = self._s3_endpoint(vpc_id)
         network["security_group_id"] = self._security_group(vpc_id)
@@ -617,10 +630,12 @@ class NetworkConverge(NetworkRun):
             self.nat_wait()
             self.nat_wait = None
 
-    def _route_table(self, vpc_id: str, table: RouteTable) -> None:
+    def _route_table(self, vpc_id: str, table: RouteTable) -> Outcome:
+        """Reconcile ``table``; returns its outcome."""
         outcome = route_table.reconcile(self.scope.in_vpc(vpc_id), table, PRESENT)
         outcome.actions = [f"route table {table.name}: {action}" for action in outcome.actions]
         self.route_table_ids.append(self._take(f"route_table_{table.name}", outcome)["route_table_id"])
+        return outcome
 
     def _s3_endpoint(self, vpc_id: str) -> str | None:
         """After the route tables: the S3 gateway endpoint goes on each of them (or, turned off, ours goes)."""
