@@ -159,7 +159,7 @@ def read_snapshot(client: Client, vpcs: list[Resource], security_group_ids: Iter
     nats = describe_where(client, "describe_nat_gateways", "NatGateways", "vpc-id", vpc_ids)
     # Elastic IPs are not bound to a VPC; one unfiltered call answers both "does the NAT's EIP exist" and "which of
     # this network's EIPs are associated with nothing".
-    addresses = client.describe_addresses(Filters=[{"Name": "domain", "Values": ["vpc"]}], aws_retry=True)
+    addresses = describe.vpc_addresses(client)
     acls = describe_where(client, "describe_network_acls", "NetworkAcls", "vpc-id", vpc_ids)
     endpoints = describe_where(client, "describe_vpc_endpoints", "VpcEndpoints", "vpc-id", vpc_ids)
     group_ids = set(security_group_ids)
@@ -179,7 +179,7 @@ def read_snapshot(client: Client, vpcs: list[Resource], security_group_ids: Iter
             internet_gateways=igws,
             detached_internet_gateways=detached_igws,
             nat_gateways=nats,
-            addresses=addresses.get("Addresses", []),
+            addresses=addresses,
             network_acls=acls,
             endpoints=endpoints,
             security_groups=groups,

@@ -28,6 +28,10 @@ if typing.TYPE_CHECKING:
     Filters: TypeAlias = list[dict[str, Any]]
 
 
+# The filter of every listing of Elastic IPs: they are all VPC addresses today.
+VPC_ADDRESSES = [{"Name": "domain", "Values": ["vpc"]}]
+
+
 @AWS_RETRY
 def _paginate(client: Client, operation: str, result_key: str, **kwargs: Any) -> list[Resource]:
     """All items of a paginated describe call; a throttled page restarts the (read-only) listing."""
@@ -126,6 +130,14 @@ def internet_gateways(client: Client, filters: Filters) -> list[Resource]:
 def region_internet_gateways(client: Client) -> list[Resource]:
     """Every internet gateway of the region, attached or not, in one listing."""
     return _paginate(client, "describe_internet_gateways", "InternetGateways")
+
+
+def vpc_addresses(client: Client) -> list[Resource]:
+    """Every VPC Elastic IP of the region (all are VPC addresses today), in one call (DescribeAddresses is not
+    paginated). The converge's first reading, the audit and the release of free addresses make this same call, so a
+    converge's read cache answers all of them from one."""
+    addresses: list[Resource] = client.describe_addresses(Filters=VPC_ADDRESSES, aws_retry=True)["Addresses"]
+    return addresses
 
 
 def describe_where(client: Client, operation: str, result_key: str, name: str, values: Iterable[str]) -> list[Resource]:

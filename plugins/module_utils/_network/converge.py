@@ -38,6 +38,7 @@ from ansible_collections.cloudreactor.aws.plugins.module_utils._aws.describe imp
     internet_gateways_by_id,
     nat_gateways_by_id,
     region_internet_gateways,
+    vpc_addresses,
     vpc_route_tables,
     vpc_subnets,
 )
@@ -194,7 +195,7 @@ def prime(client: Any, vpc_id: str) -> None:
         ("describe_nat_gateways", "NatGateways", "vpc-id"),
     ):
         describe_where(client, operation, result_key, name, [vpc_id])
-    client.describe_addresses(Filters=[{"Name": "domain", "Values": ["vpc"]}], aws_retry=True)
+    vpc_addresses(client)
 
 
 class NetworkRun:

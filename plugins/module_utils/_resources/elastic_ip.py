@@ -43,9 +43,6 @@ if typing.TYPE_CHECKING:
 COMPONENT = "elastic-ip"
 RESOURCE_TYPE = "elastic-ip"  # TagSpecifications resource type of AllocateAddress
 SUBNET_TAG = TAG_PREFIX + "subnet"
-# Every address is a VPC address today. This is the listing converge.prime and the audit make too, so that a
-# converge answers all three from one call.
-VPC_ADDRESSES = [{"Name": "domain", "Values": ["vpc"]}]
 # A NAT gateway holds its addresses until it has failed or is deleted (AWS then disassociates them); a pending one's
 # may not show the association yet.
 RELEASING_NAT_STATES = ("failed", "deleted")
@@ -58,7 +55,7 @@ TAKEN_CODES = ["InvalidIPAddress.InUse", "AuthFailure"]
 def our_addresses(client: Client, network: str, subnet_ids: Iterable[str] | None = None) -> list[Resource]:
     """The addresses tagged as NAT addresses of ``network`` (only those of ``subnet_ids`` when given)."""
     # Every address is a VPC address today; saying so lets a converge's read cache answer from its listing of them.
-    filters = identity_filters(network, COMPONENT) + [{"Name": "domain", "Values": ["vpc"]}]
+    filters = identity_filters(network, COMPONENT) + describe.VPC_ADDRESSES
     if subnet_ids:
         filters.append({"Name": f"tag:{SUBNET_TAG}", "Values": sorted(set(subnet_ids))})
     addresses: list[Resource] = client.describe_addresses(Filters=filters, aws_retry=True)["Addresses"]
@@ -155,13 +152,13 @@ def release_free(scope: Scope, kept: Iterable[str]) -> Outcome:
 
     Call it once the NAT gateways are reconciled: a NAT gateway that needs an address takes a free one of its subnet
     first, so only the addresses beyond what the network needs are released. In a converge this costs no call of its
-    own: the listing of addresses is its first reading's (:data:`VPC_ADDRESSES`), or, once the run has changed
+    own: the listing of addresses is its first reading's (``describe.vpc_addresses``), or, once the run has changed
     something, the audit's that follows; the VPC's NAT gateways are read only when an address is free."""
     client = scope.client
     kept = set(kept)
     free = [
         address
-        for address in client.describe_addresses(Filters=VPC_ADDRESSES, aws_retry=True)["Addresses"]
+        for address in describe.vpc_addresses(client)
         if is_ours(address, scope.network) and not association(address) and address["AllocationId"] not in kept
     ]
     if free and scope.vpc_id:
