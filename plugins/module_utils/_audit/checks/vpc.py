@@ -9,6 +9,9 @@ from __future__ import annotations
 import typing
 
 from ansible_collections.cloudreactor.aws.plugins.module_utils._model.tagging import is_ours
+from ansible_collections.cloudreactor.aws.plugins.module_utils._resources.internet_gateway import (
+    COMPONENT as IGW_COMPONENT,
+)
 
 if typing.TYPE_CHECKING:
     from ansible_collections.cloudreactor.aws.plugins.module_utils._audit.findings import Findings
@@ -119,7 +122,7 @@ def check_duplicate_internet_gateways(ctx: AuditContext, findings: Findings) -> 
     if not network:
         return
     detached = sorted(
-        (igw for igw in ctx.snapshot.detached_internet_gateways if is_ours(igw, network, "internet-gateway")),
+        (igw for igw in ctx.snapshot.detached_internet_gateways if is_ours(igw, network, IGW_COMPONENT)),
         key=lambda igw: igw["InternetGatewayId"],
     )
     if not any(ctx.snapshot.attached_igw(vpc_id) for vpc_id in ctx.snapshot.vpcs):
